@@ -1,0 +1,128 @@
+# Makefile - builds the headset test station, its tests and benchmarks.
+#
+#   make            build/station
+#   make demo       install missing packages, build, run the repair plan on the simulated bench
+#   make check      install missing packages, build, run every test, again under ASan+UBSan
+#   make bench      speed and memory figures (median of several runs)
+#   make SANITIZER=address,undefined   sanitized build in build-asan/
+#
+# Sources are found by wildcard: every station/**/*.c except station/cli/
+# goes into build/libstation.a; station/cli/*.c makes the binary; each
+# tests/unit/test_*.c is its own cmocka program.
+
+CC ?= cc
+ifeq ($(CC),cc)
+CC := gcc
+endif
+
+PKGS := libserialport portaudio-2.0 fftw3 sqlite3 ncursesw sndfile jack
+DEB_PKGS := build-essential pkg-config libserialport-dev portaudio19-dev libfftw3-dev \
+	libsqlite3-dev libncurses-dev libcmocka-dev libsndfile1-dev jackd2 libjack-jackd2-dev \
+	sqlite3 clang libclang-rt-14-dev tmux
+
+SANITIZER ?=
+ifneq ($(SANITIZER),)
+BUILD ?= build-asan
+SANFLAGS := -fsanitize=$(SANITIZER) -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+OPT := -O1
+else
+BUILD ?= build
+SANFLAGS :=
+OPT := -O2
+endif
+
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wpointer-arith -Wformat=2 -Wundef -Wvla -Wno-unused-parameter
+ifeq ($(CI),true)
+WARN += -Werror
+endif
+ifneq ($(WERROR),)
+WARN += -Werror
+endif
+
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CFLAGS ?= $(OPT) -g
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(SANFLAGS) $(PKG_CFLAGS) \
+	-DST_DATA_DIR='"$(CURDIR)"' -Istation -MMD -MP $(CFLAGS)
+LDLIBS = $(PKG_LIBS) -lm -lpthread -lutil
+LDFLAGS += $(SANFLAGS)
+
+LIB_SRC := $(sort $(shell find station -name '*.c' -not -path 'station/cli/*'))
+CLI_SRC := $(sort $(wildcard station/cli/*.c))
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+BENCH_SRC := $(sort $(wildcard tests/bench/*.c))
+BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
+
+.PHONY: all demo check test test-asan deps bench fuzz clean
+all: $(BUILD)/station
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/libstation.a: $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/station: $(CLI_OBJ) $(BUILD)/libstation.a
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libstation.a $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libstation.a tests/unit/testutil.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libstation.a $(LDFLAGS) $(LDLIBS) -lcmocka
+
+$(BUILD)/bench/%: tests/bench/%.c $(BUILD)/libstation.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libstation.a $(LDFLAGS) $(LDLIBS)
+
+# Install missing Debian packages (as root), or say the one line to run.
+deps:
+	@missing=$$(for p in $(DEB_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "installing: $$missing"; \
+			export DEBIAN_FRONTEND=noninteractive; \
+			apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
+		else \
+			echo "missing packages; run: sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends" $$missing; exit 1; \
+		fi; \
+	fi
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@tests/demo.sh $(BUILD)/station
+
+tests: $(BUILD)/station $(UNIT_BIN)
+
+test: deps
+	@$(MAKE) --no-print-directory tests
+	@tests/run.sh $(BUILD) $(BUILD)/results.txt
+
+test-asan: deps
+	@$(MAKE) --no-print-directory SANITIZER=address,undefined tests
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		tests/run.sh build-asan build-asan/results.txt
+
+check: deps
+	@$(MAKE) --no-print-directory tests
+	@$(MAKE) --no-print-directory SANITIZER=address,undefined tests
+	@rc=0; tests/run.sh build build/results.txt || rc=1; \
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		tests/run.sh build-asan build-asan/results.txt || rc=1; \
+	tests/total.sh build/results.txt build-asan/results.txt || rc=1; exit $$rc
+
+bench: deps
+	@$(MAKE) --no-print-directory all $(BENCH_BIN)
+	@tests/bench.sh $(BUILD)
+
+fuzz: deps
+	@tests/fuzz/run.sh
+
+clean:
+	rm -rf build build-asan build-fuzz
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)

@@ -1,0 +1,23 @@
+/*
+ * cli.h - the `station` command's sub-commands.  Each lives in its own
+ * cmd_*.c file and takes (argc, argv) with argv[0] = the sub-command name;
+ * each returns a process exit code (enum st_exit).
+ */
+#ifndef ST_CLI_H
+#define ST_CLI_H
+
+int cmd_run(int argc, char **argv);       /* cmd_run.c: run a plan on a unit */
+int cmd_plans(int argc, char **argv);     /* cmd_run.c: list plans */
+int cmd_history(int argc, char **argv);   /* cmd_history.c: stored runs */
+int cmd_limits(int argc, char **argv);    /* cmd_limits.c: limits check FILE */
+int cmd_models(int argc, char **argv);    /* cmd_models.c: list/show models */
+int cmd_sim(int argc, char **argv);       /* cmd_sim.c: simulator process on a pty */
+int cmd_ports(int argc, char **argv);     /* cmd_ports.c: list serial ports */
+int cmd_sweep(int argc, char **argv);     /* cmd_analyze.c: write a sweep WAV */
+int cmd_analyze(int argc, char **argv);   /* cmd_analyze.c: offline analysis */
+
+/* Print a one-line usage error "station CMD: msg" and return ST_EXIT_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,5 @@
+/* cmd_analyze.c - placeholder until its module lands; replaced by the module owner. */
+#include "cli.h"
+#include "core/st.h"
+int cmd_analyze(int argc, char **argv) { (void)argc; return cli_usage_error(argv[0], "not built yet"); }
+int cmd_sweep(int argc, char **argv) { (void)argc; return cli_usage_error(argv[0], "not built yet"); }

@@ -1,0 +1,2 @@
+/* model.c - placeholder; the model parser replaces it. */
+#include "model.h"
