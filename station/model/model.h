@@ -157,6 +157,8 @@ struct st_model {
 	double max_hold;             /* never hold any control longer, s */
 	double power_on_hold;        /* hold POWER this long to power on */
 	double power_off_hold;       /* ... and to power off */
+	unsigned power_controls;     /* controls that power it on/off (mask;
+				      * default POWER; 0 = none) */
 	enum st_wear_rule wear;
 	int mics;                    /* microphones in the array (0 = unknown) */
 	struct st_control controls[ST_MAX_CONTROLS];
