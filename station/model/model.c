@@ -1421,3 +1421,56 @@ const char *st_data_dir(void)
 	return ".";
 #endif
 }
+
+void st_model_step_str(const struct st_model *m, const struct st_step *s,
+		       char *buf, size_t n)
+{
+	char ctl[128], extra[64] = "";
+
+	if (!buf || !n)
+		return;
+	buf[0] = '\0';
+	if (!s)
+		return;
+	st_model_controls_str(m, s->controls, ctl, sizeof(ctl));
+	if (s->start_within > 0)
+		snprintf(extra, sizeof(extra), " start-within %g", s->start_within);
+	switch (s->op) {
+	case ST_OP_HOLD:
+		snprintf(buf, n, "hold %s %g tolerance %g%s", ctl, s->seconds, s->tolerance, extra);
+		break;
+	case ST_OP_PRESS:
+		snprintf(buf, n, "press %s%s", ctl, extra);
+		break;
+	case ST_OP_RELEASE:
+		snprintf(buf, n, "release%s%s", s->controls ? " " : "", ctl);
+		break;
+	case ST_OP_TAP:
+		snprintf(buf, n, "tap %s %d gap %g%s", ctl, s->count, s->gap, extra);
+		break;
+	case ST_OP_SLIDE:
+		snprintf(buf, n, "slide %s %s%s", ctl, s->position ? "on" : "off", extra);
+		break;
+	case ST_OP_WAIT:
+		snprintf(buf, n, "wait %g", s->seconds);
+		break;
+	case ST_OP_CHARGE:
+		snprintf(buf, n, "charge %g", s->seconds);
+		break;
+	case ST_OP_EXPECT_LED:
+		snprintf(buf, n, "expect led %s %s%s%s %s %d within %g", s->led.where,
+			 s->led.colors[0], s->led.ncolors > 1 ? "/" : "",
+			 s->led.ncolors > 1 ? s->led.colors[1] : "", s->led.pattern,
+			 s->led.count, s->within);
+		break;
+	case ST_OP_EXPECT_CHIME:
+		snprintf(buf, n, "expect chime %d within %g", s->count, s->within);
+		break;
+	case ST_OP_EXPECT_PROMPT:
+		snprintf(buf, n, "expect prompt \"%s\" within %g", s->text, s->within);
+		break;
+	case ST_OP_EXPECT_TONE:
+		snprintf(buf, n, "expect tone %d within %g", s->count, s->within);
+		break;
+	}
+}

@@ -188,6 +188,10 @@ int st_model_controls_parse(const struct st_model *m, const char *spec,
 /* mask -> "POWER+VOL_UP" */
 void st_model_controls_str(const struct st_model *m, unsigned mask, char *buf, size_t n);
 const struct st_procedure *st_model_proc(const struct st_model *m, enum st_reset_kind k);
+/* One step as text, in the model-file syntax: "hold POWER 12 tolerance 0.3",
+ * "expect led main orange blink 3 within 3". */
+void st_model_step_str(const struct st_model *m, const struct st_step *s,
+		       char *buf, size_t n);
 /* Longest hold (nominal + tolerance) any procedure of this model needs. */
 double st_model_longest_hold(const struct st_model *m);
 
