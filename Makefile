@@ -32,7 +32,8 @@ OPT := -O2
 endif
 
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
-	-Wpointer-arith -Wformat=2 -Wundef -Wvla -Wno-unused-parameter
+	-Wpointer-arith -Wformat=2 -Wundef -Wvla -Wno-unused-parameter \
+	-Wno-format-truncation
 ifeq ($(CI),true)
 WARN += -Werror
 endif

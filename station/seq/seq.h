@@ -1,0 +1,90 @@
+/*
+ * seq.h - the sequencer: runs a plan on one unit through a fixture, keeps
+ * the seeds' safety rules, judges measurements against limits, stores the
+ * run, and reports everything it does as events.
+ *
+ * It is a library with no I/O of its own beyond the fixture, the limits
+ * and the store it is handed: `station run` (headless, text or JSON) and
+ * the operator console are two thin front ends that listen to its events.
+ * It never knows whether the fixture is simulated or real.
+ */
+#ifndef ST_SEQ_H
+#define ST_SEQ_H
+
+#include <signal.h>
+
+#include "core/st.h"
+#include "fixture/fixture.h"
+#include "model/model.h"
+#include "plan/plan.h"
+
+struct st_limits;
+struct st_store;
+
+enum st_ev_kind {
+	ST_EV_RUN_START,   /* text: plan and unit */
+	ST_EV_STEP_START,  /* step, step_idx */
+	ST_EV_ACTION,      /* what the fixture is doing: press, hold, release... */
+	ST_EV_FEEDBACK,    /* what the unit did (LED, chime, prompt) */
+	ST_EV_MEASUREMENT, /* name, value, unit, limits, verdict */
+	ST_EV_INFO,        /* a note for the operator */
+	ST_EV_REFUSED,     /* a safety rule refused an action (text says why) */
+	ST_EV_STEP_END,    /* verdict, text = message */
+	ST_EV_RUN_END,     /* verdict, disposition, reason */
+};
+const char *st_ev_kind_name(enum st_ev_kind k);
+
+struct st_event {
+	enum st_ev_kind kind;
+	double t;                 /* bench seconds since the run started */
+	int step_idx;             /* 0-based, -1 outside steps */
+	const char *step;         /* step name, "" outside steps */
+	const char *text;         /* one human line */
+	enum st_verdict verdict;  /* STEP_END, RUN_END, MEASUREMENT */
+	/* MEASUREMENT */
+	const char *name;
+	double value;
+	const char *unit;
+	int has_low, has_high;
+	double low, high;
+	int marginal;
+	/* RUN_END */
+	const char *disposition;
+	const char *reason;
+	const char *uuid;
+};
+
+struct st_seq_config {
+	const struct st_model *model;
+	const struct st_plan *plan;
+	struct st_fixture *fx;
+	const struct st_limits *limits;   /* resolved for model (+ firmware later) */
+	struct st_store *store;           /* NULL: do not store */
+	const char *serial;               /* scanned serial */
+	const char *operator_;            /* who runs it */
+	const char *station;              /* this station's name */
+	void (*on_event)(const struct st_event *ev, void *ctx);
+	void *ctx;
+	/* Ask the operator a yes/no question the bench cannot answer itself
+	 * (a Numato board has no LED sensor).  1 = yes, 0 = no, <0 = abort.
+	 * NULL: questions are answered by `assume`. */
+	int (*confirm)(const char *question, void *ctx);
+	int assume;                        /* with confirm NULL: 1 = assume yes, 0 = no answer (ERROR) */
+	volatile sig_atomic_t *abort_flag; /* set by a signal handler: stop now */
+};
+
+struct st_seq_result {
+	enum st_verdict verdict;
+	char disposition[64];
+	char reason[256];
+	char uuid[37];
+	char firmware[32];
+	int steps_run;
+};
+
+/* Run the plan.  Returns ST_OK when the run was carried out (whatever its
+ * verdict, in res), or an error when it could not start (err says why).
+ * Every actuator is released before it returns, on every path. */
+int st_seq_run(const struct st_seq_config *cfg, struct st_seq_result *res, char *err);
+
+#endif
