@@ -1,5 +1,385 @@
-/* cmd_run.c - placeholder until the sequencer lands. */
+/*
+ * cmd_run.c - `station run` and `station plans`: the headless front end of
+ * the sequencer.  It loads the model, plan and limits, opens the fixture
+ * (the in-process simulated bench unless --fixture is given) and the
+ * store, runs the plan, prints the sequencer's events as text or as one
+ * JSON object per line, and exits with the verdict's code.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
 #include "cli.h"
+#include "core/clock.h"
 #include "core/st.h"
-int cmd_run(int argc, char **argv) { (void)argc; return cli_usage_error(argv[0], "not built yet"); }
-int cmd_plans(int argc, char **argv) { (void)argc; return cli_usage_error(argv[0], "not built yet"); }
+#include "fixture/fixture.h"
+#include "limits/limits.h"
+#include "model/model.h"
+#include "plan/plan.h"
+#include "seq/seq.h"
+#include "sim/headset.h"
+#include "store/store.h"
+
+static volatile sig_atomic_t abort_flag;
+
+static void on_signal(int sig)
+{
+	if (abort_flag) {
+		/* second signal: do not wait for the sequencer */
+		st_fixture_emergency_release();
+		signal(sig, SIG_DFL);
+		raise(sig);
+		return;
+	}
+	abort_flag = 1;
+}
+
+struct run_out {
+	int json;    /* one JSON object per event */
+	int quiet;   /* only the verdict */
+	FILE *f;
+};
+
+static void print_json(const struct st_event *ev, FILE *f)
+{
+	char text[1024], step[128], name[128], disp[128], reason[512];
+
+	st_json_escape(text, sizeof(text), ev->text ? ev->text : "");
+	st_json_escape(step, sizeof(step), ev->step ? ev->step : "");
+	fprintf(f, "{\"event\":\"%s\",\"t\":%.3f", st_ev_kind_name(ev->kind), ev->t);
+	if (ev->step_idx >= 0)
+		fprintf(f, ",\"step_idx\":%d,\"step\":\"%s\"", ev->step_idx, step);
+	if (ev->kind == ST_EV_MEASUREMENT) {
+		st_json_escape(name, sizeof(name), ev->name);
+		fprintf(f, ",\"name\":\"%s\",\"value\":%.6g,\"unit\":\"%s\"", name, ev->value,
+			ev->unit ? ev->unit : "");
+		if (ev->has_low)
+			fprintf(f, ",\"low\":%.6g", ev->low);
+		else
+			fprintf(f, ",\"low\":null");
+		if (ev->has_high)
+			fprintf(f, ",\"high\":%.6g", ev->high);
+		else
+			fprintf(f, ",\"high\":null");
+		fprintf(f, ",\"marginal\":%s", ev->marginal ? "true" : "false");
+	}
+	if (ev->kind == ST_EV_STEP_END || ev->kind == ST_EV_RUN_END || ev->kind == ST_EV_MEASUREMENT)
+		fprintf(f, ",\"verdict\":\"%s\"", st_verdict_name(ev->verdict));
+	if (ev->kind == ST_EV_RUN_END) {
+		st_json_escape(disp, sizeof(disp), ev->disposition ? ev->disposition : "");
+		st_json_escape(reason, sizeof(reason), ev->reason ? ev->reason : "");
+		fprintf(f, ",\"disposition\":\"%s\",\"reason\":\"%s\",\"uuid\":\"%s\"", disp, reason,
+			ev->uuid ? ev->uuid : "");
+	}
+	fprintf(f, ",\"text\":\"%s\"}\n", text);
+	fflush(f);
+}
+
+static void on_event(const struct st_event *ev, void *ctx)
+{
+	struct run_out *o = ctx;
+
+	if (o->json) {
+		print_json(ev, o->f);
+		return;
+	}
+	if (o->quiet)
+		return;
+	switch (ev->kind) {
+	case ST_EV_RUN_START:
+		fprintf(o->f, "[%7.1fs] run: %s\n", ev->t, ev->text);
+		break;
+	case ST_EV_STEP_START:
+		fprintf(o->f, "[%7.1fs] step %d: %s\n", ev->t, ev->step_idx + 1, ev->text);
+		break;
+	case ST_EV_STEP_END:
+		fprintf(o->f, "[%7.1fs]   -> %s%s%s\n", ev->t, st_verdict_name(ev->verdict),
+			ev->text && ev->text[0] ? ": " : "", ev->text ? ev->text : "");
+		break;
+	case ST_EV_MEASUREMENT:
+		fprintf(o->f, "[%7.1fs]   %-28s %10.4g %-5s", ev->t, ev->name, ev->value,
+			ev->unit ? ev->unit : "");
+		if (ev->has_low && ev->has_high && ev->low == ev->high)
+			fprintf(o->f, " (= %g)", ev->low);
+		else if (ev->has_low && ev->has_high)
+			fprintf(o->f, " [%g, %g]", ev->low, ev->high);
+		else if (ev->has_low)
+			fprintf(o->f, " (>= %g)", ev->low);
+		else if (ev->has_high)
+			fprintf(o->f, " (<= %g)", ev->high);
+		fprintf(o->f, " %s%s\n", st_verdict_name(ev->verdict), ev->marginal ? " marginal" : "");
+		break;
+	case ST_EV_RUN_END:
+		break;
+	case ST_EV_FEEDBACK:
+		fprintf(o->f, "[%7.1fs]     saw %s\n", ev->t, ev->text);
+		break;
+	case ST_EV_REFUSED:
+		fprintf(o->f, "[%7.1fs]   REFUSED %s\n", ev->t, ev->text);
+		break;
+	default:
+		fprintf(o->f, "[%7.1fs]   %s\n", ev->t, ev->text);
+		break;
+	}
+	fflush(o->f);
+}
+
+/* Ask the operator on the terminal. */
+static int tty_confirm(const char *question, void *ctx)
+{
+	char line[32];
+	(void)ctx;
+
+	for (;;) {
+		fprintf(stderr, "\a%s [y/n/q] ", question);
+		fflush(stderr);
+		if (!fgets(line, sizeof(line), stdin))
+			return -1;
+		if (line[0] == 'y' || line[0] == 'Y')
+			return 1;
+		if (line[0] == 'n' || line[0] == 'N')
+			return 0;
+		if (line[0] == 'q' || line[0] == 'Q')
+			return -1;
+	}
+}
+
+static void run_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: station run --model MODEL --serial SERIAL --plan PLAN [options]\n"
+		"  --db FILE           result database (default $STATION_DB or ./station.db)\n"
+		"  --no-db             do not store the run\n"
+		"  --fixture ADDR      real fixture: DEVICE, numato:DEVICE or tcp:HOST:PORT\n"
+		"                      (default: the in-process simulated bench)\n"
+		"  --fault NAME        inject a fault into the simulated unit (repeatable)\n"
+		"  --battery PCT       simulated unit's battery level\n"
+		"  --worn              simulated unit's wear sensor says worn\n"
+		"  --identity MODEL    simulated unit reports this model (wrong-model tests)\n"
+		"  --limits FILE       limit file (default limits/<MODEL>.lim)\n"
+		"  --confirm yes       answer operator questions with yes, recorded as assumed\n"
+		"  --operator NAME     who runs the station (default $USER)\n"
+		"  --station NAME      this station's name (default the host name)\n"
+		"  --json              one JSON object per event on stdout\n"
+		"  --quiet             print only the verdict line\n"
+		"exit: 0 PASS, 1 FAIL, 2 usage or input error, 3 ERROR (station fault), 4 ABORTED\n");
+}
+
+int cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "model", required_argument, 0, 'm' }, { "serial", required_argument, 0, 's' },
+		{ "plan", required_argument, 0, 'p' },  { "db", required_argument, 0, 'd' },
+		{ "no-db", no_argument, 0, 'N' },       { "fixture", required_argument, 0, 'F' },
+		{ "fault", required_argument, 0, 'f' }, { "battery", required_argument, 0, 'b' },
+		{ "worn", no_argument, 0, 'w' },        { "identity", required_argument, 0, 'i' },
+		{ "limits", required_argument, 0, 'l' },{ "confirm", required_argument, 0, 'c' },
+		{ "operator", required_argument, 0, 'o' }, { "station", required_argument, 0, 'S' },
+		{ "json", no_argument, 0, 'j' },        { "quiet", no_argument, 0, 'q' },
+		{ "help", no_argument, 0, 'h' },        { 0, 0, 0, 0 },
+	};
+	const char *model_id = NULL, *serial = NULL, *plan_name = NULL, *db = NULL;
+	const char *fixture = NULL, *limits_path = NULL, *confirm = NULL;
+	const char *op = getenv("USER"), *station = NULL;
+	int no_db = 0, c, exit_code = ST_EXIT_ERROR, ret;
+	char err[ST_ERRLEN] = "", host[64] = "station";
+	struct st_sim_opts sim = { .battery = -1 };
+	struct st_model *model = NULL;
+	struct st_plan *plan = NULL;
+	struct st_limits *limits = NULL;
+	struct st_store *store = NULL;
+	struct st_clock *clock = NULL;
+	struct st_fixture *fx = NULL;
+	struct st_seq_result res;
+	struct run_out out = { .f = stdout };
+	struct st_seq_config cfg;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'm': model_id = optarg; break;
+		case 's': serial = optarg; break;
+		case 'p': plan_name = optarg; break;
+		case 'd': db = optarg; break;
+		case 'N': no_db = 1; break;
+		case 'F': fixture = optarg; break;
+		case 'f':
+			if (sim.nfaults == ST_SIM_MAX_FAULTS)
+				return cli_usage_error("run", "at most %d --fault options", ST_SIM_MAX_FAULTS);
+			st_strlcpy(sim.faults[sim.nfaults++], optarg, sizeof(sim.faults[0]));
+			break;
+		case 'b':
+			if (st_parse_double(optarg, &sim.battery) || sim.battery < 0 || sim.battery > 100)
+				return cli_usage_error("run", "--battery takes a percentage 0-100, not '%s'", optarg);
+			break;
+		case 'w': sim.worn = 1; break;
+		case 'i': sim.identity = optarg; break;
+		case 'l': limits_path = optarg; break;
+		case 'c': confirm = optarg; break;
+		case 'o': op = optarg; break;
+		case 'S': station = optarg; break;
+		case 'j': out.json = 1; break;
+		case 'q': out.quiet = 1; break;
+		case 'h': run_usage(stdout); return 0;
+		default:
+			return cli_usage_error("run", "unknown or incomplete option '%s' (station run --help)",
+					       argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error("run", "unexpected argument '%s'", argv[optind]);
+	if (!model_id || !serial || !plan_name)
+		return cli_usage_error("run", "--model, --serial and --plan are required (station run --help)");
+	if (!serial[0] || strlen(serial) >= 64)
+		return cli_usage_error("run", "--serial must be 1 to 63 characters");
+	if (confirm && strcmp(confirm, "yes") && strcmp(confirm, "no"))
+		return cli_usage_error("run", "--confirm takes yes or no");
+	if (fixture && (sim.nfaults || sim.battery >= 0 || sim.worn || sim.identity))
+		return cli_usage_error("run", "--fault, --battery, --worn and --identity are for the simulated bench, not --fixture");
+	if (!station) {
+		gethostname(host, sizeof(host) - 1);
+		station = host;
+	}
+
+	model = calloc(1, sizeof(*model));
+	plan = calloc(1, sizeof(*plan));
+	if (!model || !plan) {
+		fprintf(stderr, "station run: out of memory\n");
+		goto out_free;
+	}
+	if (st_model_find(st_data_dir(), model_id, model, err)) {
+		fprintf(stderr, "station run: %s\n", err);
+		exit_code = ST_EXIT_USAGE;
+		goto out_free;
+	}
+	if (st_plan_find(st_data_dir(), plan_name, plan, err)) {
+		fprintf(stderr, "station run: %s\n", err);
+		exit_code = ST_EXIT_USAGE;
+		goto out_free;
+	}
+	for (int i = 0; i < sim.nfaults; i++)
+		if (st_sim_fault_check(model, sim.faults[i], err)) {
+			fprintf(stderr, "station run: --fault %s: %s\n", sim.faults[i], err);
+			exit_code = ST_EXIT_USAGE;
+			goto out_free;
+		}
+	if (sim.identity) {
+		struct st_model *other = calloc(1, sizeof(*other));
+		int bad = !other || st_model_find(st_data_dir(), sim.identity, other, err);
+		free(other);
+		if (bad) {
+			fprintf(stderr, "station run: --identity: %s\n", err);
+			exit_code = ST_EXIT_USAGE;
+			goto out_free;
+		}
+	}
+	sim.serial = serial;
+	ret = limits_path ? st_limits_load(limits_path, NULL, &limits, err)
+			  : st_limits_load_model(st_data_dir(), model->id, NULL, &limits, err);
+	if (ret) {
+		fprintf(stderr, "station run: %s\n", err);
+		exit_code = ST_EXIT_USAGE;
+		goto out_free;
+	}
+	if (!no_db) {
+		if (!db)
+			db = st_store_default_path();
+		if (st_store_open(&store, db, err)) {
+			fprintf(stderr, "station run: %s\n", err);
+			exit_code = ST_EXIT_USAGE;
+			goto out_limits;
+		}
+	}
+
+	clock = fixture ? st_clock_new_real(1.0) : st_clock_new_virtual();
+	if (!clock) {
+		fprintf(stderr, "station run: out of memory\n");
+		goto out_store;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+	atexit(st_fixture_emergency_release);
+	if (st_fixture_open(&fx, fixture, model, clock, fixture ? NULL : &sim, err)) {
+		/* the bench could not be reached: a station fault, recorded */
+		fprintf(stderr, "station run: fixture: %s\n", err);
+		exit_code = ST_EXIT_ERROR;
+		goto out_clock;
+	}
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.model = model;
+	cfg.plan = plan;
+	cfg.fx = fx;
+	cfg.limits = limits;
+	cfg.store = store;
+	cfg.serial = serial;
+	cfg.operator_ = op ? op : "";
+	cfg.station = station;
+	cfg.on_event = on_event;
+	cfg.ctx = &out;
+	cfg.abort_flag = &abort_flag;
+	if (confirm)
+		cfg.assume = !strcmp(confirm, "yes");
+	else if (isatty(STDIN_FILENO) && !out.json)
+		cfg.confirm = tty_confirm;
+
+	ret = st_seq_run(&cfg, &res, err);
+	st_fixture_close(fx);
+	fx = NULL;
+	if (ret) {
+		fprintf(stderr, "station run: %s\n", err);
+		exit_code = ret == ST_ERR_DB ? ST_EXIT_ERROR : ST_EXIT_USAGE;
+		goto out_clock;
+	}
+	if (!out.json) {
+		printf("\n%s  %s  serial %s  plan %s\n", st_verdict_name(res.verdict), model->id,
+		       serial, plan->name);
+		printf("disposition: %s\n", res.disposition[0] ? res.disposition : "-");
+		if (res.reason[0])
+			printf("reason: %s\n", res.reason);
+		if (store)
+			printf("run %s stored in %s\n", res.uuid, db);
+	}
+	exit_code = st_verdict_exit(res.verdict);
+out_clock:
+	st_fixture_close(fx);
+	st_clock_free(clock);
+out_store:
+	st_store_close(store);
+out_limits:
+	st_limits_free(limits);
+out_free:
+	free(model);
+	free(plan);
+	return exit_code;
+}
+
+int cmd_plans(int argc, char **argv)
+{
+	char names[64][32], err[ST_ERRLEN];
+	struct st_plan p;
+	int n;
+
+	(void)argc;
+	(void)argv;
+	n = st_plan_list(st_data_dir(), names, 64, err);
+	if (n < 0) {
+		fprintf(stderr, "station plans: %s\n", err);
+		return ST_EXIT_USAGE;
+	}
+	for (int i = 0; i < n; i++) {
+		if (st_plan_find(st_data_dir(), names[i], &p, err)) {
+			printf("%-16s (invalid: %s)\n", names[i], err);
+			continue;
+		}
+		printf("%-16s %s\n", names[i], p.description);
+	}
+	return 0;
+}
