@@ -167,6 +167,7 @@ struct pstate {
 	int p_seen_preserves;
 	unsigned p_preserves;    /* items the `preserves` line names */
 	char power[ST_TEXT_LEN]; /* `power` argument, resolved at the end */
+	int battery_line[ST_RESET_COUNT]; /* line of each procedure's battery-min */
 };
 
 static int perr(struct pstate *ps, int line, const char *fmt, ...)
@@ -838,6 +839,7 @@ static int proc_keyword(struct pstate *ps, struct token *tok, int n)
 		if (ps->p_seen_battery)
 			return perr(ps, ps->line, "duplicate 'battery-min'");
 		ps->p_seen_battery = ps->line;
+		ps->battery_line[p->kind] = ps->line;
 		return get_number(ps, &tok[1], kw, 0, 100, &p->battery_min);
 	}
 	if (!strcmp(kw, "wipes") || !strcmp(kw, "preserves")) {
@@ -1139,7 +1141,7 @@ static int finish(struct pstate *ps, int last_line)
 			p->battery_min = k == ST_RESET_FACTORY ? m->factory_battery_min
 							       : m->battery_min;
 		else if (p->battery_min < m->battery_min)
-			return perr(ps, ps->proc_line[k],
+			return perr(ps, ps->battery_line[k],
 				    "procedure %s battery-min %g is below the model's %g",
 				    st_reset_name(p->kind), p->battery_min, m->battery_min);
 		for (int i = 0; i < p->nsteps; i++) {
@@ -1205,7 +1207,7 @@ int st_model_parse(const char *name, const char *text, struct st_model *m, char 
 		if (r != ST_OK)
 			return r;
 	}
-	return finish(&ps, ps.line);
+	return finish(&ps, ps.line ? ps.line : 1);
 }
 
 int st_model_load(const char *path, struct st_model *m, char *err)
