@@ -299,7 +299,9 @@ int st_plan_parse(const char *name, const char *text, struct st_plan *p, char *e
 			BAD("unknown keyword '%s'", tok[0]);
 		}
 	}
-	lineno++;
+	/* errors at the end of the file name its last line */
+	if (lineno > 1 && text[0] && text[strlen(text) - 1] == '\n')
+		lineno--;
 	if (in_ladder)
 		BAD("ladder not closed with 'end' (opened at line %d)", ladder->line);
 	if (!have_plan)
