@@ -784,7 +784,11 @@ static int preconditions(struct seq *s, const struct st_procedure *p)
  * feedback was seen, 0 when not (step_msg says what), <0 station error. */
 static int perform(struct seq *s, const struct st_procedure *p, double *latency)
 {
-	double mark = st_fixture_now(s->fx), last_end = mark;
+	/* gesture_end: when the last press/hold/tap/slide ended (a phase's
+	 * start-within counts from it); prev_end: when the previous step ended
+	 * (an expectation's `within` counts from it, docs/model-format.md);
+	 * mark: feedback before it belongs to an earlier gesture. */
+	double mark = st_fixture_now(s->fx), gesture_end = mark, prev_end = mark;
 	double press_t = -1;
 	unsigned pressed = 0;
 	int ret;
@@ -804,7 +808,7 @@ static int perform(struct seq *s, const struct st_procedure *p, double *latency)
 			return ST_ERR_ABORT;
 		st_model_controls_str(s->m, st->controls, names, sizeof(names));
 		s->err[0] = '\0';
-		if (st->start_within > 0 && st_fixture_now(s->fx) - last_end > st->start_within + 1e-9) {
+		if (st->start_within > 0 && st_fixture_now(s->fx) - gesture_end > st->start_within + 1e-9) {
 			snprintf(s->step_msg, sizeof(s->step_msg),
 				 "%.160s:%d must start within %.1f s of the previous phase; the feedback took too long",
 				 s->m->path, st->line, st->start_within);
@@ -815,7 +819,7 @@ static int perform(struct seq *s, const struct st_procedure *p, double *latency)
 			say(s, ST_EV_ACTION, "hold %s %.1f s", names, st->seconds);
 			mark = st_fixture_now(s->fx);
 			ret = st_fixture_press(s->fx, st->controls, st->seconds, s->err);
-			last_end = st_fixture_now(s->fx);
+			gesture_end = st_fixture_now(s->fx);
 			break;
 		case ST_OP_PRESS:
 			say(s, ST_EV_ACTION, "press %s (fixture releases by itself after %.1f s)", names,
@@ -831,7 +835,7 @@ static int perform(struct seq *s, const struct st_procedure *p, double *latency)
 			    press_t >= 0 ? st_fixture_now(s->fx) - press_t : 0.0);
 			ret = st_fixture_release(s->fx, mask, s->err);
 			pressed &= ~mask;
-			last_end = st_fixture_now(s->fx);
+			gesture_end = st_fixture_now(s->fx);
 			break;
 		}
 		case ST_OP_TAP:
@@ -842,15 +846,16 @@ static int perform(struct seq *s, const struct st_procedure *p, double *latency)
 				if (!ret && k + 1 < st->count)
 					ret = pass_time(s, st->gap > 0.1 ? st->gap - 0.1 : 0.1);
 			}
-			last_end = st_fixture_now(s->fx);
+			gesture_end = st_fixture_now(s->fx);
 			break;
 		case ST_OP_SLIDE:
 			say(s, ST_EV_ACTION, "slide %s %s", names, st->position ? "on" : "off");
-			for (int c = 0; c < s->m->ncontrols; c++)
+			if (!pressed)
+				mark = st_fixture_now(s->fx);
+			for (int c = 0; c < s->m->ncontrols && !ret; c++)
 				if (st->controls & (1u << c))
 					ret = st_fixture_slide(s->fx, c, st->position, s->err);
-			mark = st_fixture_now(s->fx);
-			last_end = mark;
+			gesture_end = st_fixture_now(s->fx);
 			break;
 		case ST_OP_WAIT:
 			say(s, ST_EV_ACTION, "wait %.1f s", st->seconds);
@@ -863,36 +868,32 @@ static int perform(struct seq *s, const struct st_procedure *p, double *latency)
 				ret = pass_time(s, st->seconds);
 			if (!ret)
 				ret = st_fixture_charge(s->fx, 0, s->err);
-			last_end = st_fixture_now(s->fx);
+			gesture_end = st_fixture_now(s->fx);
 			break;
 		case ST_OP_EXPECT_LED:
 		case ST_OP_EXPECT_CHIME:
 		case ST_OP_EXPECT_PROMPT:
 		case ST_OP_EXPECT_TONE: {
-			/* an expectation while controls are held counts from the
-			 * press; otherwise from the end of the last gesture */
+			/* feedback counts from the gesture that caused it (the
+			 * press, while controls are held) */
 			double from = pressed ? press_t : mark;
-			double deadline = (pressed ? press_t : last_end) + st->within;
-			ret = expect(s, st, from, deadline, &lat);
-			if (ret == 0 || ret == 1) {
-				if (ret == 1 && lat >= 0 && (*latency < 0 || st->op == ST_OP_EXPECT_LED))
-					if (*latency < 0)
-						*latency = lat - (pressed ? 0 : (last_end - from));
-				if (ret == 0) {
-					if (pressed) {
-						char e[ST_ERRLEN];
-						st_fixture_release(s->fx, pressed, e);
-					}
-					return 0;
-				}
-				ret = 0;
+			ret = expect(s, st, from, prev_end + st->within, &lat);
+			if (ret == 1 && lat >= 0 && *latency < 0)
+				*latency = lat - (gesture_end > from ? gesture_end - from : 0);
+			if (ret == 0 && pressed) {
+				char e[ST_ERRLEN];
+				st_fixture_release(s->fx, pressed, e);
 			}
-			last_end = st_fixture_now(s->fx);
+			if (ret == 0)
+				return 0;
+			if (ret == 1)
+				ret = 0;
 			break;
 		}
 		}
 		if (ret)
 			return ret;
+		prev_end = st_fixture_now(s->fx);
 	}
 	if (pressed) {
 		s->err[0] = '\0';
@@ -1035,6 +1036,18 @@ static int do_reset(struct seq *s, enum st_reset_kind kind)
 	if (ret)
 		return ret;
 	ret = info(s, &after);
+	if (ret == ST_OK && kv_get(&after, "power") && strcmp(kv_get(&after, "power"), "on") &&
+	    s->m->power_controls && s->m->power_on_hold > 0) {
+		/* a procedure that ends switched off (seed 001: "then power off
+		 * manually"): switch it on to verify it */
+		say(s, ST_EV_ACTION, "power on to verify: hold %.1f s", s->m->power_on_hold);
+		s->err[0] = '\0';
+		ret = st_fixture_press(s->fx, s->m->power_controls, s->m->power_on_hold, s->err);
+		if (!ret)
+			ret = pass_time(s, 3.0);
+		if (!ret)
+			ret = info(s, &after);
+	}
 	if (ret == ST_ERR_UNIT || ret == ST_ERR_TIMEOUT) {
 		finding(s, ST_FAIL, "service-centre", "unit stopped answering after the %s reset",
 			st_reset_name(kind));
