@@ -277,6 +277,19 @@ static int uart(struct seq *s, const char *cmd, char *reply, size_t n)
 	return ret;
 }
 
+/* Model names compare equal whatever separates their words ("LinkBuds S",
+ * "LinkBuds_S", "LinkBuds-S"). */
+static int same_model(const char *a, const char *b)
+{
+	for (; *a && *b; a++, b++) {
+		int ca = (*a == '_' || *a == '-' || *a == ' ') ? ' ' : tolower((unsigned char)*a);
+		int cb = (*b == '_' || *b == '-' || *b == ' ') ? ' ' : tolower((unsigned char)*b);
+		if (ca != cb)
+			return 0;
+	}
+	return *a == *b;
+}
+
 static int info(struct seq *s, struct kv *kv)
 {
 	char reply[1024];
@@ -704,7 +717,7 @@ static int gates(struct seq *s, const struct st_procedure *p)
 	}
 	/* identity again: the unit on the fixture may have been swapped */
 	const char *model = kv_get(&kv, "model");
-	if (model && !st_streq_ci(model, s->m->identity)) {
+	if (model && !same_model(model, s->m->identity)) {
 		finding(s, ST_ABORTED, "check-model",
 			"%s reset refused: unit reports model %s, not %s", kind, model, s->m->identity);
 		return 0;
@@ -904,66 +917,83 @@ static int perform(struct seq *s, const struct st_procedure *p, double *latency)
 	return 1;
 }
 
-/* Items whose state the unit reports under these INFO keys. */
-static const char *item_key(enum st_item it)
-{
-	switch (it) {
-	case ST_ITEM_PAIRED: return "paired";
-	case ST_ITEM_BT_ADDR: return "bt_addr";
-	case ST_ITEM_RAM: return NULL;
-	default: return st_item_name(it);
-	}
-}
-
 static int octets_differ(const char *a, const char *b)
 {
 	/* seed 001: "first 3 octets should differ" */
 	return strncasecmp(a, b, 8) != 0;
 }
 
-/* After a reset: what it wipes is default, what it keeps is unchanged. */
-static void verify_wipes(struct seq *s, const struct st_procedure *p, const struct kv *before,
-			 const struct kv *after)
+/* The unit's state items (ITEMS: "paired=custom eq=default ..."). */
+static int items(struct seq *s, struct kv *kv)
 {
+	char reply[1024];
+	int ret = uart(s, "ITEMS", reply, sizeof(reply));
+
+	if (ret == ST_OK)
+		kv_parse(kv, reply);
+	return ret;
+}
+
+/* After a reset: what it wipes reads default, what it keeps is unchanged;
+ * the paired table and the Bluetooth address are measured against limits. */
+static void verify_wipes(struct seq *s, const struct st_procedure *p,
+			 const struct kv *info_before, const struct kv *info_after,
+			 const struct kv *before, const struct kv *after)
+{
+	const char *kind = st_reset_name(p->kind);
+	const char *b, *a;
+	double v;
+
+	b = kv_get(info_before, "paired");
+	a = kv_get(info_after, "paired");
+	if (a && b) {
+		if ((p->wipes >> ST_ITEM_PAIRED) & 1) {
+			if (st_parse_double(a, &v) == ST_OK)
+				measure(s, "bt.paired_after_reset", v, "count");
+		} else if (strcmp(a, b)) {
+			finding(s, ST_FAIL, "service",
+				"%s reset changed the paired-device table (%s -> %s); %s:%d says it keeps it",
+				kind, b, a, s->m->path, p->line);
+		}
+	}
+	b = kv_get(info_before, "bt_addr");
+	a = kv_get(info_after, "bt_addr");
+	if (a && b) {
+		if ((p->wipes >> ST_ITEM_BT_ADDR) & 1)
+			measure(s, "bt.addr_fresh", octets_differ(a, b) ? 1 : 0, "bool");
+		else if (strcmp(a, b))
+			finding(s, ST_FAIL, "service",
+				"%s reset changed the Bluetooth address; %s:%d says it keeps it", kind,
+				s->m->path, p->line);
+	}
 	for (int it = 0; it < ST_ITEM_COUNT; it++) {
-		const char *key = item_key((enum st_item)it);
-		const char *b, *a;
+		const char *key = st_item_name((enum st_item)it);
 		int wiped = (p->wipes >> it) & 1;
 
-		if (!key)
+		if (it == ST_ITEM_PAIRED || it == ST_ITEM_BT_ADDR || it == ST_ITEM_RAM)
 			continue;
 		b = kv_get(before, key);
 		a = kv_get(after, key);
 		if (!a || !b)
 			continue;
-		if (it == ST_ITEM_PAIRED) {
-			double v;
-			if (wiped && st_parse_double(a, &v) == ST_OK)
-				measure(s, "bt.paired_after_reset", v, "count");
-			else if (!wiped && strcmp(a, b))
-				finding(s, ST_FAIL, "service",
-					"%s reset changed the paired-device table (%s -> %s); %s:%d says it keeps it",
-					st_reset_name(p->kind), b, a, s->m->path, p->line);
-			continue;
-		}
-		if (it == ST_ITEM_BT_ADDR) {
-			if (wiped)
-				measure(s, "bt.addr_fresh", octets_differ(a, b) ? 1 : 0, "bool");
-			else if (strcmp(a, b))
-				finding(s, ST_FAIL, "service",
-					"%s reset changed the Bluetooth address; %s:%d says it keeps it",
-					st_reset_name(p->kind), s->m->path, p->line);
-			continue;
-		}
 		if (wiped && strcmp(a, "default"))
 			finding(s, ST_FAIL, "service",
-				"%s reset did not wipe %s (reads '%s'); %s:%d says it wipes it",
-				st_reset_name(p->kind), key, a, s->m->path, p->line);
+				"%s reset did not wipe %s (reads '%s'); %s:%d says it wipes it", kind, key,
+				a, s->m->path, p->line);
 		else if (!wiped && strcmp(a, b))
-			finding(s, ST_FAIL, "service",
-				"%s reset changed %s (%s -> %s); %s:%d says it keeps it",
-				st_reset_name(p->kind), key, b, a, s->m->path, p->line);
+			finding(s, ST_FAIL, "service", "%s reset changed %s (%s -> %s); %s:%d says it keeps it",
+				kind, key, b, a, s->m->path, p->line);
 	}
+}
+
+static int red_expected(const struct st_procedure *p)
+{
+	for (int i = 0; i < p->nsteps; i++)
+		if (p->steps[i].op == ST_OP_EXPECT_LED &&
+		    (st_streq_ci(p->steps[i].led.colors[0], "red") ||
+		     (p->steps[i].led.ncolors > 1 && st_streq_ci(p->steps[i].led.colors[1], "red"))))
+			return 1;
+	return 0;
 }
 
 /* One reset procedure with its gates, retries and verification.
@@ -971,7 +1001,7 @@ static void verify_wipes(struct seq *s, const struct st_procedure *p, const stru
 static int do_reset(struct seq *s, enum st_reset_kind kind)
 {
 	const struct st_procedure *p = st_model_proc(s->m, kind);
-	struct kv before, after;
+	struct kv before, after, items_before, items_after;
 	int ret, attempts;
 	double latency = -1;
 
@@ -988,8 +1018,11 @@ static int do_reset(struct seq *s, enum st_reset_kind kind)
 	if (ret <= 0)
 		return ret;
 	memset(&before, 0, sizeof(before));
+	memset(&items_before, 0, sizeof(items_before));
 	if (s->fx->caps & ST_CAP_UART) {
 		ret = info(s, &before);
+		if (!ret)
+			ret = items(s, &items_before);
 		if (ret)
 			return ret;
 	}
@@ -1035,6 +1068,19 @@ static int do_reset(struct seq *s, enum st_reset_kind kind)
 	ret = pass_time(s, 3.0); /* let it come back up */
 	if (ret)
 		return ret;
+	/* seed 001: "Red flashing indicates error state, not success ... red
+	 * blink = failed EEPROM write", whatever else the procedure showed */
+	if (!red_expected(p)) {
+		struct st_led_expect red = { .ncolors = 1, .colors = { "red" } };
+		struct led_summary sum;
+		led_summarise(s, &red, 0, &sum);
+		if (sum.on_count[0] > 0) {
+			finding(s, ST_FAIL, "service-centre",
+				"%s reset: LED flashed red %d times - failed EEPROM write (seed 001: red blink is an error state, not success)",
+				st_reset_name(kind), sum.on_count[0]);
+			return 0;
+		}
+	}
 	ret = info(s, &after);
 	if (ret == ST_OK && kv_get(&after, "power") && strcmp(kv_get(&after, "power"), "on") &&
 	    s->m->power_controls && s->m->power_on_hold > 0) {
@@ -1053,9 +1099,11 @@ static int do_reset(struct seq *s, enum st_reset_kind kind)
 			st_reset_name(kind));
 		return 0;
 	}
+	if (!ret)
+		ret = items(s, &items_after);
 	if (ret)
 		return ret;
-	verify_wipes(s, p, &before, &after);
+	verify_wipes(s, p, &before, &after, &items_before, &items_after);
 	return s->step_verdict == ST_PASS || s->step_verdict == ST_SKIP;
 }
 
@@ -1127,7 +1175,7 @@ static int step_identify(struct seq *s)
 	touch = kv_get(&kv, "touch");
 	say(s, ST_EV_INFO, "unit reports model %s, serial %s, firmware %s", model ? model : "?",
 	    serial ? serial : "?", fw ? fw : "?");
-	if (!model || !st_streq_ci(model, s->m->identity)) {
+	if (!model || !same_model(model, s->m->identity)) {
 		finding(s, ST_ABORTED, "check-model",
 			"unit reports model %s but %s was selected: refusing to run %s procedures on it (seed 001: XM3 steps on an XM4 soft-brick its touch interface)",
 			model ? model : "(none)", s->m->id, s->m->id);
@@ -1670,6 +1718,15 @@ int st_seq_run(const struct st_seq_config *cfg, struct st_seq_result *res, char 
 	}
 	st_fixture_charge(cfg->fx, 0, e);
 
+	if (s->cfg->abort_flag && *s->cfg->abort_flag) {
+		s->verdict = st_verdict_worst(s->verdict, ST_ABORTED);
+		if (!s->have_finding) {
+			st_strlcpy(s->first.reason, "operator abort: run stopped, all controls released",
+				   sizeof(s->first.reason));
+			st_strlcpy(s->first.disposition, "retest", sizeof(s->first.disposition));
+			s->have_finding = 1;
+		}
+	}
 	if (s->fixable_verdict == ST_FAIL && !s->fixed)
 		s->verdict = st_verdict_worst(s->verdict, ST_FAIL);
 	res->verdict = s->verdict == ST_SKIP ? ST_PASS : s->verdict;

@@ -253,27 +253,48 @@ static void test_eeprom_fail_is_unit_fail(void **state)
 	bench_close(&b);
 }
 
-/* A fixture whose UART never answers: the station's fault, not the unit's. */
-static int dead_uart(struct st_fixture *fx, const char *cmd, char *reply, size_t n, char *err)
+/* A fixture that presses fine but whose UART never answers: the station's
+ * fault (the fixture went quiet), not the unit's. */
+static int f_ok(struct st_fixture *fx, unsigned mask, double sec, char *err) { return ST_OK; }
+static int f_hold(struct st_fixture *fx, unsigned mask, double lim, char *err) { return ST_OK; }
+static int f_mask(struct st_fixture *fx, unsigned mask, char *err) { return ST_OK; }
+static int f_all(struct st_fixture *fx, char *err) { return ST_OK; }
+static int f_slide(struct st_fixture *fx, int c, int pos, char *err) { return ST_OK; }
+static int f_wait(struct st_fixture *fx, double sec, char *err)
+{
+	st_clock_sleep(fx->clock, sec);
+	return ST_OK;
+}
+static int f_poll(struct st_fixture *fx, struct st_feedback *ev, int max, char *err) { return 0; }
+static int f_uart(struct st_fixture *fx, const char *cmd, char *reply, size_t n, char *err)
 {
 	return st_fail(err, ST_ERR_TIMEOUT, "fixture did not answer within 2 s");
 }
+static int f_on(struct st_fixture *fx, int on, char *err) { return ST_OK; }
+static int f_place(struct st_fixture *fx, int a, int b, char *err) { return ST_OK; }
+
+static const struct st_fixture_ops silent_ops = {
+	.name = "silent", .press = f_ok, .hold = f_hold, .release = f_mask,
+	.release_all = f_all, .slide = f_slide, .wait = f_wait, .poll = f_poll,
+	.uart = f_uart, .charge = f_on, .wear = f_on, .place = f_place,
+};
 
 static void test_station_fault_is_error(void **state)
 {
 	struct bench b;
-	struct st_fixture_ops ops;
+	struct st_fixture *sim;
+	struct st_fixture fake = { .ops = &silent_ops, .caps = ~0u, .desc = "silent" };
 
 	(void)state;
 	bench_open(&b, "WH-1000XM5", "repair", NULL);
-	ops = *b.fx->ops;
-	ops.uart = dead_uart;
-	const struct st_fixture_ops *orig = b.fx->ops;
-	b.fx->ops = &ops;
+	sim = b.fx;
+	fake.model = &b.m;
+	fake.clock = b.clk;
+	b.fx = &fake;
 	assert_int_equal(bench_run(&b, NULL), ST_OK);
 	assert_int_equal(b.res.verdict, ST_ERROR);
 	assert_string_equal(b.res.disposition, "retest");
-	b.fx->ops = orig;
+	b.fx = sim;
 	bench_close(&b);
 }
 
