@@ -174,12 +174,13 @@ static int aborted(struct seq *s)
 
 /* ---------------------------------------------------------- measurements */
 
-/* Judge `value` against limit `name` of the limit file, emit and store it.
- * A limit missing from the file is a station configuration fault. */
-static enum st_verdict measure(struct seq *s, const char *name, double value,
-			       const char *unit)
+/* Judge `value` against limit `limit` of the limit file, emit and store it
+ * as `name`.  A limit missing from the file is a station configuration
+ * fault. */
+static enum st_verdict measure_as(struct seq *s, const char *limit, const char *name,
+				  double value, const char *unit)
 {
-	const struct st_limit *lim = s->cfg->limits ? st_limits_get(s->cfg->limits, name) : NULL;
+	const struct st_limit *lim = s->cfg->limits ? st_limits_get(s->cfg->limits, limit) : NULL;
 	struct st_event ev = { .kind = ST_EV_MEASUREMENT, .name = name, .value = value,
 			       .unit = unit };
 	char text[256];
@@ -187,7 +188,7 @@ static enum st_verdict measure(struct seq *s, const char *name, double value,
 
 	if (!lim) {
 		snprintf(s->err, sizeof(s->err), "limit file %s has no limit '%s'",
-			 s->cfg->limits ? st_limits_path(s->cfg->limits) : "(none)", name);
+			 s->cfg->limits ? st_limits_path(s->cfg->limits) : "(none)", limit);
 		station_fault(s, ST_ERR_NOTFOUND, "judging a measurement");
 		return ST_ERROR;
 	}
@@ -213,6 +214,11 @@ static enum st_verdict measure(struct seq *s, const char *name, double value,
 	if (ev.verdict != ST_PASS)
 		s->step_verdict = st_verdict_worst(s->step_verdict, ev.verdict);
 	return ev.verdict;
+}
+
+static enum st_verdict measure(struct seq *s, const char *name, double value, const char *unit)
+{
+	return measure_as(s, name, name, value, unit);
 }
 
 /* -------------------------------------------------------------- the unit */
@@ -1296,11 +1302,9 @@ static int step_controls(struct seq *s)
 
 		if (s->m->controls[c].kind == ST_CTL_SLIDE)
 			continue;
-		snprintf(name, sizeof(name), "control.presses_to_register");
+		snprintf(name, sizeof(name), "control.%s.presses", s->m->controls[c].name);
 		double v = (pending & (1u << c)) ? 99 : presses[c];
-		say(s, ST_EV_INFO, "%s registered %s", s->m->controls[c].name,
-		    v >= 99 ? "never (3 presses)" : v > 1 ? "late" : "on the first press");
-		if (measure(s, name, v, "count") == ST_FAIL) {
+		if (measure_as(s, "control.presses_to_register", name, v, "count") == ST_FAIL) {
 			finding(s, ST_FAIL, "replace-switch",
 				"control %s %s: degraded tact switch (seed 001: clean the switch cavity with >90%% isopropyl alcohol, let dry 30 min, or replace it)",
 				s->m->controls[c].name,
