@@ -1,4 +1,220 @@
-/* cmd_sim.c - placeholder until its module lands; replaced by the module owner. */
+/*
+ * cmd_sim.c - `station sim`: a simulated headset behind a simulated
+ * fixture, served on a pseudo-terminal as its own process, so `station run
+ * --fixture PATH` drives it through the real protocol driver, transport and
+ * timeouts (station/sim/simfix.h does the work).
+ *
+ * Prints one line to stdout when ready, logs to stderr, exits cleanly on
+ * SIGTERM/SIGINT (releasing every relay and removing the link).
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "cli.h"
+#include "core/clock.h"
 #include "core/st.h"
-int cmd_sim(int argc, char **argv) { (void)argc; return cli_usage_error(argv[0], "not built yet"); }
+#include "model/model.h"
+#include "sim/headset.h"
+#include "sim/simfix.h"
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: station sim --model M --pty-link PATH [options]\n"
+		"\n"
+		"Serve a simulated fixture with a simulated headset behind it on a pty;\n"
+		"PATH becomes a symlink to the pty (give it to `station run --fixture`).\n"
+		"\n"
+		"  --model M            model of the simulated unit (fixtures/models)\n"
+		"  --pty-link PATH      symlink to create for the pty slave\n"
+		"  --numato             speak a Numato relay board's protocol instead\n"
+		"  --time-scale X       run X times faster than real time (announced)\n"
+		"  --fault F            headset fault (repeatable): see docs/simulator.md\n"
+		"  --battery PCT        initial charge\n"
+		"  --worn               wear sensor starts 'worn'\n"
+		"  --identity MODEL     model the unit reports on its UART\n"
+		"  --serial S           unit serial (default SIM0001)\n"
+		"  --start-off          unit starts powered off\n"
+		"  --watchdog-ms N      release all relays after N bench ms of host silence\n"
+		"  --bench FILE         fixture file (default station-v1 / numato-8)\n"
+		"  --state-file FILE    rewrite FILE on every relay change\n"
+		"  --fixture-fault F    test only: silent[-after:N], garbage[-after:N],\n"
+		"                       half-line[-after:N], reboot-after:N, vanish-after:N\n"
+		"  --verbose            log every line received and sent\n");
+}
+
+static int need(int argc, char **argv, int i)
+{
+	if (i + 1 >= argc) {
+		cli_usage_error("sim", "%s needs a value", argv[i]);
+		return 0;
+	}
+	return 1;
+}
+
+static int make_link(const char *link, const char *target, char *err)
+{
+	struct stat st;
+
+	if (lstat(link, &st) == 0) {
+		if (!S_ISLNK(st.st_mode))
+			return st_fail(err, ST_ERR_ARG, "%s exists and is not a symlink: "
+				       "refusing to replace it", link);
+		unlink(link);
+	}
+	if (symlink(target, link) < 0)
+		return st_fail(err, ST_ERR_IO, "cannot link %s -> %s: %s", link, target,
+			       strerror(errno));
+	return ST_OK;
+}
+
+int cmd_sim(int argc, char **argv)
+{
+	struct st_simfix_opts o;
+	struct st_model *model = NULL;
+	struct st_simfix *s = NULL;
+	struct st_clock *clock = NULL;
+	struct sigaction sa;
+	const char *model_id = NULL, *link = NULL;
+	char err[ST_ERRLEN], path[256];
+	int master = -1, slave = -1, rc = ST_EXIT_ERROR, linked = 0;
+
+	memset(&o, 0, sizeof(o));
+	o.scale = 1.0;
+	o.sim.battery = -1;
+	o.log = stderr;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			usage(stdout);
+			return 0;
+		} else if (!strcmp(a, "--numato")) {
+			o.numato = 1;
+		} else if (!strcmp(a, "--worn")) {
+			o.sim.worn = 1;
+		} else if (!strcmp(a, "--start-off")) {
+			o.sim.start_off = 1;
+		} else if (!strcmp(a, "--verbose") || !strcmp(a, "-v")) {
+			o.verbose = 1;
+		} else if (!need(argc, argv, i)) {
+			return ST_EXIT_USAGE;
+		} else if (!strcmp(a, "--model")) {
+			model_id = argv[++i];
+		} else if (!strcmp(a, "--pty-link")) {
+			link = argv[++i];
+		} else if (!strcmp(a, "--time-scale")) {
+			if (st_parse_double(argv[++i], &o.scale) || !(o.scale >= 0.01 && o.scale <= 1000))
+				return cli_usage_error("sim", "--time-scale must be 0.01..1000");
+		} else if (!strcmp(a, "--fault")) {
+			if (o.sim.nfaults == ST_SIM_MAX_FAULTS)
+				return cli_usage_error("sim", "too many --fault options");
+			st_strlcpy(o.sim.faults[o.sim.nfaults++], argv[++i], sizeof(o.sim.faults[0]));
+		} else if (!strcmp(a, "--battery")) {
+			if (st_parse_double(argv[++i], &o.sim.battery) ||
+			    !(o.sim.battery >= 0 && o.sim.battery <= 100))
+				return cli_usage_error("sim", "--battery must be 0..100");
+		} else if (!strcmp(a, "--identity")) {
+			o.sim.identity = argv[++i];
+		} else if (!strcmp(a, "--serial")) {
+			o.sim.serial = argv[++i];
+		} else if (!strcmp(a, "--watchdog-ms")) {
+			long v;
+
+			if (st_parse_int(argv[++i], &v) || v < 100 || v > 600000)
+				return cli_usage_error("sim", "--watchdog-ms must be 100..600000");
+			o.watchdog_ms = (int)v;
+		} else if (!strcmp(a, "--bench")) {
+			o.bench = argv[++i];
+		} else if (!strcmp(a, "--state-file")) {
+			o.state_file = argv[++i];
+		} else if (!strcmp(a, "--fixture-fault")) {
+			o.fault = argv[++i];
+			if (st_simfix_fault_check(o.fault, err))
+				return cli_usage_error("sim", "%s", err);
+		} else {
+			return cli_usage_error("sim", "unknown option '%s' (try --help)", a);
+		}
+	}
+	if (!model_id || !link)
+		return cli_usage_error("sim", "--model and --pty-link are required (try --help)");
+
+	model = calloc(1, sizeof(*model));
+	if (!model) {
+		fprintf(stderr, "station sim: out of memory\n");
+		return ST_EXIT_ERROR;
+	}
+	if (st_model_find(st_data_dir(), model_id, model, err)) {
+		fprintf(stderr, "station sim: %s\n", err);
+		rc = ST_EXIT_USAGE;
+		goto free_model;
+	}
+	for (int i = 0; i < o.sim.nfaults; i++)
+		if (st_sim_fault_check(model, o.sim.faults[i], err)) {
+			fprintf(stderr, "station sim: %s\n", err);
+			rc = ST_EXIT_USAGE;
+			goto free_model;
+		}
+	o.model = model;
+	if (st_simfix_new(&s, &o, err)) {
+		fprintf(stderr, "station sim: %s\n", err);
+		rc = ST_EXIT_USAGE;
+		goto free_model;
+	}
+	if (st_simfix_pty(&master, &slave, path, sizeof(path), err) ||
+	    make_link(link, path, err)) {
+		fprintf(stderr, "station sim: %s\n", err);
+		goto close_pty;
+	}
+	linked = 1;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	clock = st_clock_new_real(o.scale);
+	if (!clock) {
+		fprintf(stderr, "station sim: out of memory\n");
+		goto close_pty;
+	}
+	st_simfix_boot(s, st_clock_now(clock));
+	printf("sim: %s on %s linked at %s scale %g%s\n", model->id, path, link, o.scale,
+	       o.numato ? " numato" : "");
+	fflush(stdout);
+	if (st_simfix_serve(s, master, clock, &stop_flag, err)) {
+		fprintf(stderr, "station sim: %s\n", err);
+		goto close_pty;
+	}
+	if (st_simfix_vanished(s))
+		fprintf(stderr, "sim: the port vanished (fixture fault); exiting\n");
+	rc = 0;
+close_pty:
+	if (s)
+		st_simfix_release_all(s, clock ? st_clock_now(clock) : 0, "exit");
+	if (linked)
+		unlink(link);
+	if (master >= 0)
+		close(master);
+	if (slave >= 0)
+		close(slave);
+	st_clock_free(clock);
+	st_simfix_free(s);
+free_model:
+	free(model);
+	return rc;
+}

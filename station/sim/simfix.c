@@ -1,0 +1,1002 @@
+/*
+ * simfix.c - the simulated fixture, device side (simfix.h): the station's
+ * fixture protocol or the Numato relay-board protocol, served over a pty,
+ * with a simulated headset behind the relays.
+ *
+ * Protocol mode follows docs/fixture-protocol.md to the letter (it is the
+ * reference emulator): HELLO opens a session, events are sent only inside
+ * a session, PRESS/HOLD end by themselves, and a host that sends nothing
+ * for the watchdog time gets every channel released.  Numato mode echoes
+ * every byte and ends every reply with '>' like the real board; it has no
+ * timers and no watchdog, like the real board.
+ */
+#include "simfix.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../core/st.h"
+#include "../fixture/numato/numato.h"
+#include "../fixture/proto/fixmap.h"
+#include "../fixture/proto/proto.h"
+
+#define OUTCAP 16384            /* bytes of output kept while nobody reads */
+#define FW "simfix-1.0"
+#define WD_WALL_FLOOR 0.3       /* s of wall time: the watchdog never fires sooner */
+#define NUMATO_CMDMAX 40        /* longest Numato command line kept */
+#define NEVER 1e300
+
+enum fault_kind { F_NONE, F_SILENT, F_GARBAGE, F_HALF, F_REBOOT, F_VANISH };
+
+struct st_simfix {
+	struct st_simfix_opts o;     /* options (strings point to the caller's) */
+	struct st_headset *h;        /* the simulated unit */
+	struct st_fixmap map;        /* fixture file: channel <-> control */
+	int chan[ST_MAX_CONTROLS];   /* channel of each model control, -1 unwired */
+	int nchan;                   /* channels on the board */
+	unsigned closed;             /* channels closed now */
+	double end[32];              /* bench time each closed channel opens by itself (0 none) */
+	char why[32][8];             /* "done" (PRESS) or "limit" (HOLD) per channel */
+	unsigned slides;             /* slide actuators in the ON position (protocol mode) */
+	int charge, wear;            /* USB charge power, wear shutter */
+	int in_case, lid;            /* earbud placement */
+	int session;                 /* a host said HELLO (events flow) */
+	double wd;                   /* effective watchdog, bench s */
+	double last_rx;              /* bench time of the last line from the host */
+	double t_last;               /* latest bench time seen */
+	struct st_linebuf lb;        /* protocol mode: incoming line */
+	char ncmd[NUMATO_CMDMAX + 1];/* numato mode: command being typed */
+	size_t nlen;                 /* its length */
+	int noverflow;               /* numato command too long, ignored up to CR */
+	char out[OUTCAP];            /* output not yet taken */
+	size_t outlen;               /* bytes in out */
+	unsigned long outdropped;    /* bytes dropped on a full buffer */
+	enum fault_kind fault;       /* configured fixture fault */
+	long fault_after;            /* lines answered before it strikes */
+	long nlines;                 /* request lines seen */
+	int silent;                  /* fault: ignore everything */
+	int garbage;                 /* fault: every reply is garbage */
+	int half;                    /* fault: the next reply is cut in half */
+	int vanished;                /* fault: the port is gone */
+	unsigned rnd;                /* garbage generator state */
+};
+
+/* ---- small helpers ----------------------------------------------------- */
+
+static void logf_(struct st_simfix *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void logf_(struct st_simfix *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!s->o.log)
+		return;
+	fprintf(s->o.log, "sim: [%9.3f] ", s->t_last);
+	va_start(ap, fmt);
+	vfprintf(s->o.log, fmt, ap);
+	va_end(ap);
+	fputc('\n', s->o.log);
+	fflush(s->o.log);
+}
+
+static void put(struct st_simfix *s, const char *data, size_t n)
+{
+	if (s->vanished)
+		return;
+	if (s->outlen + n > OUTCAP) {
+		s->outdropped += n;
+		return;
+	}
+	memcpy(s->out + s->outlen, data, n);
+	s->outlen += n;
+}
+
+static void putf(struct st_simfix *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void putf(struct st_simfix *s, const char *fmt, ...)
+{
+	char line[ST_PROTO_MAXLINE * 2];
+	va_list ap;
+	int k;
+
+	va_start(ap, fmt);
+	k = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (k < 0)
+		return;
+	if ((size_t)k >= sizeof(line))
+		k = sizeof(line) - 1;
+	put(s, line, (size_t)k);
+}
+
+static long long ms(double t)
+{
+	return llround(t * 1000.0);
+}
+
+static unsigned valid_mask(const struct st_simfix *s)
+{
+	return s->nchan >= 32 ? 0xffffffffu : (1u << s->nchan) - 1;
+}
+
+/* Control of channel ch, or -1. */
+static int control_of(const struct st_simfix *s, int ch)
+{
+	for (int i = 0; i < ST_MAX_CONTROLS; i++)
+		if (s->chan[i] == ch)
+			return i;
+	return -1;
+}
+
+static int is_slide(const struct st_simfix *s, int ch)
+{
+	int c = control_of(s, ch);
+
+	return c >= 0 && s->o.model->controls[c].kind == ST_CTL_SLIDE;
+}
+
+static void write_state(struct st_simfix *s, const char *why)
+{
+	char tmp[600], names[160] = "";
+	unsigned ctl;
+	FILE *f;
+
+	ctl = st_fixmap_controls(s->chan, s->closed);
+	if (ctl)
+		st_model_controls_str(s->o.model, ctl, names, sizeof(names));
+	logf_(s, "relays closed=0x%x (%s) %s", s->closed, names[0] ? names : "none", why);
+	if (!s->o.state_file)
+		return;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", s->o.state_file);
+	f = fopen(tmp, "w");
+	if (!f)
+		return;
+	fprintf(f, "t=%.3f closed=0x%x controls=%s slides=0x%x charge=%d wear=%d session=%d "
+		"reason=%s\n", s->t_last, s->closed, names[0] ? names : "-", s->slides, s->charge,
+		s->wear, s->session, why);
+	fclose(f);
+	rename(tmp, s->o.state_file);
+}
+
+/* Tell the headset which controls the closed relays hold (slide actuators
+ * are positions, handled by SLIDE). */
+static void drive(struct st_simfix *s, double t)
+{
+	unsigned relays = s->closed;
+
+	for (int ch = 0; ch < s->nchan; ch++)
+		if (is_slide(s, ch))
+			relays &= ~(1u << ch);
+	st_headset_controls(s->h, t, st_fixmap_controls(s->chan, relays));
+}
+
+static void set_closed(struct st_simfix *s, double t, unsigned closed, const char *why)
+{
+	unsigned changed = closed ^ s->closed;
+
+	if (!changed)
+		return;
+	for (int ch = 0; ch < 32; ch++)
+		if (!(closed & (1u << ch)))
+			s->end[ch] = 0;
+	/* a Numato relay across a slide switch: closed = ON */
+	for (int ch = 0; ch < s->nchan; ch++)
+		if (s->o.numato && (changed & (1u << ch)) && is_slide(s, ch))
+			st_headset_slide(s->h, t, control_of(s, ch), !!(closed & (1u << ch)));
+	s->closed = closed;
+	drive(s, t);
+	write_state(s, why);
+}
+
+/* ---- faults ------------------------------------------------------------ */
+
+static int parse_fault(const char *f, enum fault_kind *kind, long *after)
+{
+	static const struct { const char *name; enum fault_kind k; int need_n; } tab[] = {
+		{ "silent", F_SILENT, 0 }, { "garbage", F_GARBAGE, 0 },
+		{ "half-line", F_HALF, 0 }, { "reboot", F_REBOOT, 1 }, { "vanish", F_VANISH, 1 },
+	};
+
+	*kind = F_NONE;
+	*after = 0;
+	if (!f || !*f)
+		return ST_OK;
+	for (size_t i = 0; i < ST_ARRAY_SIZE(tab); i++) {
+		size_t k = strlen(tab[i].name);
+
+		if (strncmp(f, tab[i].name, k))
+			continue;
+		if (!f[k] && !tab[i].need_n) {
+			*kind = tab[i].k;
+			return ST_OK;
+		}
+		if (!strncmp(f + k, "-after:", 7) && !st_parse_int(f + k + 7, after) &&
+		    *after >= 0) {
+			*kind = tab[i].k;
+			return ST_OK;
+		}
+	}
+	return ST_ERR_ARG;
+}
+
+int st_simfix_fault_check(const char *fault, char *err)
+{
+	enum fault_kind k;
+	long n;
+
+	if (parse_fault(fault, &k, &n))
+		return st_fail(err, ST_ERR_ARG,
+			       "unknown fixture fault '%s' (silent[-after:N], garbage[-after:N], "
+			       "half-line[-after:N], reboot-after:N, vanish-after:N)", fault);
+	return ST_OK;
+}
+
+static void garbage_line(struct st_simfix *s)
+{
+	char g[48];
+
+	for (size_t i = 0; i < sizeof(g) - 1; i++) {
+		s->rnd = s->rnd * 1103515245u + 12345u;
+		g[i] = (char)((s->rnd >> 16) & 0xff);
+		if (g[i] == '\n')
+			g[i] = '~';
+	}
+	g[sizeof(g) - 1] = '\n';
+	put(s, g, sizeof(g));
+}
+
+/* A reply line (protocol mode), through the fault filters. */
+static void reply(struct st_simfix *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void reply(struct st_simfix *s, const char *fmt, ...)
+{
+	char line[ST_PROTO_MAXLINE * 2];
+	va_list ap;
+	int k;
+
+	va_start(ap, fmt);
+	k = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (k < 0)
+		return;
+	if ((size_t)k > ST_PROTO_MAXLINE)
+		k = ST_PROTO_MAXLINE;
+	line[k] = '\0';
+	if (s->garbage) {
+		garbage_line(s);
+		return;
+	}
+	if (s->half) {
+		put(s, line, (size_t)k / 2);
+		s->half = 0;
+		s->silent = 1;
+		logf_(s, "fault: sent half a line, now silent");
+		return;
+	}
+	if (s->o.verbose)
+		logf_(s, "-> %s", line);
+	put(s, line, (size_t)k);
+	put(s, "\n", 1);
+}
+
+static void event(struct st_simfix *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void event(struct st_simfix *s, const char *fmt, ...)
+{
+	char line[ST_PROTO_MAXLINE * 2];
+	va_list ap;
+	int k;
+
+	if (!s->session || s->silent || s->o.numato)
+		return;
+	va_start(ap, fmt);
+	k = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (k < 0)
+		return;
+	if ((size_t)k > ST_PROTO_MAXLINE)
+		k = ST_PROTO_MAXLINE;
+	if (s->garbage) {
+		garbage_line(s);
+		return;
+	}
+	if (s->o.verbose)
+		logf_(s, "-> %.*s", k, line);
+	put(s, line, (size_t)k);
+	put(s, "\n", 1);
+}
+
+/* Count a request line and fire the fault when its time has come.
+ * Returns 1 when the line must be dropped. */
+static int fault_gate(struct st_simfix *s, double t)
+{
+	if (s->silent || s->vanished)
+		return 1;
+	s->nlines++;
+	if (s->fault == F_NONE || s->nlines <= s->fault_after)
+		return 0;
+	switch (s->fault) {
+	case F_SILENT:
+		s->silent = 1;
+		logf_(s, "fault: silent from line %ld on", s->nlines);
+		return 1;
+	case F_GARBAGE:
+		if (!s->garbage)
+			logf_(s, "fault: garbage replies from line %ld on", s->nlines);
+		s->garbage = 1;
+		return 0;
+	case F_HALF:
+		s->half = 1;
+		s->fault = F_NONE;
+		return 0;
+	case F_REBOOT:
+		s->fault = F_NONE;
+		logf_(s, "fault: reboot at line %ld", s->nlines);
+		s->session = 0;
+		s->charge = 0;
+		st_headset_charge(s->h, t, 0);
+		set_closed(s, t, 0, "reboot");
+		st_simfix_boot(s, t);
+		return 1;
+	case F_VANISH:
+		logf_(s, "fault: port vanishes at line %ld", s->nlines);
+		set_closed(s, t, 0, "vanish");
+		s->vanished = 1;
+		s->outlen = 0;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* ---- timers ------------------------------------------------------------ */
+
+double st_simfix_next_deadline(const struct st_simfix *s)
+{
+	double next = NEVER;
+
+	for (int ch = 0; ch < s->nchan; ch++)
+		if ((s->closed & (1u << ch)) && s->end[ch] > 0 && s->end[ch] < next)
+			next = s->end[ch];
+	if (!s->o.numato && s->session && s->closed && s->last_rx + s->wd < next)
+		next = s->last_rx + s->wd;
+	return next;
+}
+
+static void feedback(struct st_simfix *s)
+{
+	struct st_feedback fb[32];
+	int n;
+
+	while ((n = st_headset_feedback(s->h, fb, 32)) > 0) {
+		for (int i = 0; i < n; i++) {
+			char q[96];
+
+			switch (fb[i].kind) {
+			case ST_FB_LED:
+				event(s, "EV LED %lld %s %s", ms(fb[i].t),
+				      fb[i].where[0] ? fb[i].where : "main",
+				      fb[i].color[0] ? fb[i].color : "off");
+				break;
+			case ST_FB_CHIME:
+				event(s, "EV CHIME %lld %d", ms(fb[i].t), fb[i].count);
+				break;
+			case ST_FB_PROMPT:
+				st_proto_quote(q, sizeof(q), fb[i].text);
+				event(s, "EV PROMPT %lld %s", ms(fb[i].t), q);
+				break;
+			case ST_FB_TONE:
+				event(s, "EV TONE %lld %.0f", ms(fb[i].t), fb[i].hz);
+				break;
+			}
+		}
+		if (n < 32)
+			break;
+	}
+}
+
+void st_simfix_tick(struct st_simfix *s, double t)
+{
+	if (t < s->t_last)
+		t = s->t_last;
+	for (;;) {
+		double next = st_simfix_next_deadline(s);
+		unsigned group = 0;
+		const char *why = "done";
+
+		if (next > t)
+			break;
+		if (next < s->t_last)
+			next = s->t_last;
+		s->t_last = next;
+		if (!s->o.numato && s->session && s->closed && next >= s->last_rx + s->wd) {
+			unsigned m = s->closed;
+
+			logf_(s, "watchdog: host silent for %.0f ms, releasing 0x%x", s->wd * 1000, m);
+			set_closed(s, next, 0, "watchdog");
+			event(s, "EV RELEASED %lld 0x%x watchdog", ms(next), m);
+			continue;
+		}
+		for (int ch = 0; ch < s->nchan; ch++)
+			if ((s->closed & (1u << ch)) && s->end[ch] > 0 && s->end[ch] <= next) {
+				group |= 1u << ch;
+				why = s->why[ch];
+			}
+		st_headset_advance(s->h, next);
+		set_closed(s, next, s->closed & ~group, why);
+		event(s, "EV RELEASED %lld 0x%x %s", ms(next), group, why);
+	}
+	s->t_last = t;
+	st_headset_advance(s->h, t);
+	feedback(s);
+}
+
+void st_simfix_release_all(struct st_simfix *s, double t, const char *why)
+{
+	if (t > s->t_last)
+		s->t_last = t;
+	set_closed(s, s->t_last, 0, why);
+}
+
+/* ---- protocol mode ----------------------------------------------------- */
+
+static int arg_mask(struct st_simfix *s, const struct st_msg *m, int i, unsigned *mask)
+{
+	if (st_proto_parse_mask(m->argv[i], mask)) {
+		reply(s, "ERR %u %d bad channel mask '%s'", m->seq, ST_PE_SYNTAX, m->argv[i]);
+		return -1;
+	}
+	if (!*mask || (*mask & ~valid_mask(s))) {
+		reply(s, "ERR %u %d channel mask 0x%x: this fixture has channels 0..%d",
+		      m->seq, ST_PE_CHANNEL, *mask, s->nchan - 1);
+		return -1;
+	}
+	return 0;
+}
+
+static int arg_ms(struct st_simfix *s, const struct st_msg *m, int i, unsigned long *v)
+{
+	if (st_proto_parse_uint(m->argv[i], 0xffffffffUL, v)) {
+		reply(s, "ERR %u %d bad duration '%s'", m->seq, ST_PE_SYNTAX, m->argv[i]);
+		return -1;
+	}
+	if (*v < 1 || *v > ST_PROTO_MAX_HOLD_MS) {
+		reply(s, "ERR %u %d duration %lu ms outside 1..%d", m->seq, ST_PE_LIMIT, *v,
+		      ST_PROTO_MAX_HOLD_MS);
+		return -1;
+	}
+	return 0;
+}
+
+static int arg_bool(struct st_simfix *s, const struct st_msg *m, int i, int *v)
+{
+	if (strcmp(m->argv[i], "0") && strcmp(m->argv[i], "1")) {
+		reply(s, "ERR %u %d expected 0 or 1, not '%s'", m->seq, ST_PE_SYNTAX, m->argv[i]);
+		return -1;
+	}
+	*v = m->argv[i][0] == '1';
+	return 0;
+}
+
+static int nargs(struct st_simfix *s, const struct st_msg *m, int n)
+{
+	if (m->argc == n)
+		return 0;
+	reply(s, "ERR %u %d %s takes %d argument%s", m->seq, ST_PE_ARGS, m->verb, n,
+	      n == 1 ? "" : "s");
+	return -1;
+}
+
+static void cmd_hello(struct st_simfix *s, double t, const struct st_msg *m)
+{
+	unsigned long v;
+
+	if (nargs(s, m, 1))
+		return;
+	if (st_proto_parse_uint(m->argv[0], 1000, &v) || v != ST_PROTO_VERSION) {
+		reply(s, "ERR %u %d this fixture speaks protocol %d", m->seq, ST_PE_VERSION,
+		      ST_PROTO_VERSION);
+		return;
+	}
+	s->session = 1;
+	logf_(s, "host said HELLO: session open");
+	reply(s, "OK %u HELLO proto=%d fw=%s name=%s channels=%d scale=%g wd=%lld "
+	      "caps=press,hold,led,sound,uart,charge,wear,battery,place,slide,watchdog t=%lld",
+	      m->seq, ST_PROTO_VERSION, FW, s->map.name, s->nchan, s->o.scale, ms(s->wd), ms(t));
+}
+
+static void cmd_press(struct st_simfix *s, double t, const struct st_msg *m, int hold)
+{
+	unsigned mask;
+	unsigned long d;
+
+	if (nargs(s, m, 2) || arg_mask(s, m, 0, &mask) || arg_ms(s, m, 1, &d))
+		return;
+	if (mask & s->closed) {
+		reply(s, "ERR %u %d channel(s) 0x%x already closed", m->seq, ST_PE_BUSY,
+		      mask & s->closed);
+		return;
+	}
+	for (int ch = 0; ch < s->nchan; ch++)
+		if (mask & (1u << ch)) {
+			s->end[ch] = t + (double)d / 1000.0;
+			st_strlcpy(s->why[ch], hold ? "limit" : "done", sizeof(s->why[ch]));
+		}
+	set_closed(s, t, s->closed | mask, hold ? "hold" : "press");
+	reply(s, "OK %u %s mask=0x%x until=%lld", m->seq, m->verb, mask, ms(t + (double)d / 1000.0));
+}
+
+static void cmd_request(struct st_simfix *s, double t, const struct st_msg *m)
+{
+	const char *v = m->verb;
+
+	if (!strcmp(v, "HELLO")) {
+		cmd_hello(s, t, m);
+		return;
+	}
+	if (!s->session) {
+		reply(s, "ERR %u %d send HELLO %d first", m->seq, ST_PE_NOHELLO, ST_PROTO_VERSION);
+		return;
+	}
+	if (!strcmp(v, "PING")) {
+		if (!nargs(s, m, 0))
+			reply(s, "OK %u PING t=%lld", m->seq, ms(t));
+	} else if (!strcmp(v, "STATUS")) {
+		if (!nargs(s, m, 0))
+			reply(s, "OK %u STATUS closed=0x%x slides=0x%x charge=%d wear=%d case=%d "
+			      "lid=%d wd=%lld t=%lld", m->seq, s->closed, s->slides, s->charge,
+			      s->wear, s->in_case, s->lid, ms(s->wd), ms(t));
+	} else if (!strcmp(v, "PRESS") || !strcmp(v, "HOLD")) {
+		cmd_press(s, t, m, v[0] == 'H');
+	} else if (!strcmp(v, "RELEASE")) {
+		unsigned mask;
+
+		if (nargs(s, m, 1) || arg_mask(s, m, 0, &mask))
+			return;
+		set_closed(s, t, s->closed & ~mask, "release");
+		reply(s, "OK %u RELEASE closed=0x%x", m->seq, s->closed);
+	} else if (!strcmp(v, "RELEASEALL")) {
+		if (nargs(s, m, 0))
+			return;
+		set_closed(s, t, 0, "releaseall");
+		reply(s, "OK %u RELEASEALL closed=0x0", m->seq);
+	} else if (!strcmp(v, "SLIDE")) {
+		unsigned long ch;
+		int pos;
+
+		if (nargs(s, m, 2))
+			return;
+		if (st_proto_parse_uint(m->argv[0], 31, &ch) || (int)ch >= s->nchan ||
+		    !is_slide(s, (int)ch)) {
+			reply(s, "ERR %u %d no slide actuator on channel %s", m->seq,
+			      ST_PE_CHANNEL, m->argv[0]);
+			return;
+		}
+		if (arg_bool(s, m, 1, &pos))
+			return;
+		st_headset_slide(s->h, t, control_of(s, (int)ch), pos);
+		s->slides = pos ? s->slides | (1u << ch) : s->slides & ~(1u << ch);
+		write_state(s, "slide");
+		reply(s, "OK %u SLIDE %lu %d", m->seq, ch, pos);
+	} else if (!strcmp(v, "CHARGE") || !strcmp(v, "WEAR")) {
+		int on;
+
+		if (nargs(s, m, 1) || arg_bool(s, m, 0, &on))
+			return;
+		if (v[0] == 'C') {
+			s->charge = on;
+			st_headset_charge(s->h, t, on);
+		} else {
+			s->wear = on;
+			st_headset_wear(s->h, t, on);
+		}
+		write_state(s, v[0] == 'C' ? "charge" : "wear");
+		reply(s, "OK %u %s %d", m->seq, v, on);
+	} else if (!strcmp(v, "PLACE")) {
+		int c, l;
+
+		if (nargs(s, m, 2) || arg_bool(s, m, 0, &c) || arg_bool(s, m, 1, &l))
+			return;
+		if (s->o.model->kind != ST_KIND_EARBUDS) {
+			reply(s, "ERR %u %d no earbud case on this harness", m->seq,
+			      ST_PE_UNSUPPORTED);
+			return;
+		}
+		s->in_case = c;
+		s->lid = l;
+		st_headset_place(s->h, t, c, l);
+		reply(s, "OK %u PLACE %d %d", m->seq, c, l);
+	} else if (!strcmp(v, "BATTERY")) {
+		struct st_headset_view hv;
+
+		if (nargs(s, m, 0))
+			return;
+		st_headset_view(s->h, &hv);
+		reply(s, "OK %u BATTERY pct=%.1f v=%.3f charging=%d", m->seq, hv.battery,
+		      hv.battery > 0 ? 3.3 + 0.9 * hv.battery / 100.0 : 0.0, s->charge);
+	} else if (!strcmp(v, "UART")) {
+		char r[ST_PROTO_MAXLINE];
+		int ret;
+
+		if (!m->rest[0] || strlen(m->rest) > 200) {
+			reply(s, "ERR %u %d UART needs a line of 1..200 bytes", m->seq, ST_PE_UART);
+			return;
+		}
+		ret = st_headset_uart(s->h, t, m->rest, r, sizeof(r) - 32);
+		if (ret == ST_ERR_TIMEOUT) {
+			reply(s, "ERR %u %d unit did not answer on its test UART", m->seq,
+			      ST_PE_UART_TIMEOUT);
+			return;
+		}
+		if (ret || !st_proto_printable(r, strlen(r))) {
+			reply(s, "ERR %u %d unit sent an unprintable UART line", m->seq, ST_PE_UART);
+			return;
+		}
+		reply(s, "OK %u UART %s", m->seq, r);
+	} else if (!strcmp(v, "WATCHDOG")) {
+		unsigned long w;
+
+		if (nargs(s, m, 1))
+			return;
+		if (st_proto_parse_uint(m->argv[0], 600000, &w) || w < 100) {
+			reply(s, "ERR %u %d watchdog must be 100..600000 ms", m->seq, ST_PE_LIMIT);
+			return;
+		}
+		s->wd = fmax((double)w / 1000.0, WD_WALL_FLOOR * s->o.scale);
+		reply(s, "OK %u WATCHDOG wd=%lld", m->seq, ms(s->wd));
+	} else {
+		reply(s, "ERR %u %d unknown command %s", m->seq, ST_PE_UNKNOWN, v);
+	}
+}
+
+static void proto_line(struct st_simfix *s, double t, const char *line, size_t len)
+{
+	struct st_msg *m;
+	char e[ST_ERRLEN];
+	int code = 0;
+
+	if (len == 0)
+		return; /* empty lines resynchronise; no reply */
+	if (fault_gate(s, t))
+		return;
+	s->last_rx = t;
+	if (s->o.verbose)
+		logf_(s, "<- %.*s", (int)len, line);
+	m = malloc(sizeof(*m));
+	if (!m)
+		return;
+	if (st_proto_parse_request(line, len, m, &code, e)) {
+		unsigned long seq = 0;
+		char w[8];
+		size_t k = 0;
+
+		/* echo the sequence number when the line starts with one */
+		while (k < len && k < 6 && line[k] >= '0' && line[k] <= '9') {
+			w[k] = line[k];
+			k++;
+		}
+		w[k] = '\0';
+		if (k && (k == len || line[k] == ' '))
+			st_proto_parse_uint(w, 65535, &seq);
+		reply(s, "ERR %lu %d %s", seq, code ? code : ST_PE_SYNTAX, e);
+	} else {
+		cmd_request(s, t, m);
+	}
+	free(m);
+}
+
+/* ---- numato mode ------------------------------------------------------- */
+
+static void numato_out(struct st_simfix *s, const char *text)
+{
+	if (s->garbage) {
+		garbage_line(s);
+		return;
+	}
+	if (s->half) {
+		/* the reply, but never the prompt */
+		putf(s, "\n\r%s", text ? text : "");
+		s->half = 0;
+		s->silent = 1;
+		logf_(s, "fault: reply without its prompt, now silent");
+		return;
+	}
+	if (text)
+		putf(s, "\n\r%s\n\r>", text);
+	else
+		put(s, "\n\r>", 3);
+}
+
+static void numato_cmd(struct st_simfix *s, double t, char *c)
+{
+	char *argv[4], *save = NULL, out[16];
+	int argc = 0;
+
+	for (char *w = strtok_r(c, " ", &save); w && argc < 4; w = strtok_r(NULL, " ", &save))
+		argv[argc++] = w;
+	if (argc == 0) {
+		numato_out(s, NULL);
+		return;
+	}
+	if (fault_gate(s, t))
+		return;
+	if (s->o.verbose)
+		logf_(s, "<- %s", c);
+	if (!strcmp(argv[0], "relay") && argc >= 2) {
+		int r = argc >= 3 && strlen(argv[2]) == 1 ? st_numato_relay_index(argv[2][0]) : -1;
+
+		if (r >= s->nchan)
+			r = -1;
+		if (!strcmp(argv[1], "on") && argc == 3 && r >= 0) {
+			set_closed(s, t, s->closed | (1u << r), "relay on");
+		} else if (!strcmp(argv[1], "off") && argc == 3 && r >= 0) {
+			set_closed(s, t, s->closed & ~(1u << r), "relay off");
+		} else if (!strcmp(argv[1], "read") && argc == 3 && r >= 0) {
+			numato_out(s, (s->closed & (1u << r)) ? "on" : "off");
+			return;
+		} else if (!strcmp(argv[1], "readall") && argc == 2) {
+			snprintf(out, sizeof(out), "%0*X", s->nchan <= 8 ? 2 : s->nchan <= 16 ? 4 : 8,
+				 s->closed);
+			numato_out(s, out);
+			return;
+		} else if (!strcmp(argv[1], "writeall") && argc == 3) {
+			unsigned long v = strtoul(argv[2], NULL, 16);
+
+			set_closed(s, t, (unsigned)v & valid_mask(s), "relay writeall");
+		}
+		numato_out(s, NULL);
+		return;
+	}
+	if (!strcmp(argv[0], "reset") && argc == 1) {
+		set_closed(s, t, 0, "reset");
+	} else if (!strcmp(argv[0], "ver") && argc == 1) {
+		numato_out(s, "00000008");
+		return;
+	} else if (!strcmp(argv[0], "id") && argc == 2 && !strcmp(argv[1], "get")) {
+		snprintf(out, sizeof(out), "SIMX%04.0f", s->o.scale);
+		numato_out(s, out);
+		return;
+	}
+	numato_out(s, NULL);
+}
+
+static void numato_byte(struct st_simfix *s, double t, char c)
+{
+	if (s->silent || s->vanished)
+		return;
+	if (c == '\n')
+		return;
+	if (c == '\r') {
+		s->ncmd[s->nlen] = '\0';
+		if (s->noverflow)
+			numato_out(s, NULL);
+		else
+			numato_cmd(s, t, s->ncmd);
+		s->nlen = 0;
+		s->noverflow = 0;
+		return;
+	}
+	if (!s->garbage && (unsigned char)c >= 0x20 && (unsigned char)c < 0x7f)
+		put(s, &c, 1); /* the board echoes what it receives */
+	if (s->nlen < NUMATO_CMDMAX)
+		s->ncmd[s->nlen++] = c;
+	else
+		s->noverflow = 1;
+}
+
+/* ---- engine ------------------------------------------------------------ */
+
+void st_simfix_input(struct st_simfix *s, double t, const char *data, size_t n)
+{
+	st_simfix_tick(s, t);
+	t = s->t_last;
+	for (size_t i = 0; i < n && !s->vanished; i++) {
+		if (s->o.numato) {
+			numato_byte(s, t, data[i]);
+			continue;
+		}
+		switch (st_linebuf_push(&s->lb, data[i])) {
+		case ST_LINE_DONE: {
+			char line[ST_PROTO_MAXLINE + 1];
+			size_t len = s->lb.len;
+
+			st_linebuf_take(&s->lb, line, sizeof(line));
+			proto_line(s, t, line, len);
+			break;
+		}
+		case ST_LINE_TOOLONG:
+			if (!fault_gate(s, t)) {
+				s->last_rx = t;
+				reply(s, "ERR 0 %d line longer than %d bytes discarded",
+				      ST_PE_TOOLONG, ST_PROTO_MAXLINE);
+			}
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+size_t st_simfix_output(struct st_simfix *s, char *buf, size_t n)
+{
+	size_t k = s->outlen < n ? s->outlen : n;
+
+	memcpy(buf, s->out, k);
+	memmove(s->out, s->out + k, s->outlen - k);
+	s->outlen -= k;
+	return k;
+}
+
+void st_simfix_boot(struct st_simfix *s, double t)
+{
+	if (s->o.numato || s->vanished)
+		return;
+	/* EV BOOT goes out whether or not a session is open */
+	put(s, "", 0);
+	putf(s, "EV BOOT %lld proto=%d fw=%s name=%s\n", ms(t), ST_PROTO_VERSION, FW,
+	     s->map.name);
+}
+
+unsigned st_simfix_closed(const struct st_simfix *s)
+{
+	return s->closed;
+}
+
+int st_simfix_vanished(const struct st_simfix *s)
+{
+	return s->vanished;
+}
+
+struct st_headset *st_simfix_headset(struct st_simfix *s)
+{
+	return s->h;
+}
+
+const char *st_simfix_bench(const struct st_simfix *s)
+{
+	return s->map.path;
+}
+
+int st_simfix_new(struct st_simfix **out, const struct st_simfix_opts *o, char *err)
+{
+	struct st_simfix *s;
+	int ret;
+
+	*out = NULL;
+	if (!o->model)
+		return st_fail(err, ST_ERR_ARG, "simulated fixture needs a model");
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return st_fail(err, ST_ERR_MEM, "out of memory");
+	s->o = *o;
+	if (!(s->o.scale > 0))
+		s->o.scale = 1.0;
+	ret = parse_fault(o->fault, &s->fault, &s->fault_after);
+	if (ret) {
+		st_simfix_fault_check(o->fault, err);
+		goto free_sim;
+	}
+	ret = st_fixmap_find(o->bench ? o->bench : o->numato ? "numato-8" : "station-v1",
+			     &s->map, err);
+	if (ret)
+		goto free_sim;
+	ret = st_fixmap_resolve(&s->map, o->model, s->chan, err);
+	if (ret)
+		goto free_sim;
+	s->nchan = s->map.channels;
+	s->wd = fmax((o->watchdog_ms > 0 ? o->watchdog_ms : ST_PROTO_DEFAULT_WD_MS) / 1000.0,
+		     WD_WALL_FLOOR * s->o.scale);
+	s->rnd = 12345;
+	st_linebuf_init(&s->lb);
+	s->h = st_headset_new(o->model, &o->sim, err);
+	if (!s->h) {
+		ret = ST_ERR_ARG;
+		goto free_sim;
+	}
+	s->in_case = 0;
+	write_state(s, "start");
+	*out = s;
+	return ST_OK;
+free_sim:
+	free(s);
+	return ret;
+}
+
+void st_simfix_free(struct st_simfix *s)
+{
+	if (!s)
+		return;
+	st_headset_free(s->h);
+	free(s);
+}
+
+/* ---- pty and serve loop ------------------------------------------------ */
+
+int st_simfix_pty(int *master, int *slave, char *path, size_t n, char *err)
+{
+	struct termios tio;
+	const char *name;
+	int m, sl;
+
+	m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (m < 0)
+		return st_fail(err, ST_ERR_IO, "posix_openpt: %s", strerror(errno));
+	if (grantpt(m) < 0 || unlockpt(m) < 0 || !(name = ptsname(m))) {
+		st_seterr(err, "cannot set up the pty: %s", strerror(errno));
+		close(m);
+		return ST_ERR_IO;
+	}
+	st_strlcpy(path, name, n);
+	sl = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (sl < 0) {
+		st_seterr(err, "cannot open %s: %s", path, strerror(errno));
+		close(m);
+		return ST_ERR_IO;
+	}
+	if (tcgetattr(sl, &tio) == 0) {
+		cfmakeraw(&tio);
+		cfsetispeed(&tio, B115200);
+		cfsetospeed(&tio, B115200);
+		tcsetattr(sl, TCSANOW, &tio);
+	}
+	fcntl(m, F_SETFL, fcntl(m, F_GETFL) | O_NONBLOCK);
+	*master = m;
+	*slave = sl;
+	return ST_OK;
+}
+
+int st_simfix_serve(struct st_simfix *s, int fd, struct st_clock *clock,
+		    volatile sig_atomic_t *stop, char *err)
+{
+	char buf[512];
+	double scale = st_clock_scale(clock);
+
+	while (!*stop && !s->vanished) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		struct timespec ts;
+		double t = st_clock_now(clock), wait;
+
+		st_simfix_tick(s, t);
+		while (s->outlen > 0) {
+			ssize_t w = write(fd, s->out, s->outlen);
+
+			if (w <= 0) {
+				if (w < 0 && errno != EAGAIN && errno != EINTR)
+					return st_fail(err, ST_ERR_IO, "write to pty: %s",
+						       strerror(errno));
+				/* nobody reads: keep what fits, drop the rest later */
+				if (s->outlen > OUTCAP / 2)
+					s->outlen = 0;
+				break;
+			}
+			memmove(s->out, s->out + w, s->outlen - (size_t)w);
+			s->outlen -= (size_t)w;
+		}
+		/* wake for the next timer, and at least every 10 ms of wall time
+		 * so the headset's LED patterns go out promptly */
+		wait = (st_simfix_next_deadline(s) - t) / scale;
+		if (wait > 0.010)
+			wait = 0.010;
+		if (wait < 0)
+			wait = 0;
+		ts.tv_sec = 0;
+		ts.tv_nsec = (long)(wait * 1e9);
+		if (ppoll(&pfd, 1, &ts, NULL) < 0) {
+			if (errno == EINTR)
+				continue;
+			return st_fail(err, ST_ERR_IO, "poll on pty: %s", strerror(errno));
+		}
+		if (pfd.revents & POLLIN) {
+			ssize_t r = read(fd, buf, sizeof(buf));
+
+			if (r > 0)
+				st_simfix_input(s, st_clock_now(clock), buf, (size_t)r);
+		}
+	}
+	return ST_OK;
+}
