@@ -31,9 +31,12 @@ struct st_sim_opts {
 	const char *serial;  /* unit serial (default "SIM0001") */
 	const char *identity;/* model the unit reports, if not the model's (wrong-model tests) */
 	unsigned seed;       /* for the few random choices (0 = fixed default) */
+	int start_off;       /* 1: the unit starts powered off */
+	const char *firmware;/* firmware version it reports (default "2.4.1") */
 };
 
-/* Fault names the simulator understands (for usage messages). */
+/* Fault names the simulator understands (for usage messages); NULL-ended.
+ * "worn-switch:CONTROL" takes a control name of the model. */
 extern const char *const st_sim_fault_names[];
 /* Check one fault name ("worn-switch:VOL_DOWN" needs a control of m). */
 int st_sim_fault_check(const struct st_model *m, const char *fault, char *err);
@@ -59,6 +62,12 @@ void st_headset_advance(struct st_headset *h, double t);
 int st_headset_uart(struct st_headset *h, double t, const char *cmd,
 		    char *reply, size_t n);
 
+/* Also hand every feedback event, as it is produced (at the advance that
+ * reaches its time), to fn - the simulated audio bench renders the chimes
+ * and prompts.  fn NULL stops it.  Added by the audio engineer. */
+void st_headset_listen(struct st_headset *h,
+		       void (*fn)(void *ctx, const struct st_feedback *ev), void *ctx);
+
 /* Feedback produced up to the last advance, oldest first; returns count. */
 int st_headset_feedback(struct st_headset *h, struct st_feedback *ev, int max);
 
@@ -78,7 +87,26 @@ struct st_headset_view {
 	char fw[24];          /* firmware version, "unknown" when corrupt */
 	char bt_addr[18];
 	int boots;            /* boot counter (phantom resets raise it) */
+	/* Added by the simulator's owner (after the fields above). */
+	char model[ST_NAME_LEN]; /* model id the unit reports (opts->identity) */
+	int overholds;        /* holds longer than the model's max-hold */
+	int aborted;          /* accepted gestures the unit refused to act on
+	                       * (precondition, worn, blocked by a fault) */
+	int failed;           /* resets that ended in an EEPROM write failure */
+	int keytest;          /* key-test mode on */
+	int charger;          /* USB charge power present */
+	int usb;              /* unit detects a USB connection (charger or false) */
+	int worn, in_case, lid_closed;
+	int bms_tripped;      /* battery protection tripped (unit dead) */
+	int bt_limbo;         /* Bluetooth controller in limbo */
+	double touch_until;   /* bench time the touch brick ends (0 = none) */
+	double booted_at;     /* bench time of the last boot */
+	int items[ST_ITEM_COUNT]; /* 1 = custom, 0 = default (wiped) */
 };
 void st_headset_view(const struct st_headset *h, struct st_headset_view *v);
+
+/* The model the headset was made for, and the bench time it has reached. */
+const struct st_model *st_headset_model(const struct st_headset *h);
+double st_headset_now(const struct st_headset *h);
 
 #endif
