@@ -318,6 +318,7 @@ int cmd_run(int argc, char **argv)
 	cfg.plan = plan;
 	cfg.fx = fx;
 	cfg.limits = limits;
+	cfg.limits_dir = limits_path ? NULL : st_data_dir();
 	cfg.store = store;
 	cfg.serial = serial;
 	cfg.operator_ = op ? op : "";

@@ -39,6 +39,8 @@ struct finding {
 
 struct seq {
 	const struct st_seq_config *cfg;
+	const struct st_limits *lim;    /* limits in force (firmware-resolved once known) */
+	struct st_limits **fw_limits;   /* owned firmware-resolved set, freed at the end */
 	const struct st_model *m;
 	struct st_fixture *fx;
 	struct st_seq_result *res;
@@ -180,7 +182,7 @@ static int aborted(struct seq *s)
 static enum st_verdict measure_as(struct seq *s, const char *limit, const char *name,
 				  double value, const char *unit)
 {
-	const struct st_limit *lim = s->cfg->limits ? st_limits_get(s->cfg->limits, limit) : NULL;
+	const struct st_limit *lim = s->lim ? st_limits_get(s->lim, limit) : NULL;
 	struct st_event ev = { .kind = ST_EV_MEASUREMENT, .name = name, .value = value,
 			       .unit = unit };
 	char text[256];
@@ -188,7 +190,7 @@ static enum st_verdict measure_as(struct seq *s, const char *limit, const char *
 
 	if (!lim) {
 		snprintf(s->err, sizeof(s->err), "limit file %s has no limit '%s'",
-			 s->cfg->limits ? st_limits_path(s->cfg->limits) : "(none)", limit);
+			 s->lim ? st_limits_path(s->lim) : "(none)", limit);
 		station_fault(s, ST_ERR_NOTFOUND, "judging a measurement");
 		return ST_ERROR;
 	}
@@ -1191,6 +1193,15 @@ static int step_identify(struct seq *s)
 	if (serial && s->cfg->serial && s->cfg->serial[0] && strcmp(serial, s->cfg->serial))
 		say(s, ST_EV_INFO, "note: unit reports serial %s, the scanned serial is %s", serial,
 		    s->cfg->serial);
+	if (fw && s->cfg->limits_dir && !*s->fw_limits && !st_streq_ci(fw, "unknown")) {
+		char e[ST_ERRLEN];
+		if (st_limits_load_model(s->cfg->limits_dir, s->m->id, fw, s->fw_limits, e) == ST_OK) {
+			s->lim = *s->fw_limits;
+			say(s, ST_EV_INFO, "limits resolved for firmware %s", fw);
+		} else {
+			say(s, ST_EV_INFO, "limits for firmware %s not resolved (%s); model limits kept", fw, e);
+		}
+	}
 	if (fw) {
 		st_strlcpy(s->res->firmware, fw, sizeof(s->res->firmware));
 		if (s->cfg->store && s->run_id) {
@@ -1601,6 +1612,7 @@ static void run_ladder(struct seq *s, const struct st_plan_step *ps)
 int st_seq_run(const struct st_seq_config *cfg, struct st_seq_result *res, char *err)
 {
 	struct seq *s;
+	struct st_limits *fw_limits = NULL;
 	struct st_run_info ri;
 	char e[ST_ERRLEN];
 	int ret = ST_OK;
@@ -1612,6 +1624,8 @@ int st_seq_run(const struct st_seq_config *cfg, struct st_seq_result *res, char 
 		return st_fail(err, ST_ERR_MEM, "sequencer: out of memory");
 	memset(res, 0, sizeof(*res));
 	s->cfg = cfg;
+	s->lim = cfg->limits;
+	s->fw_limits = &fw_limits;
 	s->m = cfg->model;
 	s->fx = cfg->fx;
 	s->res = res;
@@ -1754,6 +1768,7 @@ int st_seq_run(const struct st_seq_config *cfg, struct st_seq_result *res, char 
 			ret = ST_ERR_DB;
 		}
 	}
+	st_limits_free(fw_limits);
 	free(s);
 	return ret;
 }

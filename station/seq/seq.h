@@ -58,7 +58,10 @@ struct st_seq_config {
 	const struct st_model *model;
 	const struct st_plan *plan;
 	struct st_fixture *fx;
-	const struct st_limits *limits;   /* resolved for model (+ firmware later) */
+	const struct st_limits *limits;   /* resolved for the model, no firmware */
+	const char *limits_dir;           /* non-NULL: once the unit's firmware is known,
+					   * re-resolve limits/<MODEL>.lim under this
+					   * directory for it (firmware blocks) */
 	struct st_store *store;           /* NULL: do not store */
 	const char *serial;               /* scanned serial */
 	const char *operator_;            /* who runs it */
