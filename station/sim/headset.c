@@ -1546,7 +1546,6 @@ static int is_info_key(const char *s)
 static void reply_info(struct st_headset *h, struct outbuf *o)
 {
 	const char *bt = bt_state(h);
-
 	char model[ST_NAME_LEN];
 
 	if (!strcmp(bt, "limbo"))
@@ -1559,7 +1558,7 @@ static void reply_info(struct st_headset *h, struct outbuf *o)
 	out(o, "model=%s serial=%s fw=%s battery=%.0f bt_addr=%s paired=%d power=%s bt=%s "
 	    "touch=%s usb=%d worn=%d in_case=%d lid=%s anc=%s boots=%d uptime=%.0f "
 	    "overhold=%d keytest=%s",
-	    model, h->serial, h->fw, floor(h->battery), h->bt_addr, h->paired,
+	    model, h->serial, h->fw, floor(h->battery + 1e-6), h->bt_addr, h->paired,
 	    h->powered ? "on" : "off", bt, h->touch_until != 0 ? "bricked" : "ok",
 	    usb_detected(h), h->worn, h->in_case, h->lid_closed ? "closed" : "open",
 	    h->powered && h->anc_on ? "on" : "off", h->boots,
