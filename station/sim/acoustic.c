@@ -457,8 +457,6 @@ int st_acoustic_schedule(struct st_acoustic *ac, const struct st_feedback *ev)
 	case ST_FB_TONE:
 		s->hz = ev->hz > 0 ? ev->hz : 1000.0;
 		s->dur = ST_AC_TONE_S;
-		if (s->hz == ST_AC_ANSWER_HZ)
-			s->dur = ST_AC_ANSWER_S;
 		break;
 	case ST_FB_PROMPT:
 		s->dur = ST_AC_PROMPT_S;
@@ -546,8 +544,7 @@ static void kw_feed(struct st_acoustic *ac, double x, double t)
 			struct st_feedback ev;
 
 			memset(&ev, 0, sizeof(ev));
-			ev.kind = ST_FB_TONE;
-			ev.hz = ST_AC_ANSWER_HZ;
+			ev.kind = ST_FB_PROMPT;
 			ev.t = ac->kw_last_t + ac->assistant_s;
 			st_acoustic_schedule(ac, &ev);
 		}

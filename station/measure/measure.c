@@ -1,0 +1,740 @@
+/*
+ * measure.c - the acoustic measurements the sequencer runs (see
+ * measure.h): ANC attenuation, microphone alignment, ANC ramp-up, sounds
+ * the unit makes, and voice-assistant latency.  Audio I/O and ANC
+ * switching in, the analysis library in the middle, plain numbers and
+ * WAV files out.  No DSP of its own beyond making the stimuli.
+ */
+#include "measure.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <sndfile.h>
+
+#include "core/clock.h"
+#include "core/st.h"
+#include "fixture/fixture.h"
+#include "model/model.h"
+#include "sim/acoustic.h"
+
+#define DEFAULT_SWEEP_S 2.0
+#define DEFAULT_SNR_DB 20.0
+#define DEFAULT_F_LO 100.0
+#define DEFAULT_F_HI 10000.0
+#define DEFAULT_SETTLE_S 40.0
+#define DEFAULT_RAMP_S 45.0
+#define OFF_SETTLE_S 1.0        /* after ANC OFF */
+#define RAMP_BASE_S 3.0         /* ANC-off part of a ramp-up capture */
+#define RAMP_MIN_SNR_DB 10.0    /* ramp stimulus over the room, 100 Hz-1 kHz */
+#define MIC_F_HI 8000.0
+#define ASSIST_WAIT_S 4.0       /* listening after the wake phrase */
+#define ASSIST_MAX_NOISE_DB -40.0
+
+void st_measure_init(struct st_measure *m, struct st_audio *audio, struct st_fixture *fx,
+		     const struct st_model *model)
+{
+	memset(m, 0, sizeof(*m));
+	m->audio = audio;
+	m->fx = fx;
+	m->model = model;
+}
+
+static double def(double v, double d)
+{
+	return v > 0 ? v : d;
+}
+
+/* Bench seconds per audio second (a scaled bench clock runs faster). */
+static double scale_of(const struct st_measure *m)
+{
+	if (m->fx && m->fx->clock)
+		return st_clock_scale(m->fx->clock);
+	return 1.0;
+}
+
+static int wait_bench(struct st_measure *m, double seconds, char *err)
+{
+	if (m->fx)
+		return st_fixture_wait(m->fx, seconds, err);
+	return ST_OK;
+}
+
+static double bench_now(struct st_measure *m)
+{
+	return m->fx ? st_fixture_now(m->fx) : 0.0;
+}
+
+static int anc_set(struct st_measure *m, int on, char *err)
+{
+	char reply[128], e[ST_ERRLEN];
+	int ret;
+
+	if (m->anc_set)
+		return m->anc_set(m->anc_ctx, on, err);
+	if (!m->fx || !(m->fx->caps & ST_CAP_UART))
+		return st_fail(err, ST_ERR_UNSUPPORTED,
+			       "measure: cannot switch ANC (no unit UART on this fixture and no "
+			       "ANC hook)");
+	ret = st_fixture_uart(m->fx, on ? "ANC ON" : "ANC OFF", reply, sizeof(reply), e);
+	if (ret != ST_OK)
+		return st_fail(err, ret, "measure: ANC %s: %s", on ? "ON" : "OFF", e);
+	if (strncmp(reply, on ? "anc=on" : "anc=off", on ? 6 : 7) != 0)
+		return st_fail(err, ST_ERR_UNIT, "measure: unit answered '%.60s' to ANC %s",
+			       reply, on ? "ON" : "OFF");
+	return ST_OK;
+}
+
+/* ---- WAV files ---- */
+
+int st_measure_write(const struct st_measure *m, const struct st_capture *cap,
+		     const char *what, struct st_meas_files *files, char *err)
+{
+	struct st_meas_file *f;
+	SF_INFO info;
+	SNDFILE *sf;
+	float *buf;
+	int roles[ST_ROLE_COUNT], nch = 0, ret = ST_OK;
+	char *data = NULL;
+	size_t len = 0;
+
+	if (!m->outdir || !files)
+		return ST_OK;
+	if (files->n >= ST_MEAS_MAX_FILES)
+		return st_fail(err, ST_ERR_ARG, "measure: more than %d files for one measurement",
+			       ST_MEAS_MAX_FILES);
+	for (int r = 0; r < ST_ROLE_COUNT; r++)
+		if (cap->ch[r])
+			roles[nch++] = r;
+	if (nch == 0 || cap->n == 0)
+		return ST_OK;
+	mkdir(m->outdir, 0777);
+	f = &files->f[files->n];
+	memset(f, 0, sizeof(*f));
+	snprintf(f->path, sizeof(f->path), "%s/%s-%s-%u.wav", m->outdir,
+		 m->tag && *m->tag ? m->tag : "cap", what, m->audio->captures);
+	st_strlcpy(f->what, what, sizeof(f->what));
+	buf = malloc(cap->n * (size_t)nch * sizeof(float));
+	if (!buf)
+		return st_fail(err, ST_ERR_MEM, "measure: out of memory writing %s", f->path);
+	for (size_t i = 0; i < cap->n; i++)
+		for (int c = 0; c < nch; c++)
+			buf[i * (size_t)nch + (size_t)c] = cap->ch[roles[c]][i];
+	memset(&info, 0, sizeof(info));
+	info.samplerate = (int)cap->rate;
+	info.channels = nch;
+	info.format = SF_FORMAT_WAV | SF_FORMAT_FLOAT;
+	sf = sf_open(f->path, SFM_WRITE, &info);
+	if (!sf) {
+		ret = st_fail(err, ST_ERR_IO, "measure: cannot write %s: %s", f->path,
+			      sf_strerror(NULL));
+		goto out_free;
+	}
+	if (sf_writef_float(sf, buf, (sf_count_t)cap->n) != (sf_count_t)cap->n)
+		ret = st_fail(err, ST_ERR_IO, "measure: short write to %s", f->path);
+	sf_close(sf);
+	if (ret != ST_OK)
+		goto out_free;
+	ret = st_read_file(f->path, &data, &len, err);
+	if (ret != ST_OK)
+		goto out_free;
+	st_sha256_hex(data, len, f->sha256);
+	free(data);
+	files->n++;
+out_free:
+	free(buf);
+	return ret;
+}
+
+/* ---- stimuli ---- */
+
+static int make_sweep(const struct st_measure *m, struct st_sweep *sw, float **stim,
+		      size_t *n, char *err)
+{
+	double rate = st_audio_rate(m->audio);
+	int ret;
+
+	st_sweep_default(sw);
+	sw->rate = rate;
+	sw->seconds = def(m->sweep_s, DEFAULT_SWEEP_S);
+	sw->level_db = m->audio->bench.level_dbfs;
+	if (sw->f2 > 0.45 * rate)
+		sw->f2 = 0.45 * rate;
+	ret = st_sweep_check(sw, err);
+	if (ret != ST_OK)
+		return ret;
+	*n = st_sweep_frames(sw);
+	*stim = malloc(*n * sizeof(float));
+	if (!*stim)
+		return st_fail(err, ST_ERR_MEM, "measure: out of memory for the sweep");
+	ret = st_sweep_generate(sw, *stim, *n, err);
+	if (ret != ST_OK) {
+		free(*stim);
+		*stim = NULL;
+	}
+	return ret;
+}
+
+static int make_ctx(const struct st_measure *m, const struct st_sweep *sw, const float *stim,
+		    size_t n, struct st_an_ctx **ctx, char *err)
+{
+	struct st_an_config cfg;
+
+	st_an_config_default(&cfg, sw->rate);
+	cfg.f1 = sw->f1;
+	cfg.f2 = sw->f2;
+	cfg.sweep_l = st_sweep_rate_constant(sw);
+	cfg.max_capture = n + (size_t)(2.0 * sw->rate);
+	return st_an_ctx_create(ctx, stim, n, &cfg, err);
+}
+
+/* Steady noise (seeded, Gaussian, peak-limited to the bench level). */
+static float *make_noise(const struct st_measure *m, size_t n)
+{
+	float *x = malloc(n * sizeof(float));
+	double amp = pow(10, m->audio->bench.level_dbfs / 20);
+	unsigned long long s = 0x243F6A8885A308D3ULL;
+
+	if (!x)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		double g = 0;
+
+		for (int k = 0; k < 4; k++) {
+			s ^= s >> 12;
+			s ^= s << 25;
+			s ^= s >> 27;
+			g += (double)((s * 2685821657736338717ULL) >> 11) / 9007199254740992.0;
+		}
+		g = (g - 2.0) * 1.7320508075688772 * amp / 3.0;
+		x[i] = (float)(g > amp ? amp : g < -amp ? -amp : g);
+	}
+	return x;
+}
+
+/* Sweep capture of `frames`; responses for the roles asked (mask of
+ * roles) into resp[role].  On error every response is freed. */
+static int sweep_capture(struct st_measure *m, const float *stim, size_t n,
+			 struct st_an_ctx *ctx, unsigned roles, struct st_an_response *resp,
+			 const char *what, struct st_meas_files *files, char *err)
+{
+	struct st_capture cap;
+	size_t frames = n + st_an_ctx_tail(ctx);
+	int ret;
+
+	ret = st_audio_playrec(m->audio, stim, n, frames, &cap, err);
+	if (ret != ST_OK)
+		return ret;
+	ret = st_measure_write(m, &cap, what, files, err);
+	for (int r = 0; r < ST_ROLE_COUNT && ret == ST_OK; r++) {
+		if (!(roles & (1u << r)))
+			continue;
+		if (!cap.ch[r]) {
+			ret = st_fail(err, ST_ERR_ARG, "measure: the bench has no %s input",
+				      st_audio_role_name(r));
+			break;
+		}
+		ret = st_an_response(ctx, cap.ch[r], cap.n, 1, &resp[r], err);
+	}
+	st_capture_free(&cap);
+	if (ret != ST_OK)
+		for (int r = 0; r < ST_ROLE_COUNT; r++)
+			st_an_response_free(&resp[r]);
+	return ret;
+}
+
+static void free_resps(struct st_an_response *resp)
+{
+	for (int r = 0; r < ST_ROLE_COUNT; r++)
+		st_an_response_free(&resp[r]);
+	memset(resp, 0, ST_ROLE_COUNT * sizeof(*resp));
+}
+
+/* Judgeable check with the capture's name in the reason. */
+static int judge(const struct st_measure *m, const struct st_an_response *r, double f_hi,
+		 const char *what, int role, char *why, size_t whylen)
+{
+	char w[ST_ERRLEN];
+
+	if (st_an_judgeable(r, def(m->f_lo, DEFAULT_F_LO), f_hi,
+			    def(m->min_snr_db, DEFAULT_SNR_DB), w))
+		return 1;
+	snprintf(why, whylen, "%s %s: %s", what, st_audio_role_name(role), w);
+	return 0;
+}
+
+/* ---- ANC ---- */
+
+int st_measure_anc(struct st_measure *m, struct st_meas_anc *out, char *err)
+{
+	struct st_sweep sw;
+	struct st_an_ctx *ctx = NULL;
+	struct st_an_response open[ST_ROLE_COUNT], off[ST_ROLE_COUNT], on[ST_ROLE_COUNT];
+	float *stim = NULL;
+	size_t n;
+	unsigned ears = 0;
+	double f_hi = def(m->f_hi, DEFAULT_F_HI);
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	memset(open, 0, sizeof(open));
+	memset(off, 0, sizeof(off));
+	memset(on, 0, sizeof(on));
+	for (int i = 0; i < ST_AN_NBANDS; i++)
+		out->fc[i] = st_an_band_centre(i);
+	for (int e = 0; e < 2; e++) {
+		out->ear[e].wired = st_audio_has(m->audio, ST_ROLE_EAR_L + e);
+		if (out->ear[e].wired)
+			ears |= 1u << (ST_ROLE_EAR_L + e);
+	}
+	if (!ears)
+		return st_fail(err, ST_ERR_UNSUPPORTED, "measure: the bench has no ear simulator");
+	ret = make_sweep(m, &sw, &stim, &n, err);
+	if (ret != ST_OK)
+		return ret;
+	ret = make_ctx(m, &sw, stim, n, &ctx, err);
+	if (ret != ST_OK)
+		goto out_free;
+	out->has_open = m->open_ref;
+
+	for (out->attempts = 1; out->attempts <= 2; out->attempts++) {
+		int ok = 1;
+
+		free_resps(open);
+		free_resps(off);
+		free_resps(on);
+		if (m->open_ref) {
+			ret = st_audio_place(m->audio, 0, err);
+			if (ret == ST_OK)
+				ret = sweep_capture(m, stim, n, ctx, ears, open, "anc-open",
+						    &out->files, err);
+			if (st_audio_place(m->audio, 1, NULL) != ST_OK && ret == ST_OK)
+				ret = st_fail(err, ST_ERR_IO, "measure: cannot put the unit back");
+			if (ret != ST_OK)
+				goto out_free;
+		}
+		ret = anc_set(m, 0, err);
+		if (ret == ST_OK)
+			ret = wait_bench(m, OFF_SETTLE_S, err);
+		if (ret == ST_OK)
+			ret = sweep_capture(m, stim, n, ctx, ears, off, "anc-off", &out->files, err);
+		if (ret == ST_OK)
+			ret = anc_set(m, 1, err);
+		if (ret == ST_OK)
+			ret = wait_bench(m, def(m->anc_settle_s, DEFAULT_SETTLE_S), err);
+		if (ret == ST_OK)
+			ret = sweep_capture(m, stim, n, ctx, ears, on, "anc-on", &out->files, err);
+		if (ret != ST_OK)
+			goto out_free;
+		for (int r = ST_ROLE_EAR_L; r <= ST_ROLE_EAR_R && ok; r++) {
+			if (!(ears & (1u << r)))
+				continue;
+			ok = (!m->open_ref || judge(m, &open[r], f_hi, "open", r, out->why,
+						    sizeof(out->why))) &&
+			     judge(m, &off[r], f_hi, "ANC off", r, out->why, sizeof(out->why)) &&
+			     judge(m, &on[r], f_hi, "ANC on", r, out->why, sizeof(out->why));
+		}
+		if (ok) {
+			out->valid = 1;
+			out->why[0] = '\0';
+			break;
+		}
+	}
+	if (out->attempts > 2)
+		out->attempts = 2;
+
+	for (int e = 0; e < 2; e++) {
+		int r = ST_ROLE_EAR_L + e;
+		struct st_an_anc a;
+		struct st_meas_anc_ear *oe = &out->ear[e];
+
+		if (!oe->wired)
+			continue;
+		st_an_anc(m->open_ref ? &open[r] : NULL, &off[r], &on[r], &a);
+		for (int i = 0; i < ST_AN_NBANDS; i++) {
+			double s = fmin(off[r].snr_db[i], on[r].snr_db[i]);
+
+			if (m->open_ref)
+				s = fmin(s, open[r].snr_db[i]);
+			oe->passive_db[i] = a.passive_db[i];
+			oe->active_db[i] = a.active_db[i];
+			oe->total_db[i] = a.total_db[i];
+			oe->snr_db[i] = s;
+		}
+	}
+	ret = ST_OK;
+
+out_free:
+	free_resps(open);
+	free_resps(off);
+	free_resps(on);
+	st_an_ctx_free(ctx);
+	free(stim);
+	return ret;
+}
+
+/* ---- microphones ---- */
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(const double *v, int n)
+{
+	double s[ST_AUDIO_MAX_MICS];
+
+	memcpy(s, v, (size_t)n * sizeof(double));
+	qsort(s, (size_t)n, sizeof(double), cmp_double);
+	return n % 2 ? s[n / 2] : 0.5 * (s[n / 2 - 1] + s[n / 2]);
+}
+
+static double worst_snr(const struct st_an_response *r, double lo, double hi)
+{
+	double w = INFINITY;
+
+	for (int i = 0; i < ST_AN_NBANDS; i++) {
+		double c = st_an_band_centre(i);
+
+		if (c >= lo && c <= hi && isfinite(r->snr_db[i]))
+			w = fmin(w, r->snr_db[i]);
+	}
+	return isfinite(w) ? w : NAN;
+}
+
+int st_measure_mics(struct st_measure *m, struct st_meas_mics *out, char *err)
+{
+	struct st_sweep sw;
+	struct st_an_ctx *ctx = NULL;
+	struct st_an_response resp[ST_ROLE_COUNT];
+	float *stim = NULL;
+	size_t n;
+	unsigned roles = 0;
+	int nm, ret;
+	double f_hi = MIC_F_HI;
+
+	memset(out, 0, sizeof(*out));
+	memset(resp, 0, sizeof(resp));
+	nm = st_audio_bench_mics(&m->audio->bench);
+	if (m->model && m->model->mics > 0 && m->model->mics < nm)
+		nm = m->model->mics;
+	if (nm < 2)
+		return st_fail(err, ST_ERR_UNSUPPORTED,
+			       "measure: mic alignment needs at least 2 mics wired (have %d)", nm);
+	for (int i = 0; i < nm; i++)
+		roles |= 1u << (ST_ROLE_MIC1 + i);
+	out->n = nm;
+	ret = make_sweep(m, &sw, &stim, &n, err);
+	if (ret != ST_OK)
+		return ret;
+	if (sw.f2 < f_hi)
+		f_hi = sw.f2;
+	ret = make_ctx(m, &sw, stim, n, &ctx, err);
+	if (ret != ST_OK)
+		goto out_free;
+
+	for (out->attempts = 1; out->attempts <= 2; out->attempts++) {
+		int ok = 1;
+
+		free_resps(resp);
+		ret = sweep_capture(m, stim, n, ctx, roles, resp, "mics", &out->files, err);
+		if (ret != ST_OK)
+			goto out_free;
+		for (int i = 0; i < nm && ok; i++)
+			ok = judge(m, &resp[ST_ROLE_MIC1 + i], f_hi, "mics", ST_ROLE_MIC1 + i,
+				   out->why, sizeof(out->why));
+		if (ok) {
+			out->valid = 1;
+			out->why[0] = '\0';
+			break;
+		}
+	}
+	if (out->attempts > 2)
+		out->attempts = 2;
+
+	{
+		double d[ST_AUDIO_MAX_MICS], g[ST_AUDIO_MAX_MICS], p[ST_AUDIO_MAX_MICS];
+		int pol[ST_AUDIO_MAX_MICS], inverted = 0;
+		double md, mg, mp;
+
+		for (int i = 0; i < nm; i++) {
+			struct st_an_align al;
+
+			if (i == 0) {
+				d[0] = g[0] = p[0] = 0;
+				pol[0] = 1;
+			} else {
+				ret = st_an_align(ctx, &resp[ST_ROLE_MIC1], &resp[ST_ROLE_MIC1 + i],
+						  def(m->f_lo, DEFAULT_F_LO), f_hi, &al, err);
+				if (ret != ST_OK)
+					goto out_free;
+				d[i] = al.delay_us;
+				g[i] = al.gain_db;
+				p[i] = al.phase_deg;
+				pol[i] = al.polarity;
+				inverted += al.polarity < 0;
+			}
+			out->mic[i].snr_db = worst_snr(&resp[ST_ROLE_MIC1 + i],
+						       def(m->f_lo, DEFAULT_F_LO), f_hi);
+			out->mic[i].abs_delay_us = resp[ST_ROLE_MIC1 + i].latency_ms * 1000.0;
+		}
+		/* mic 1 is the odd one out when most others look inverted */
+		if (2 * inverted > nm - 1)
+			for (int i = 0; i < nm; i++)
+				pol[i] = -pol[i];
+		md = median(d, nm);
+		mg = median(g, nm);
+		mp = median(p, nm);
+		for (int i = 0; i < nm; i++) {
+			out->mic[i].delay_us = d[i] - md;
+			out->mic[i].gain_db = g[i] - mg;
+			out->mic[i].phase_deg = remainder(p[i] - mp, 360.0);
+			out->mic[i].polarity = pol[i];
+		}
+	}
+	ret = ST_OK;
+
+out_free:
+	free_resps(resp);
+	st_an_ctx_free(ctx);
+	free(stim);
+	return ret;
+}
+
+/* ---- ramp-up ---- */
+
+/* Power sum of the band levels with centres in [lo, hi], dB. */
+static double band_sum(const double *db, double lo, double hi)
+{
+	double p = 0;
+
+	for (int i = 0; i < ST_AN_NBANDS; i++) {
+		double c = st_an_band_centre(i);
+
+		if (c >= lo && c <= hi && isfinite(db[i]))
+			p += pow(10, db[i] / 10);
+	}
+	return p > 0 ? 10 * log10(p) : -INFINITY;
+}
+
+int st_measure_ramp(struct st_measure *m, double seconds, struct st_meas_ramp *out,
+		    char *err)
+{
+	double rate = st_audio_rate(m->audio), scale = scale_of(m);
+	double lo = 100, hi = 1000, floor_db, base_db, t_on;
+	size_t nbase = (size_t)(RAMP_BASE_S * rate), nramp, nall;
+	float *noise = NULL, *all = NULL;
+	struct st_capture floor_cap, base, ramp;
+	struct st_an_ramp_params rp;
+	struct st_an_ramp r;
+	double lev[ST_AN_NBANDS];
+	int ret = ST_OK;
+
+	memset(out, 0, sizeof(*out));
+	memset(&floor_cap, 0, sizeof(floor_cap));
+	memset(&base, 0, sizeof(base));
+	memset(&ramp, 0, sizeof(ramp));
+	out->ramp_s = NAN;
+	if (!st_audio_has(m->audio, ST_ROLE_EAR_L))
+		return st_fail(err, ST_ERR_UNSUPPORTED, "measure: the bench has no left ear");
+	seconds = def(seconds, DEFAULT_RAMP_S);
+	nramp = (size_t)(seconds / scale * rate);
+	nall = nbase + nramp;
+	noise = make_noise(m, nramp > nbase ? nramp : nbase);
+	all = malloc(nall * sizeof(float));
+	if (!noise || !all) {
+		ret = st_fail(err, ST_ERR_MEM, "measure: out of memory for a %.0f s ramp", seconds);
+		goto out_free;
+	}
+
+	for (out->attempts = 1; out->attempts <= 2; out->attempts++) {
+		st_capture_free(&floor_cap);
+		st_capture_free(&base);
+		st_capture_free(&ramp);
+		ret = anc_set(m, 0, err);
+		if (ret == ST_OK)
+			ret = wait_bench(m, OFF_SETTLE_S, err);
+		if (ret == ST_OK)
+			ret = st_audio_record(m->audio, 1.0, &floor_cap, err);
+		if (ret == ST_OK)
+			ret = st_measure_write(m, &floor_cap, "floor", &out->files, err);
+		if (ret == ST_OK)
+			ret = st_audio_playrec(m->audio, noise, nbase, nbase, &base, err);
+		if (ret == ST_OK)
+			ret = st_an_band_levels(floor_cap.ch[ST_ROLE_EAR_L], floor_cap.n, 1, rate,
+						lev, err);
+		if (ret != ST_OK)
+			goto out_free;
+		floor_db = band_sum(lev, lo, hi);
+		ret = st_an_band_levels(base.ch[ST_ROLE_EAR_L], base.n, 1, rate, lev, err);
+		if (ret != ST_OK)
+			goto out_free;
+		base_db = band_sum(lev, lo, hi);
+		out->snr_db = base_db - floor_db;
+		ret = anc_set(m, 1, err);
+		if (ret != ST_OK)
+			goto out_free;
+		t_on = bench_now(m);
+		ret = st_audio_playrec(m->audio, noise, nramp, nramp, &ramp, err);
+		if (ret == ST_OK)
+			ret = st_measure_write(m, &ramp, "ramp", &out->files, err);
+		if (ret != ST_OK)
+			goto out_free;
+		if (out->snr_db >= RAMP_MIN_SNR_DB) {
+			out->valid = 1;
+			out->why[0] = '\0';
+			break;
+		}
+		snprintf(out->why, sizeof(out->why),
+			 "ramp-up: noise stimulus only %.1f dB over the room at the ear "
+			 "(100 Hz-1 kHz, need %.0f dB)", out->snr_db, RAMP_MIN_SNR_DB);
+	}
+	if (out->attempts > 2)
+		out->attempts = 2;
+
+	/* one record: ANC-off noise, then the ramp capture */
+	memcpy(all, base.ch[ST_ROLE_EAR_L], nbase * sizeof(float));
+	memcpy(all + nbase, ramp.ch[ST_ROLE_EAR_L], nramp * sizeof(float));
+	memset(&rp, 0, sizeof(rp));
+	rp.t_engage_s = RAMP_BASE_S + (t_on - ramp.t_start) / scale;
+	rp.f_lo = lo;
+	rp.f_hi = hi;
+	memset(&r, 0, sizeof(r));
+	ret = st_an_ramp(all, nall, 1, rate, &rp, &r, err);
+	if (ret != ST_OK)
+		goto out_free;
+	out->ramp_s = r.ramp_s * scale;
+	out->full_db = r.full_db;
+	st_an_ramp_free(&r);
+
+out_free:
+	st_capture_free(&floor_cap);
+	st_capture_free(&base);
+	st_capture_free(&ramp);
+	free(noise);
+	free(all);
+	return ret;
+}
+
+/* ---- sounds ---- */
+
+int st_measure_sounds(struct st_measure *m, double seconds, struct st_meas_sounds *out,
+		      char *err)
+{
+	struct st_capture cap;
+	double scale = scale_of(m);
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	ret = st_audio_record(m->audio, seconds / scale, &cap, err);
+	if (ret != ST_OK)
+		return ret;
+	out->t_start = cap.t_start;
+	out->valid = 1;
+	ret = st_measure_write(m, &cap, "sounds", &out->files, err);
+	for (int e = 0; e < 2 && ret == ST_OK; e++) {
+		struct st_an_events ev;
+
+		if (!cap.ch[ST_ROLE_EAR_L + e])
+			continue;
+		memset(&ev, 0, sizeof(ev));
+		ret = st_an_detect(cap.ch[ST_ROLE_EAR_L + e], cap.n, 1, cap.rate, NULL, &ev, err);
+		if (ret != ST_OK)
+			break;
+		if (ev.noise_db > ASSIST_MAX_NOISE_DB) {
+			out->valid = 0;
+			snprintf(out->why, sizeof(out->why),
+				 "sounds: background %.1f dBFS in the %s ear is too loud to listen",
+				 ev.noise_db, e ? "right" : "left");
+		}
+		for (size_t c = 0; c < ev.nchimes && out->n < ST_MEAS_MAX_SOUNDS; c++) {
+			struct st_meas_sound *s = &out->s[out->n++];
+			const struct st_an_chime *ch = &ev.chimes[c];
+
+			st_strlcpy(s->kind, ch->ntones > 1 ? "chime" : "tone", sizeof(s->kind));
+			s->onset_s = cap.t_start + ch->onset_s * scale;
+			s->duration_s = ch->duration_s * scale;
+			s->hz = ch->first >= 0 && (size_t)ch->first < ev.ntones ?
+				ev.tones[ch->first].hz : 0;
+			s->count = ch->ntones;
+			s->ear = e;
+		}
+		for (size_t p = 0; p < ev.nprompts && out->n < ST_MEAS_MAX_SOUNDS; p++) {
+			struct st_meas_sound *s = &out->s[out->n++];
+
+			st_strlcpy(s->kind, "prompt", sizeof(s->kind));
+			s->onset_s = cap.t_start + ev.prompts[p].onset_s * scale;
+			s->duration_s = ev.prompts[p].duration_s * scale;
+			s->ear = e;
+		}
+		st_an_events_free(&ev);
+	}
+	st_capture_free(&cap);
+	return ret;
+}
+
+/* ---- voice assistant ---- */
+
+int st_measure_assistant(struct st_measure *m, const float *wake, size_t n,
+			 struct st_meas_assistant *out, char *err)
+{
+	double rate = st_audio_rate(m->audio), scale = scale_of(m);
+	double amp = pow(10, m->audio->bench.level_dbfs / 20);
+	float *token = NULL;
+	struct st_capture cap;
+	struct st_an_events ev;
+	size_t frames;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	memset(&ev, 0, sizeof(ev));
+	out->latency_s = NAN;
+	if (!st_audio_has(m->audio, ST_ROLE_EAR_L))
+		return st_fail(err, ST_ERR_UNSUPPORTED, "measure: the bench has no left ear");
+	if (!wake) {
+		n = (size_t)(0.5 * rate);
+		token = malloc(n * sizeof(float));
+		if (!token)
+			return st_fail(err, ST_ERR_MEM, "measure: out of memory");
+		for (size_t i = 0; i < n; i++) {
+			double t = (double)i / rate;
+			double env = fmin(1.0, fmin(t, 0.5 - t) / 0.005);
+
+			token[i] = (float)(0.5 * amp * env *
+					   (sin(2 * M_PI * ST_AC_WAKE_HZ1 * t) +
+					    sin(2 * M_PI * ST_AC_WAKE_HZ2 * t)));
+		}
+		wake = token;
+	}
+	frames = n + (size_t)(ASSIST_WAIT_S * rate);
+	ret = st_audio_playrec(m->audio, wake, n, frames, &cap, err);
+	if (ret != ST_OK)
+		goto out_free;
+	ret = st_measure_write(m, &cap, "assistant", &out->files, err);
+	if (ret == ST_OK)
+		ret = st_an_detect(cap.ch[ST_ROLE_EAR_L], cap.n, 1, rate, NULL, &ev, err);
+	st_capture_free(&cap);
+	if (ret != ST_OK)
+		goto out_free;
+	out->valid = 1;
+	if (ev.noise_db > ASSIST_MAX_NOISE_DB) {
+		out->valid = 0;
+		snprintf(out->why, sizeof(out->why),
+			 "assistant: background %.1f dBFS at the ear is too loud to listen",
+			 ev.noise_db);
+	}
+	out->latency_s = st_an_prompt_latency(&ev, (double)n / rate);
+	out->answered = isfinite(out->latency_s);
+	if (out->answered)
+		out->latency_s *= scale;
+	st_an_events_free(&ev);
+
+out_free:
+	free(token);
+	return ret;
+}

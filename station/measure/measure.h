@@ -1,0 +1,158 @@
+/*
+ * measure.h - the measurement layer the sequencer calls for the acoustic
+ * steps: it switches the unit's ANC, runs the captures on an open audio
+ * back end (station/audio/audio.h), hands them to the analysis library
+ * (station/analysis/analysis.h), writes the raw captures as WAV files and
+ * returns plain numbers.  It judges nothing against limits or masks: that
+ * is the sequencer's job (station/limits/limits.h).
+ *
+ * Validity: a capture too noisy to judge (SNR below min_snr_db in a band
+ * that matters, clipping, a dead channel) is measured once more; if it is
+ * still not judgeable the result comes back with valid = 0 and `why`
+ * saying what, and the sequencer reports ERROR - never FAIL.  A station
+ * fault (device gone, xrun, fixture not answering) is a negative return
+ * with `err`; also ERROR.
+ *
+ * ANC switching: through the unit's factory-test UART ("ANC ON" / "ANC
+ * OFF", docs/unit-uart.md) when the fixture passes one through, else by
+ * the caller's anc_set hook.  Time passes on the fixture's clock, so on the
+ * in-process simulated bench the 40 s waits of a ramp-up cost nothing.
+ */
+#ifndef ST_MEASURE_H
+#define ST_MEASURE_H
+
+#include "analysis/analysis.h"
+#include "audio/audio.h"
+
+struct st_fixture;
+struct st_model;
+
+#define ST_MEAS_MAX_FILES 12
+
+/* A raw capture written for the record. */
+struct st_meas_file {
+	char path[512];       /* WAV file, one channel per wired role */
+	char sha256[65];      /* of the file's bytes */
+	char what[48];        /* "anc-off", "anc-on", "mics", "ramp", "floor" ... */
+};
+
+struct st_meas_files {
+	struct st_meas_file f[ST_MEAS_MAX_FILES];
+	int n;
+};
+
+struct st_measure {
+	struct st_audio *audio;        /* open audio back end (required) */
+	struct st_fixture *fx;         /* for ANC switching and bench time (may be NULL) */
+	const struct st_model *model;  /* unit's model (mic count); may be NULL */
+	const char *outdir;            /* where WAVs go (NULL: not written) */
+	const char *tag;               /* file-name prefix, e.g. the serial (NULL: "cap") */
+	double sweep_s;                /* sweep length, s (0 = 2) */
+	double min_snr_db;             /* validity threshold per band (0 = 20) */
+	double f_lo, f_hi;             /* bands judged for validity (0 = 100 .. 10000) */
+	double anc_settle_s;           /* wait after ANC ON before measuring (0 = 40) */
+	int open_ref;                  /* ANC: also capture the open ear (unit off the
+	                                * fixture; only a bench that can do it itself) */
+	/* ANC switch hook; NULL = the fixture's UART.  Returns ST_OK or < 0. */
+	int (*anc_set)(void *ctx, int on, char *err);
+	void *anc_ctx;
+};
+/* Zero everything, then defaults. */
+void st_measure_init(struct st_measure *m, struct st_audio *audio, struct st_fixture *fx,
+		     const struct st_model *model);
+
+/* ---- ANC attenuation: sweeps with ANC off and on (and open) ---- */
+struct st_meas_anc_ear {
+	int wired;                          /* the bench has this ear */
+	double passive_db[ST_AN_NBANDS];    /* open - off (NAN without open) */
+	double active_db[ST_AN_NBANDS];     /* off - on */
+	double total_db[ST_AN_NBANDS];      /* open - on (NAN without open) */
+	double snr_db[ST_AN_NBANDS];        /* worst SNR of the captures in the band */
+};
+struct st_meas_anc {
+	int valid;                          /* 1: all ears judgeable */
+	char why[256];                      /* when not valid */
+	int attempts;                       /* captures sets taken (1 or 2) */
+	int has_open;                       /* passive/total measured */
+	double fc[ST_AN_NBANDS];            /* band centres, Hz */
+	struct st_meas_anc_ear ear[2];      /* left, right */
+	struct st_meas_files files;
+};
+int st_measure_anc(struct st_measure *m, struct st_meas_anc *out, char *err);
+
+/* ---- Microphone alignment: one sweep, every mic against the array ---- */
+struct st_meas_mic {
+	double delay_us;     /* relative to the array's median; > 0 = later */
+	double gain_db;      /* at 1 kHz, relative to the median */
+	double phase_deg;    /* at 1 kHz, relative to the median (polarity removed) */
+	int polarity;        /* +1, or -1 when inverted against the array majority */
+	double snr_db;       /* worst band SNR, f_lo .. 8 kHz */
+	double abs_delay_us; /* IR peak after stimulus start (absolute, for the record) */
+};
+struct st_meas_mics {
+	int valid;
+	char why[256];
+	int attempts;
+	int n;                               /* mics measured */
+	struct st_meas_mic mic[ST_AUDIO_MAX_MICS];
+	struct st_meas_files files;
+};
+int st_measure_mics(struct st_measure *m, struct st_meas_mics *out, char *err);
+
+/* ---- ANC ramp-up: steady noise, ANC switched on, level versus time ---- */
+struct st_meas_ramp {
+	int valid;
+	char why[256];
+	int attempts;
+	double ramp_s;       /* engage -> full attenuation (within 1 dB), s; NAN if
+	                      * it never settled within the capture */
+	double full_db;      /* attenuation reached, dB (100 Hz .. 1 kHz) */
+	double snr_db;       /* stimulus over the room's floor in that band */
+	struct st_meas_files files;
+};
+/* `seconds` of capture after ANC ON (0 = 45). */
+int st_measure_ramp(struct st_measure *m, double seconds, struct st_meas_ramp *out,
+		    char *err);
+
+/* ---- Sounds the unit makes (chimes, tones, prompts) ---- */
+struct st_meas_sound {
+	char kind[8];        /* "tone", "chime", "prompt" */
+	double onset_s;      /* bench time */
+	double duration_s;
+	double hz;           /* tone / first tone of a chime (0 for prompts) */
+	int count;           /* tones in a chime */
+	int ear;             /* 0 left, 1 right */
+};
+#define ST_MEAS_MAX_SOUNDS 32
+struct st_meas_sounds {
+	int valid;
+	char why[256];
+	double t_start;      /* bench time the listening started */
+	int n;
+	struct st_meas_sound s[ST_MEAS_MAX_SOUNDS];
+	struct st_meas_files files;
+};
+/* Listen for `seconds` with the speaker silent (time passes meanwhile:
+ * a control held by the fixture keeps being held). */
+int st_measure_sounds(struct st_measure *m, double seconds, struct st_meas_sounds *out,
+		      char *err);
+
+/* ---- Voice-assistant latency: wake phrase on the speaker, answer in the ear ---- */
+struct st_meas_assistant {
+	int valid;
+	char why[256];
+	int answered;        /* a prompt came back */
+	double latency_s;    /* end of the wake phrase -> answer onset; NAN if none */
+	struct st_meas_files files;
+};
+/* wake: a mono float recording of the wake phrase at the bench rate, or
+ * NULL for the bench's synthetic wake token (see station/sim/acoustic.h). */
+int st_measure_assistant(struct st_measure *m, const float *wake, size_t n,
+			 struct st_meas_assistant *out, char *err);
+
+/* Write a capture as a WAV (float, one channel per wired role in role
+ * order) and fill f; used by the functions above, public for tools. */
+int st_measure_write(const struct st_measure *m, const struct st_capture *cap,
+		     const char *what, struct st_meas_files *files, char *err);
+
+#endif
