@@ -641,6 +641,36 @@ static int identify(struct st_store *s, long long *version, char *err)
 		       "%lld schema objects); refusing to touch it", s->path, app, objects);
 }
 
+/* Reopen s->path read-only through a "file:...?immutable=1" URI. */
+static int open_immutable(struct st_store *s, char *err)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char *uri = malloc(strlen(s->path) * 3 + 32), *o;
+
+	if (!uri)
+		return st_fail(err, ST_ERR_MEM, "%s: out of memory", s->path);
+	o = uri + sprintf(uri, "file:");
+	for (const unsigned char *p = (const unsigned char *)s->path; *p; p++) {
+		if (isalnum(*p) || strchr("/-._~", *p)) {
+			*o++ = (char)*p;
+		} else {
+			*o++ = '%';
+			*o++ = hex[*p >> 4];
+			*o++ = hex[*p & 15];
+		}
+	}
+	strcpy(o, "?immutable=1");
+	if (sqlite3_open_v2(uri, &s->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX,
+			    NULL) != SQLITE_OK) {
+		free(uri);
+		return st_fail(err, ST_ERR_IO, "%s: cannot open read-only: %s", s->path,
+			       s->db ? sqlite3_errmsg(s->db) : "out of memory");
+	}
+	free(uri);
+	sqlite3_extended_result_codes(s->db, 1);
+	return ST_OK;
+}
+
 static void unlink_db(const char *path)
 {
 	char p[PATH_MAX + 8];
@@ -707,6 +737,20 @@ int st_store_open_ex(struct st_store **out, const char *path, unsigned flags,
 	}
 
 	ret = identify(s, &version, err);
+	if (ret && s->readonly && !created) {
+		/* A WAL database in a directory we cannot write: no -shm can be
+		 * made, so read the file as immutable (nobody can be writing it
+		 * through WAL without one either). */
+		int code = sqlite3_errcode(s->db) & 0xff;
+
+		if (code == SQLITE_READONLY || code == SQLITE_CANTOPEN) {
+			sqlite3_close_v2(s->db);
+			s->db = NULL;
+			ret = open_immutable(s, err);
+			if (!ret)
+				ret = identify(s, &version, err);
+		}
+	}
 	if (ret)
 		goto close_db;
 	if (!migrations_dir) {
@@ -822,6 +866,25 @@ static int uuid_ok(char *u)
 	return 1;
 }
 
+/* "YYYY-MM-DDTHH:MM:SS[.mmm]Z" (UTC) -> always with milliseconds, so that
+ * runs sort by time as text; 0 if it is not that form. */
+static int iso_ok(char *t)
+{
+	static const char form[] = "dddd-dd-ddTdd:dd:dd.dddZ";
+	size_t len = strlen(t);
+
+	if (len == 20 && t[19] == 'Z') {
+		memcpy(t + 19, ".000Z", 6);
+		len = 24;
+	}
+	if (len != 24)
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if (form[i] == 'd' ? !isdigit((unsigned char)t[i]) : t[i] != form[i])
+			return 0;
+	return 1;
+}
+
 int st_store_run_begin(struct st_store *s, struct st_run_info *ri, char *err)
 {
 	sqlite3_stmt *unit = NULL, *run = NULL;
@@ -836,6 +899,9 @@ int st_store_run_begin(struct st_store *s, struct st_run_info *ri, char *err)
 		return st_fail(err, ST_ERR_ARG, "%s: bad run uuid '%s'", s->path, ri->uuid);
 	if (!ri->started[0])
 		st_iso8601_now(ri->started);
+	else if (!iso_ok(ri->started))
+		return st_fail(err, ST_ERR_ARG, "%s: run start '%s' is not ISO 8601 UTC "
+			       "(YYYY-MM-DDTHH:MM:SS.mmmZ)", s->path, ri->started);
 	ret = q_get(s, Q_UNIT_UPSERT, &unit, err);
 	if (!ret)
 		ret = q_get(s, Q_RUN_INSERT, &run, err);

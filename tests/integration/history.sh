@@ -186,6 +186,21 @@ check "--run ambiguous prefix: exit 2, says so" \
 run history --db h.db --run 0000
 check "--run no match: exit 2" $(( $([ $rc -eq 2 ] && [[ $errout == *"no run uuid starts with '0000'"* ]]; echo $?) )) "$errout"
 
+# --- a database nobody may write: read read-only, left as it is ---
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && id nobody >/dev/null 2>&1; then
+	chmod 755 "$tmp"
+	mkdir "ro dir%" && cp h.db "ro dir%/" && chmod 444 "ro dir%/h.db" && chmod 555 "ro dir%"
+	sum=$(sha256sum "ro dir%/h.db")
+	out=$(setpriv --reuid=nobody --regid=nogroup --clear-groups "$STATION" history \
+		--db "$tmp/ro dir%/h.db" 2>&1); rc=$?
+	check "read-only file in a read-only directory: listed, untouched" \
+		$(( $([ $rc -eq 0 ] && [ "$(printf '%s\n' "$out" | wc -l)" -eq 4 ] &&
+		      [ "$(sha256sum "ro dir%/h.db")" = "$sum" ]; echo $?) )) "rc=$rc" "$out"
+	chmod 755 "ro dir%"
+else
+	echo "ok - read-only database # SKIP needs root, setpriv and user nobody"
+fi
+
 # --- a run left 'running' by a station that is gone ---
 sleep 0 & dead=$!; wait $dead
 sqlite3 h.db "INSERT INTO units VALUES ('ORPHAN', '', '2026-11-22T11:00:00.000Z', '2026-11-22T11:00:00.000Z');

@@ -569,6 +569,16 @@ static void test_write_rules(void **state)
 	r1 = ri.id;
 	assert_int_equal(st_store_run_begin(s, &ri, err), ST_ERR_DB);  /* same uuid twice */
 	r2 = begin_run(s, "Y", NULL);
+	/* the start time must sort as text: ISO 8601 UTC, milliseconds added */
+	memset(&ri, 0, sizeof(ri));
+	st_strlcpy(ri.serial, "Z", sizeof(ri.serial));
+	st_strlcpy(ri.started, "2026-11-22T011:00:00.000Z", sizeof(ri.started));
+	assert_int_equal(st_store_run_begin(s, &ri, err), ST_ERR_ARG);
+	st_strlcpy(ri.started, "2026-11-22 11:00:00", sizeof(ri.started));
+	assert_int_equal(st_store_run_begin(s, &ri, err), ST_ERR_ARG);
+	st_strlcpy(ri.started, "2026-11-22T11:00:00Z", sizeof(ri.started));
+	assert_int_equal(st_store_run_begin(s, &ri, err), ST_OK);
+	assert_string_equal(ri.started, "2026-11-22T11:00:00.000Z");
 
 	assert_int_equal(st_store_step(s, r1, 1, "s", "k", "PASS", 0, 1, "", &step, err), ST_OK);
 	/* a measurement must name a step of its own run */
