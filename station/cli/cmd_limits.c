@@ -72,11 +72,22 @@ static void bounds_str(const struct st_limit *lim, char *buf, size_t n)
 		snprintf(buf, n, "-");
 }
 
+/* A path under the data directory, shown relative to it. */
+static const char *short_path(const char *path)
+{
+	const char *dir = st_data_dir();
+	size_t n = strlen(dir);
+
+	if (n && !strncmp(path, dir, n) && path[n] == '/')
+		return path + n + 1;
+	return path;
+}
+
 static void show_set(const struct st_limits *l)
 {
 	const char *fw = st_limits_firmware(l);
 
-	printf("%s  firmware %s  sha256 %s\n", st_limits_path(l), fw[0] ? fw : "(none)",
+	printf("%s  firmware %s  sha256 %s\n", short_path(st_limits_path(l)), fw[0] ? fw : "(none)",
 	       st_limits_hash(l));
 	printf("%-30s %-16s %-6s %-8s %-28s %s\n", "LIMIT", "PASS IF", "UNIT", "MARGINAL",
 	       "DEFINED AT", "SOURCE");
@@ -89,7 +100,7 @@ static void show_set(const struct st_limits *l)
 			snprintf(m, sizeof(m), "%g", lim->marginal);
 		else
 			snprintf(m, sizeof(m), "-");
-		snprintf(at, sizeof(at), "%s:%d", lim->file, lim->line);
+		snprintf(at, sizeof(at), "%s:%d", short_path(lim->file), lim->line);
 		printf("%-30s %-16s %-6s %-8s %-28s %s\n", lim->name, b,
 		       lim->unit[0] ? lim->unit : "-", m, at, lim->source);
 	}
@@ -97,7 +108,7 @@ static void show_set(const struct st_limits *l)
 		const struct st_mask *mk = st_limits_mask_at(l, i);
 
 		printf("\nmask %s (%s)  %s:%d  %s\n", mk->name, mk->unit[0] ? mk->unit : "-",
-		       mk->file, mk->line, mk->source);
+		       short_path(mk->file), mk->line, mk->source);
 		printf("  %10s %8s %8s\n", "HZ", "LOW", "HIGH");
 		for (int k = 0; k < mk->npts; k++) {
 			const struct st_mask_point *pt = &mk->pts[k];
