@@ -696,6 +696,7 @@ static void numato_out(struct st_simfix *s, const char *text)
 {
 	if (s->garbage) {
 		garbage_line(s);
+		put(s, ">", 1);
 		return;
 	}
 	if (s->half) {
@@ -962,6 +963,8 @@ int st_simfix_serve(struct st_simfix *s, int fd, struct st_clock *clock,
 		double t = st_clock_now(clock), wait;
 
 		st_simfix_tick(s, t);
+		if (s->o.on_tick)
+			s->o.on_tick(s->o.tick_ctx, t);
 		while (s->outlen > 0) {
 			ssize_t w = write(fd, s->out, s->outlen);
 
