@@ -35,6 +35,11 @@ struct st_simfix_opts {
 	const char *fault;            /* fixture fault (see st_simfix_fault_check), NULL none */
 	FILE *log;                    /* one line per notable event (NULL: quiet) */
 	int verbose;                  /* also log every line received and sent */
+	/* Called by st_simfix_serve() after every tick, at bench time t, from
+	 * the serving thread (the JACK bench publishes the headset's state
+	 * here; added by the audio engineer).  NULL: none. */
+	void (*on_tick)(void *ctx, double t);
+	void *tick_ctx;               /* its argument */
 };
 
 struct st_simfix;
