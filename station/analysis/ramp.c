@@ -1,0 +1,162 @@
+/*
+ * ramp.c - ANC ramp-up: the short-time band level of a long capture of
+ * steady noise at the ear while ANC engages, as attenuation versus time,
+ * and the time it takes to settle within a tolerance of its final value.
+ */
+#include "analysis/analysis.h"
+#include "analysis/fft.h"
+#include "analysis/internal.h"
+#include "core/st.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+void st_an_ramp_free(struct st_an_ramp *r)
+{
+	if (!r)
+		return;
+	free(r->t_s);
+	free(r->atten_db);
+	r->t_s = r->atten_db = NULL;
+	r->nframes = 0;
+}
+
+int st_an_ramp(const float *x, size_t n, size_t stride, double rate,
+	       const struct st_an_ramp_params *p, struct st_an_ramp *out, char *err)
+{
+	double f_lo, f_hi, frame_s, smooth_s, tol, final_s, wsum2 = 0;
+	double *buf = NULL, *win = NULL, *lev = NULL, *att = NULL, *tt = NULL;
+	double bsum = 0, fsum = 0, target, t_last;
+	fftw_complex *spec = NULL;
+	fftw_plan plan = NULL;
+	size_t frame, fft, hop, nfr, k0, k1, nb = 0, nf = 0, half;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	out->base_db = out->final_db = out->full_db = out->ramp_s = NAN;
+	if (!p)
+		return st_fail(err, ST_ERR_ARG, "ramp: no parameters");
+	if (!(rate >= 1000 && rate <= 768000))
+		return st_fail(err, ST_ERR_ARG, "ramp: sample rate %g Hz outside 1000..768000", rate);
+	ret = an_check_samples(x, n, stride, "ramp capture", err);
+	if (ret)
+		return ret;
+	f_lo = p->f_lo > 0 ? p->f_lo : 100.0;
+	f_hi = p->f_hi > 0 ? p->f_hi : 1000.0;
+	frame_s = p->frame_s > 0 ? p->frame_s : 0.25;
+	smooth_s = p->smooth_s > 0 ? p->smooth_s : 1.0;
+	tol = p->tol_db != 0 ? p->tol_db : 1.0;
+	final_s = p->final_s > 0 ? p->final_s : 3.0;
+	if (!(f_hi > f_lo) || f_hi > rate / 2)
+		return st_fail(err, ST_ERR_ARG, "ramp: bad band %g..%g Hz", f_lo, f_hi);
+	if (tol < 0 && !(tol >= -1.0))
+		return st_fail(err, ST_ERR_ARG, "ramp: fraction %g outside 0..1", -tol);
+	frame = (size_t)llround(frame_s * rate);
+	if (frame < 32)
+		frame = 32;
+	fft = an_pow2_at_least(frame);
+	hop = frame / 2;
+	if (n < 2 * frame)
+		return st_fail(err, ST_ERR_ARG, "ramp: capture of %.2f s is too short for %.2f s frames",
+			       (double)n / rate, frame_s);
+	if (!an_band_bins(f_lo, f_hi, fft, rate, &k0, &k1))
+		return st_fail(err, ST_ERR_ARG, "ramp: band %g..%g Hz narrower than one bin", f_lo, f_hi);
+	nfr = 1 + (n - frame) / hop;
+	t_last = (double)((nfr - 1) * hop + frame / 2) / rate;
+	if (!(p->t_engage_s >= (double)frame / rate) || p->t_engage_s + final_s > t_last)
+		return st_fail(err, ST_ERR_ARG,
+			       "ramp: ANC engages at %.2f s; need a frame before it and %.1f s of settled capture after it (capture %.2f s)",
+			       p->t_engage_s, final_s, (double)n / rate);
+
+	buf = fftw_malloc(sizeof(double) * fft);
+	spec = fftw_malloc(sizeof(fftw_complex) * (fft / 2 + 1));
+	win = malloc(sizeof(double) * frame);
+	lev = malloc(sizeof(double) * nfr);
+	att = malloc(sizeof(double) * nfr);
+	tt = malloc(sizeof(double) * nfr);
+	if (!buf || !spec || !win || !lev || !att || !tt) {
+		ret = st_fail(err, ST_ERR_MEM, "ramp: out of memory");
+		goto out_free;
+	}
+	plan = st_fft_plan_r2c((int)fft, buf, spec);
+	if (!plan) {
+		ret = st_fail(err, ST_ERR_MEM, "ramp: FFTW plan failed");
+		goto out_free;
+	}
+	for (size_t i = 0; i < frame; i++) {
+		win[i] = 0.5 - 0.5 * cos(2 * M_PI * ((double)i + 0.5) / (double)frame);
+		wsum2 += win[i] * win[i];
+	}
+	for (size_t f = 0; f < nfr; f++) {
+		double sum = 0, ms;
+
+		for (size_t i = 0; i < fft; i++)
+			buf[i] = i < frame ? (double)x[(f * hop + i) * stride] * win[i] : 0.0;
+		fftw_execute_dft_r2c(plan, buf, spec);
+		for (size_t k = k0; k <= k1; k++)
+			sum += spec[k][0] * spec[k][0] + spec[k][1] * spec[k][1];
+		/* one-sided: mean square = 2 sum |X|^2 / (fft * sum w^2);
+		 * times 2 for dB re a full-scale sine */
+		ms = 2.0 * sum / ((double)fft * wsum2);
+		lev[f] = 2.0 * ms;
+		tt[f] = (double)(f * hop + frame / 2) / rate;
+		if ((double)(f * hop + frame) / rate <= p->t_engage_s) {
+			bsum += lev[f];
+			nb++;
+		}
+		if (tt[f] >= t_last - final_s) {
+			fsum += lev[f];
+			nf++;
+		}
+	}
+	if (!nb || !nf) {
+		ret = st_fail(err, ST_ERR_ARG, "ramp: no frame before ANC engaged or none at the end");
+		goto out_free;
+	}
+	out->base_db = an_db10(bsum / (double)nb);
+	out->final_db = an_db10(fsum / (double)nf);
+	out->full_db = out->base_db - out->final_db;
+	for (size_t f = 0; f < nfr; f++)
+		lev[f] = out->base_db - an_db10(lev[f]);
+	/* Centred moving average of the attenuation (dB). */
+	half = (size_t)(smooth_s * rate / (double)hop / 2);
+	for (size_t f = 0; f < nfr; f++) {
+		size_t a = f > half ? f - half : 0, b = f + half < nfr ? f + half : nfr - 1;
+		double s = 0;
+
+		for (size_t i = a; i <= b; i++)
+			s += lev[i];
+		att[f] = s / (double)(b - a + 1);
+	}
+	target = tol > 0 ? out->full_db - tol : -tol * out->full_db;
+	{
+		size_t last_below = nfr;
+
+		for (size_t f = 0; f < nfr; f++)
+			if (tt[f] >= p->t_engage_s && att[f] < target)
+				last_below = f;
+		if (last_below == nfr) {
+			out->ramp_s = 0;
+		} else if (last_below + 1 < nfr) {
+			size_t f = last_below;
+			double d = att[f + 1] - att[f], frac = d > 0 ? (target - att[f]) / d : 1;
+
+			out->ramp_s = tt[f] + frac * (tt[f + 1] - tt[f]) - p->t_engage_s;
+		}
+	}
+	out->nframes = nfr;
+	out->t_s = tt;
+	out->atten_db = att;
+	tt = att = NULL;
+	ret = ST_OK;
+out_free:
+	st_fft_destroy(plan);
+	fftw_free(buf);
+	fftw_free(spec);
+	free(win);
+	free(lev);
+	free(att);
+	free(tt);
+	return ret;
+}
