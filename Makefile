@@ -100,17 +100,17 @@ demo: deps
 tests: $(BUILD)/station $(UNIT_BIN)
 
 test: deps
-	@$(MAKE) --no-print-directory tests
+	@$(MAKE) --no-print-directory -j2 tests
 	@tests/run.sh $(BUILD) $(BUILD)/results.txt
 
 test-asan: deps
-	@$(MAKE) --no-print-directory SANITIZER=address,undefined tests
+	@$(MAKE) --no-print-directory -j2 SANITIZER=address,undefined tests
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		tests/run.sh build-asan build-asan/results.txt
 
 check: deps
-	@$(MAKE) --no-print-directory tests
-	@$(MAKE) --no-print-directory SANITIZER=address,undefined tests
+	@$(MAKE) --no-print-directory -j2 tests
+	@$(MAKE) --no-print-directory -j2 SANITIZER=address,undefined tests
 	@rc=0; tests/run.sh build build/results.txt || rc=1; \
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		tests/run.sh build-asan build-asan/results.txt || rc=1; \

@@ -38,11 +38,134 @@ static void on_signal(int sig)
 	abort_flag = 1;
 }
 
+#define JUNIT_MAX 64
+
+/* One step as JUnit sees it: a testcase. */
+struct junit_case {
+	char name[96];
+	double t0, t1;
+	enum st_verdict verdict;
+	char message[512];
+	char log[2048];      /* measurements and findings of the step */
+};
+
 struct run_out {
 	int json;    /* one JSON object per event */
 	int quiet;   /* only the verdict */
 	FILE *f;
+	struct junit_case *cases; /* --junit: steps collected for the report */
+	int ncases;
 };
+
+static void xml_escape(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '&': fputs("&amp;", f); break;
+		case '"': fputs("&quot;", f); break;
+		default:
+			if ((unsigned char)*s >= 0x20 || *s == '\n' || *s == '\t')
+				fputc(*s, f);
+		}
+	}
+}
+
+static void junit_event(struct run_out *o, const struct st_event *ev)
+{
+	struct junit_case *c;
+	size_t l;
+
+	if (!o->cases)
+		return;
+	if (ev->kind == ST_EV_STEP_START && o->ncases < JUNIT_MAX) {
+		c = &o->cases[o->ncases++];
+		memset(c, 0, sizeof(*c));
+		st_strlcpy(c->name, ev->text ? ev->text : "", sizeof(c->name));
+		c->t0 = ev->t;
+		return;
+	}
+	if (!o->ncases)
+		return;
+	c = &o->cases[o->ncases - 1];
+	if (ev->kind == ST_EV_STEP_END) {
+		c->t1 = ev->t;
+		c->verdict = ev->verdict;
+		st_strlcpy(c->message, ev->text ? ev->text : "", sizeof(c->message));
+	} else if (ev->kind == ST_EV_MEASUREMENT || ev->kind == ST_EV_INFO ||
+		   ev->kind == ST_EV_REFUSED) {
+		l = strlen(c->log);
+		if (ev->kind == ST_EV_MEASUREMENT)
+			snprintf(c->log + l, sizeof(c->log) - l, "%s = %g %s %s\n", ev->name, ev->value,
+				 ev->unit ? ev->unit : "", st_verdict_name(ev->verdict));
+		else
+			snprintf(c->log + l, sizeof(c->log) - l, "%s\n", ev->text ? ev->text : "");
+	}
+}
+
+/* JUnit XML for CI: one testsuite per run, one testcase per step; FAIL is a
+ * <failure>, ERROR and ABORTED an <error>, SKIP <skipped>. */
+static int junit_write(const char *path, const struct run_out *o, const struct st_model *m,
+		       const char *serial, const char *plan, const struct st_seq_result *res)
+{
+	FILE *f = fopen(path, "w");
+	int failures = 0, errors = 0, skipped = 0;
+
+	if (!f)
+		return -1;
+	for (int i = 0; i < o->ncases; i++) {
+		failures += o->cases[i].verdict == ST_FAIL;
+		errors += o->cases[i].verdict == ST_ERROR || o->cases[i].verdict == ST_ABORTED;
+		skipped += o->cases[i].verdict == ST_SKIP;
+	}
+	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n");
+	fprintf(f, "  <testsuite name=\"");
+	xml_escape(f, m->id);
+	fprintf(f, ".");
+	xml_escape(f, plan);
+	fprintf(f, "\" tests=\"%d\" failures=\"%d\" errors=\"%d\" skipped=\"%d\">\n",
+		o->ncases, failures, errors, skipped);
+	fprintf(f, "    <properties>\n");
+	fprintf(f, "      <property name=\"serial\" value=\"");
+	xml_escape(f, serial);
+	fprintf(f, "\"/>\n      <property name=\"firmware\" value=\"");
+	xml_escape(f, res->firmware);
+	fprintf(f, "\"/>\n      <property name=\"verdict\" value=\"%s\"/>\n",
+		st_verdict_name(res->verdict));
+	fprintf(f, "      <property name=\"disposition\" value=\"");
+	xml_escape(f, res->disposition);
+	fprintf(f, "\"/>\n      <property name=\"run\" value=\"%s\"/>\n    </properties>\n", res->uuid);
+	for (int i = 0; i < o->ncases; i++) {
+		const struct junit_case *c = &o->cases[i];
+
+		fprintf(f, "    <testcase classname=\"");
+		xml_escape(f, m->id);
+		fprintf(f, ".");
+		xml_escape(f, plan);
+		fprintf(f, "\" name=\"%02d ", i + 1);
+		xml_escape(f, c->name);
+		fprintf(f, "\" time=\"%.3f\">\n", c->t1 > c->t0 ? c->t1 - c->t0 : 0.0);
+		if (c->verdict == ST_FAIL || c->verdict == ST_ERROR || c->verdict == ST_ABORTED) {
+			fprintf(f, "      <%s type=\"%s\" message=\"", c->verdict == ST_FAIL ? "failure" : "error",
+				st_verdict_name(c->verdict));
+			xml_escape(f, c->message);
+			fprintf(f, "\"/>\n");
+		} else if (c->verdict == ST_SKIP) {
+			fprintf(f, "      <skipped message=\"");
+			xml_escape(f, c->message);
+			fprintf(f, "\"/>\n");
+		}
+		if (c->log[0]) {
+			fprintf(f, "      <system-out>");
+			xml_escape(f, c->log);
+			fprintf(f, "</system-out>\n");
+		}
+		fprintf(f, "    </testcase>\n");
+	}
+	fprintf(f, "  </testsuite>\n</testsuites>\n");
+	return fclose(f) == 0 ? 0 : -1;
+}
 
 static void print_json(const struct st_event *ev, FILE *f)
 {
@@ -83,6 +206,7 @@ static void on_event(const struct st_event *ev, void *ctx)
 {
 	struct run_out *o = ctx;
 
+	junit_event(o, ev);
 	if (o->json) {
 		print_json(ev, o->f);
 		return;
@@ -166,6 +290,7 @@ static void run_usage(FILE *f)
 		"  --station NAME      this station's name (default the host name)\n"
 		"  --json              one JSON object per event on stdout\n"
 		"  --quiet             print only the verdict line\n"
+		"  --junit FILE        also write the run as JUnit XML (one testcase per step)\n"
 		"exit: 0 PASS, 1 FAIL, 2 usage or input error, 3 ERROR (station fault), 4 ABORTED\n");
 }
 
@@ -180,10 +305,11 @@ int cmd_run(int argc, char **argv)
 		{ "limits", required_argument, 0, 'l' },{ "confirm", required_argument, 0, 'c' },
 		{ "operator", required_argument, 0, 'o' }, { "station", required_argument, 0, 'S' },
 		{ "json", no_argument, 0, 'j' },        { "quiet", no_argument, 0, 'q' },
+		{ "junit", required_argument, 0, 'J' },
 		{ "help", no_argument, 0, 'h' },        { 0, 0, 0, 0 },
 	};
 	const char *model_id = NULL, *serial = NULL, *plan_name = NULL, *db = NULL;
-	const char *fixture = NULL, *limits_path = NULL, *confirm = NULL;
+	const char *fixture = NULL, *limits_path = NULL, *confirm = NULL, *junit = NULL;
 	const char *op = getenv("USER"), *station = NULL;
 	int no_db = 0, c, exit_code = ST_EXIT_ERROR, ret;
 	char err[ST_ERRLEN] = "", host[64] = "station";
@@ -225,6 +351,7 @@ int cmd_run(int argc, char **argv)
 		case 'S': station = optarg; break;
 		case 'j': out.json = 1; break;
 		case 'q': out.quiet = 1; break;
+		case 'J': junit = optarg; break;
 		case 'h': run_usage(stdout); return 0;
 		default:
 			return cli_usage_error("run", "unknown or incomplete option '%s' (station run --help)",
@@ -248,7 +375,9 @@ int cmd_run(int argc, char **argv)
 
 	model = calloc(1, sizeof(*model));
 	plan = calloc(1, sizeof(*plan));
-	if (!model || !plan) {
+	if (junit)
+		out.cases = calloc(JUNIT_MAX, sizeof(*out.cases));
+	if (!model || !plan || (junit && !out.cases)) {
 		fprintf(stderr, "station run: out of memory\n");
 		goto out_free;
 	}
@@ -349,6 +478,11 @@ int cmd_run(int argc, char **argv)
 			printf("run %s stored in %s\n", res.uuid, db);
 	}
 	exit_code = st_verdict_exit(res.verdict);
+	if (junit && junit_write(junit, &out, model, serial, plan->name, &res)) {
+		fprintf(stderr, "station run: --junit %s: %s\n", junit, strerror(errno));
+		if (exit_code == ST_EXIT_PASS)
+			exit_code = ST_EXIT_ERROR;
+	}
 out_clock:
 	st_fixture_close(fx);
 	st_clock_free(clock);
@@ -357,6 +491,7 @@ out_store:
 out_limits:
 	st_limits_free(limits);
 out_free:
+	free(out.cases);
 	free(model);
 	free(plan);
 	return exit_code;

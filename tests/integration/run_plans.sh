@@ -86,3 +86,15 @@ out=$("$STATION" history --db "$db" 2>&1)
 n=$((n + 1))
 runs=$(grep -c -E 'PASS|FAIL|ERROR|ABORTED' <<<"$out")
 if [ "$runs" -ge 26 ]; then echo "ok $n - history lists the stored runs ($runs)"; else echo "not ok $n - history lists $runs runs"; echo "$out" | head | sed 's/^/# /'; fi
+
+# JUnit XML for nightly CI: valid XML, a failing step is a <failure>
+"$STATION" run --model MDR-1000XM3 --serial N2 --plan nightly --db "$db" --fault eeprom-fail --quiet --junit "$tmp/n.xml" >/dev/null 2>&1
+rc=$?
+n=$((n + 1))
+if [ "$rc" -eq 1 ] && python3 -c "
+import sys, xml.dom.minidom as m
+d = m.parse(sys.argv[1])
+s = d.getElementsByTagName('testsuite')[0]
+assert int(s.getAttribute('failures')) >= 1, s.toxml()
+assert d.getElementsByTagName('failure')
+" "$tmp/n.xml"; then echo "ok $n - --junit writes JUnit XML with the failing step"; else echo "not ok $n - --junit (exit $rc)"; fi
