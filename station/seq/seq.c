@@ -143,8 +143,10 @@ static void finding(struct seq *s, enum st_verdict v, const char *disposition,
 	s->step_verdict = st_verdict_worst(s->step_verdict, v);
 	if (!s->step_msg[0])
 		st_strlcpy(s->step_msg, text, sizeof(s->step_msg));
-	if (!s->have_finding || v > ST_FAIL) {
-		if (!s->have_finding || s->first.reason[0] == '\0' || v > ST_FAIL) {
+	int severe = v == ST_ERROR || v == ST_ABORTED;
+
+	if (!s->have_finding || severe) {
+		if (!s->have_finding || s->first.reason[0] == '\0' || severe) {
 			st_strlcpy(s->first.reason, text, sizeof(s->first.reason));
 			st_strlcpy(s->first.disposition, disposition ? disposition : "",
 				   sizeof(s->first.disposition));
@@ -1494,7 +1496,7 @@ static void step_end(struct seq *s, int fixable)
 		s->fixable_verdict = ST_FAIL;
 	else
 		s->verdict = st_verdict_worst(s->verdict, s->step_verdict);
-	if (s->step_verdict >= ST_ERROR)
+	if (s->step_verdict == ST_ERROR || s->step_verdict == ST_ABORTED)
 		s->stop = 1;
 	s->res->steps_run++;
 	s->step_idx++;
@@ -1566,7 +1568,7 @@ static void run_ladder(struct seq *s, const struct st_plan_step *ps)
 		}
 		if (ret < 0)
 			handle_error(s, ret, name);
-		if (s->step_verdict >= ST_ABORTED || s->stop) {
+		if (s->step_verdict == ST_ABORTED || s->stop) {
 			step_end(s, 0);
 			return;
 		}
