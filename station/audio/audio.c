@@ -296,10 +296,15 @@ int st_audio_playrec(struct st_audio *a, const float *stim, size_t n,
 	if (frames > (size_t)(a->bench.rate * 600))
 		return st_fail(err, ST_ERR_ARG, "audio: capture of %zu frames is over 10 min",
 			       frames);
-	ret = a->ops->playrec(a, stim, n, frames, cap, err);
-	if (ret != ST_OK) {
+	for (int tries = 0;; tries++) {
+		a->xrun = 0;
+		ret = a->ops->playrec(a, stim, n, frames, cap, err);
+		if (ret == ST_OK)
+			break;
 		st_capture_free(cap);
-		return ret;
+		if (!a->xrun || tries >= ST_AUDIO_XRUN_RETRIES)
+			return ret;
+		a->xruns++;
 	}
 	a->captures++;
 	return ST_OK;

@@ -25,6 +25,8 @@
  *
  * Errors are station faults, never the unit's: device not found, device
  * gone mid-capture, over/underruns all return ST_ERR_IO with one line.
+ * A capture spoilt by an over/underrun is taken again, up to
+ * ST_AUDIO_XRUN_RETRIES times, before that error is returned.
  */
 #ifndef ST_AUDIO_H
 #define ST_AUDIO_H
@@ -44,6 +46,7 @@ enum st_audio_role {
 };
 #define ST_AUDIO_MAX_MICS 6
 #define ST_AUDIO_MAX_CH 64   /* device channels we can address */
+#define ST_AUDIO_XRUN_RETRIES 3
 const char *st_audio_role_name(int role);  /* "ear-left", "mic3" */
 
 /* A bench's audio wiring, from fixtures/benches/NAME.audio. */
@@ -106,6 +109,8 @@ struct st_audio {
 	struct st_fixture *fx;        /* fixture for bench time (may be NULL for pa) */
 	char desc[160];               /* "sim WH-1000XM5", "pa stbench (JACK)" */
 	unsigned captures;            /* playrec calls that succeeded */
+	unsigned xruns;               /* captures lost to over/underruns (retried) */
+	int xrun;                     /* back end: the last failure was an xrun */
 	void *priv;                   /* back end's context */
 };
 

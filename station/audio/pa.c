@@ -430,6 +430,7 @@ static int pa_playrec(struct st_audio *a, const float *stim, size_t n,
 	if (atomic_load(&run->xruns) > 0) {
 		st_seterr(err, "audio: %d over/underrun(s) on %s during the capture",
 			  atomic_load(&run->xruns), a->desc);
+		a->xrun = 1;
 		goto out_close;
 	}
 	if (use_loop) {

@@ -20,6 +20,7 @@
 #include "core/st.h"
 #include "model/model.h"
 #include "sim/headset.h"
+#include "sim/jackbench.h"
 #include "sim/simfix.h"
 
 static volatile sig_atomic_t stop_flag;
@@ -53,7 +54,9 @@ static void usage(FILE *f)
 		"  --state-file FILE    rewrite FILE on every relay change\n"
 		"  --fixture-fault F    test only: silent[-after:N], garbage[-after:N],\n"
 		"                       half-line[-after:N], reboot-after:N, vanish-after:N\n"
-		"  --verbose            log every line received and sent\n");
+		"  --verbose            log every line received and sent\n"
+		"  --jack NAME          also serve the bench's audio as JACK client NAME\n"
+		"                       (acoustic model; docs/audio-bench.md)\n");
 }
 
 static int need(int argc, char **argv, int i)
@@ -81,8 +84,37 @@ static int make_link(const char *link, const char *target, char *err)
 	return ST_OK;
 }
 
+/* --jack: the bench's audio as a JACK client (station/sim/jackbench.h),
+ * fed from the serving loop's ticks and the headset's sounds. */
+struct jack_ctx {
+	struct st_jackbench *jb;  /* the JACK client, NULL until started */
+	struct st_headset *h;     /* the simulated unit */
+	double scale;             /* bench seconds per wall second */
+};
+
+static void jack_tick(void *ctx, double t)
+{
+	struct jack_ctx *j = ctx;
+	struct st_headset_view v;
+
+	if (!j->jb || !j->h)
+		return;
+	st_headset_view(j->h, &v);
+	st_jackbench_publish(j->jb, t, j->scale, &v);
+}
+
+static void jack_sound(void *ctx, const struct st_feedback *ev)
+{
+	struct jack_ctx *j = ctx;
+
+	if (j->jb)
+		st_jackbench_feedback(j->jb, ev, 1);
+}
+
 int cmd_sim(int argc, char **argv)
 {
+	struct jack_ctx jc = { NULL, NULL, 1.0 };
+	const char *jack_name = NULL;
 	struct st_simfix_opts o;
 	struct st_model *model = NULL;
 	struct st_simfix *s = NULL;
@@ -116,6 +148,8 @@ int cmd_sim(int argc, char **argv)
 			model_id = argv[++i];
 		} else if (!strcmp(a, "--pty-link")) {
 			link = argv[++i];
+		} else if (!strcmp(a, "--jack")) {
+			jack_name = argv[++i];
 		} else if (!strcmp(a, "--time-scale")) {
 			if (st_parse_double(argv[++i], &o.scale) || !(o.scale >= 0.01 && o.scale <= 1000))
 				return cli_usage_error("sim", "--time-scale must be 0.01..1000");
@@ -169,10 +203,24 @@ int cmd_sim(int argc, char **argv)
 			goto free_model;
 		}
 	o.model = model;
+	if (jack_name) {
+		o.on_tick = jack_tick;
+		o.tick_ctx = &jc;
+		jc.scale = o.scale;
+	}
 	if (st_simfix_new(&s, &o, err)) {
 		fprintf(stderr, "station sim: %s\n", err);
 		rc = ST_EXIT_USAGE;
 		goto free_model;
+	}
+	if (jack_name) {
+		if (st_jackbench_start(&jc.jb, jack_name, model, &o.sim, err)) {
+			fprintf(stderr, "station sim: %s\n", err);
+			goto close_pty;
+		}
+		jc.h = st_simfix_headset(s);
+		st_headset_listen(jc.h, jack_sound, &jc);
+		printf("sim: JACK client %s at %.0f Hz\n", jack_name, st_jackbench_rate(jc.jb));
 	}
 	if (st_simfix_pty(&master, &slave, path, sizeof(path), err) ||
 	    make_link(link, path, err)) {
@@ -212,6 +260,9 @@ close_pty:
 		close(master);
 	if (slave >= 0)
 		close(slave);
+	if (jc.h)
+		st_headset_listen(jc.h, NULL, NULL);
+	st_jackbench_stop(jc.jb);
 	st_clock_free(clock);
 	st_simfix_free(s);
 free_model:

@@ -22,6 +22,7 @@ static const struct command commands[] = {
 	{ "history", cmd_history, "list stored runs" },
 	{ "limits", cmd_limits, "limits check FILE: validate a limit file" },
 	{ "sim", cmd_sim, "run a simulated headset behind a simulated fixture on a pty" },
+	{ "audio", cmd_audio, "bench audio: list devices, run one acoustic measurement" },
 	{ "ports", cmd_ports, "list serial ports and find fixtures" },
 	{ "sweep", cmd_sweep, "write an exponential sine sweep to a WAV file" },
 	{ "analyze", cmd_analyze, "analyse recorded captures: response, anc, mics, tones" },
