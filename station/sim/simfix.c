@@ -440,7 +440,10 @@ void st_simfix_release_all(struct st_simfix *s, double t, const char *why)
 {
 	if (t > s->t_last)
 		s->t_last = t;
-	set_closed(s, s->t_last, 0, why);
+	if (s->closed)
+		set_closed(s, s->t_last, 0, why);
+	else
+		write_state(s, why);
 }
 
 /* ---- protocol mode ----------------------------------------------------- */
