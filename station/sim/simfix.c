@@ -663,8 +663,12 @@ static void proto_line(struct st_simfix *s, double t, const char *line, size_t l
 	char e[ST_ERRLEN];
 	int code = 0;
 
-	if (len == 0)
-		return; /* empty lines resynchronise; no reply */
+	if (len == 0) {
+		/* empty lines resynchronise: no reply, but they are host activity */
+		if (!s->silent && !s->vanished)
+			s->last_rx = t;
+		return;
+	}
 	if (fault_gate(s, t))
 		return;
 	s->last_rx = t;
