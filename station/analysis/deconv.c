@@ -699,10 +699,16 @@ int st_an_response(struct st_an_ctx *c, const float *x, size_t n, size_t stride,
 			out->band_db[b] = an_db10(band_mean(c->wf, k0, k1));
 	}
 
-	/* Noise window after the IR; valid for a band when every frequency in
-	 * it had capture noise behind it for the whole window. */
+	/* Noise window after the IR (as late as the capture allows); valid for
+	 * a band when every frequency in it had capture noise behind it for
+	 * the whole window. */
 	{
 		long ns = p + (long)(c->post + c->guard);
+		long late = (long)n - (long)llround(c->t_end * c->rate) - (long)wlen - 1;
+
+		/* As late as the capture allows: further from the IR's tail. */
+		if (late > ns)
+			ns = late;
 		double tend = (double)(ns + (long)wlen) / c->rate, cap_s = (double)n / c->rate;
 
 		window_fft(c, ns, wlen, c->wf2);
