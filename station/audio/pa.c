@@ -367,7 +367,14 @@ static int pa_playrec(struct st_audio *a, const float *stim, size_t n,
 	}
 	si = Pa_GetStreamInfo(stream);
 	if (margin < 0) {
-		offset = si ? lround((si->inputLatency + si->outputLatency) * rate) : 0;
+		double lat = si ? si->inputLatency + si->outputLatency : 0;
+
+		if (!(lat >= 0 && lat <= 1.0)) {
+			st_seterr(err, "audio: %s reports an implausible latency (%g s): device "
+				  "gone?", a->desc, lat);
+			goto out_close;
+		}
+		offset = lround(lat * rate);
 		margin = offset;
 	}
 
