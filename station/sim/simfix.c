@@ -1006,6 +1006,8 @@ int st_simfix_serve(struct st_simfix *s, int fd, struct st_clock *clock,
 
 			if (r > 0)
 				st_simfix_input(s, st_clock_now(clock), buf, (size_t)r);
+			else if (r == 0)
+				break; /* a socket's peer closed it */
 		}
 	}
 	return ST_OK;

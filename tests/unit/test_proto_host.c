@@ -8,8 +8,12 @@
  */
 #include "testutil.h"
 
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "core/clock.h"
@@ -390,6 +394,78 @@ static void bad_addresses(void **state)
 	st_clock_free(fx.clock);
 }
 
+/* The same protocol over TCP: the simulated fixture serves one
+ * connection on a loopback socket. */
+struct tcprun {
+	struct simrun *r;            /* the simulated fixture (its pty unused) */
+	int lfd;                     /* listening socket */
+	int port;                    /* its port */
+	pthread_t th;                /* accept + serve thread */
+};
+
+static void *tcp_serve(void *arg)
+{
+	struct tcprun *tr = arg;
+	char err[ST_ERRLEN];
+	int c = accept(tr->lfd, NULL, NULL);
+
+	if (c < 0)
+		return NULL;
+	fcntl(c, F_SETFL, fcntl(c, F_GETFL) | O_NONBLOCK);
+	st_simfix_serve(tr->r->s, c, tr->r->clock, &tr->r->stop, err);
+	close(c);
+	return NULL;
+}
+
+static void tcp_transport(void **state)
+{
+	struct tcprun tr;
+	struct sockaddr_in sa;
+	socklen_t sl = sizeof(sa);
+	struct st_fixture *fx = calloc(1, sizeof(*fx));
+	char err[ST_ERRLEN] = "", addr[64], reply[600];
+	struct st_simfix_opts o;
+
+	(void)state;
+	memset(&tr, 0, sizeof(tr));
+	tr.r = calloc(1, sizeof(*tr.r));
+	tr.r->m = calloc(1, sizeof(*tr.r->m));
+	assert_int_equal(st_model_find(st_data_dir(), "WH-1000XM5", tr.r->m, err), ST_OK);
+	memset(&o, 0, sizeof(o));
+	o.model = tr.r->m;
+	o.sim.battery = -1;
+	o.scale = SCALE;
+	assert_int_equal(st_simfix_new(&tr.r->s, &o, err), ST_OK);
+	tr.r->clock = st_clock_new_real(SCALE);
+	tr.lfd = socket(AF_INET, SOCK_STREAM, 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(tr.lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(tr.lfd, 1), 0);
+	getsockname(tr.lfd, (struct sockaddr *)&sa, &sl);
+	tr.port = ntohs(sa.sin_port);
+	assert_int_equal(pthread_create(&tr.th, NULL, tcp_serve, &tr), 0);
+	snprintf(addr, sizeof(addr), "tcp:127.0.0.1:%d", tr.port);
+	fx->ops = &st_fixture_proto_ops;
+	fx->model = tr.r->m;
+	fx->clock = st_clock_new_real(1.0);
+	if (fx->ops->open(fx, addr, err))
+		fail_msg("open %s: %s", addr, err);
+	assert_non_null(strstr(fx->desc, "tcp 127.0.0.1"));
+	assert_int_equal(fx->ops->uart(fx, "INFO", reply, sizeof(reply), err), ST_OK);
+	assert_non_null(strstr(reply, "model=WH-1000XM5"));
+	assert_int_equal(fx->ops->press(fx, 0x1, 1.0, err), ST_OK);
+	host_close(fx);
+	tr.r->stop = 1;
+	pthread_join(tr.th, NULL);
+	close(tr.lfd);
+	st_simfix_free(tr.r->s);
+	st_clock_free(tr.r->clock);
+	free(tr.r->m);
+	free(tr.r);
+}
+
 static void probe_answers(void **state)
 {
 	struct simrun *r = sim_start("WH-1000XM5", NULL, 0);
@@ -419,6 +495,7 @@ int main(void)
 		cmocka_unit_test(table_routes_paths),
 		cmocka_unit_test(bad_addresses),
 		cmocka_unit_test(probe_answers),
+		cmocka_unit_test(tcp_transport),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
