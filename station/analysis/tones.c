@@ -32,11 +32,13 @@ struct frame_info {
 	double tonal;  /* energy share within +-2 bins of the peak */
 	int active;
 	int is_tonal;
+	int edge;      /* splatter at a tone's start or end, not speech */
 };
 
 struct seg {
 	size_t f0, f1;   /* first and last frame */
 	double hz;       /* median frame frequency */
+	size_t nbb;      /* broadband frames in it (prompts) */
 };
 
 static int cmp_double(const void *a, const void *b)
@@ -380,17 +382,31 @@ int st_an_detect(const float *x, size_t n, size_t stride, double rate,
 		(void)m;
 	}
 
+	/* A hard-edged tone splatters across the spectrum in the frames
+	 * that straddle its start and end; their peak stays on the tone. */
+	for (size_t i = 0; i < nseg; i++) {
+		size_t reach = fsz / hop + 1;
+		size_t a = segs[i].f0 > reach ? segs[i].f0 - reach : 0, b = segs[i].f1 + reach;
+
+		for (size_t f = a; f <= b && f < nfr; f++)
+			if (fi[f].active && !fi[f].is_tonal &&
+			    fabs(fi[f].hz - segs[i].hz) <= fmax(2 * df, 0.05 * segs[i].hz))
+				fi[f].edge = 1;
+	}
+
 	/* Broadband runs, bridged over pauses, become prompts. */
 	for (size_t f = 0; f < nfr; f++) {
 		double t = (double)(f * hop) / rate;
 
-		if (!fi[f].active || fi[f].is_tonal)
+		if (!fi[f].active || fi[f].is_tonal || fi[f].edge)
 			continue;
 		if (nbb && t - (double)(bb[nbb - 1].f1 * hop) / rate <= p.prompt_gap_s) {
 			bb[nbb - 1].f1 = f;
+			bb[nbb - 1].nbb++;
 			continue;
 		}
 		bb[nbb].f0 = bb[nbb].f1 = f;
+		bb[nbb].nbb = 1;
 		nbb++;
 	}
 	out->prompts = calloc(nbb ? nbb : 1, sizeof(*out->prompts));
@@ -413,7 +429,8 @@ int st_an_detect(const float *x, size_t n, size_t stride, double rate,
 			struct st_an_prompt *pr = &out->prompts[out->nprompts];
 			double e;
 
-			if (off <= on || (double)(off - on) / rate < p.min_prompt_s)
+			if (off <= on || (double)(off - on) / rate < p.min_prompt_s ||
+			    (double)(bb[i].nbb * hop) / rate < 0.5 * p.min_prompt_s)
 				continue;
 			e = (cum2[off] - cum2[on]) / (double)(off - on);
 			pr->onset_s = (double)on / rate;

@@ -106,6 +106,19 @@ static void test_chimes(void **state)
 	assert_true(fabs(ev.tones[0].level_db - 20 * log10(0.3)) < 0.3);
 	st_an_events_free(&ev);
 	st_an_events_free(&ev);
+
+	/* The same tones over a very quiet background (-70 dBFS): their hard
+	 * edges splatter far above it, and must not read as a voice prompt. */
+	memset(x, 0, n * sizeof(float));
+	for (size_t i = 0; i < 4; i++)
+		add_tone(x, n, want[i][1], 0.3, want[i][0], want[i][2], want[i][3], 0);
+	syn_add_noise(x, n, 1, pow(10, -70 / 20.0), 4);
+	assert_int_equal(st_an_detect(x, n, 1, FS, NULL, &ev, err), ST_OK);
+	assert_int_equal(ev.nprompts, 0);
+	assert_int_equal(ev.ntones, 4);
+	for (size_t i = 0; i < 4; i++)
+		assert_true(fabs(ev.tones[i].onset_s - (want[i][0] + want[i][3] / 2)) < 0.001);
+	st_an_events_free(&ev);
 	free(x);
 }
 
