@@ -1145,6 +1145,8 @@ static int step_identify(struct seq *s)
 	if (ret == ST_ERR_UNIT || ret == ST_ERR_TIMEOUT) {
 		/* the unit is silent; the fixture is fine (it answered).  Seed
 		 * 000/001: put it on the charger and watch the charging LED. */
+		/* drivers say ST_ERR_UNIT; a fixture reporting its own "unit
+		 * UART timeout" error code is the unit's silence too */
 		if (ret == ST_ERR_TIMEOUT && !strstr(s->err, "unit"))
 			return ret;
 		say(s, ST_EV_INFO, "unit does not answer on its test UART: charging it for 30 s");
