@@ -243,6 +243,12 @@ static void driver_press_hold(void **state)
 	assert_int_equal(sim_closed(r), 0x1);
 	assert_int_equal(fx->ops->wait(fx, 2.0, err), ST_OK);
 	assert_int_equal(sim_closed(r), 0);
+	/* ... and also when the station makes no driver call at all (an
+	 * operator question in the middle of a hold): 2 bench s = 0.1 s wall */
+	assert_int_equal(fx->ops->hold(fx, 0x2, 2.0, err), ST_OK);
+	assert_int_equal(sim_closed(r), 0x2);
+	usleep(400000);
+	assert_int_equal(sim_closed(r), 0);
 	/* longer than the model's max-hold (12.3 s): refused, nothing closed */
 	assert_int_equal(fx->ops->press(fx, 0x1, 12.5, err), ST_ERR_REFUSED);
 	assert_non_null(strstr(err, "max-hold"));
