@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "audio/audio.h"
 #include "cli.h"
 #include "core/clock.h"
 #include "core/st.h"
@@ -285,6 +286,11 @@ static void run_usage(FILE *f)
 		"  --worn              simulated unit's wear sensor says worn\n"
 		"  --identity MODEL    simulated unit reports this model (wrong-model tests)\n"
 		"  --limits FILE       limit file (default limits/<MODEL>.lim)\n"
+		"  --audio ADDR        acoustic bench: sim, pa or pa:DEVICE, or none\n"
+		"                      (default: sim on the simulated bench, none with --fixture)\n"
+		"  --bench NAME        channel roles from fixtures/benches/NAME.audio\n"
+		"  --captures DIR      keep raw WAV captures in DIR/<run uuid>/\n"
+		"                      (default: captures/ beside the database)\n"
 		"  --confirm yes       answer operator questions with yes, recorded as assumed\n"
 		"  --operator NAME     who runs the station (default $USER)\n"
 		"  --station NAME      this station's name (default the host name)\n"
@@ -306,10 +312,16 @@ int cmd_run(int argc, char **argv)
 		{ "operator", required_argument, 0, 'o' }, { "station", required_argument, 0, 'S' },
 		{ "json", no_argument, 0, 'j' },        { "quiet", no_argument, 0, 'q' },
 		{ "junit", required_argument, 0, 'J' },
+		{ "audio", required_argument, 0, 'A' }, { "bench", required_argument, 0, 'B' },
+		{ "captures", required_argument, 0, 'C' },
 		{ "help", no_argument, 0, 'h' },        { 0, 0, 0, 0 },
 	};
 	const char *model_id = NULL, *serial = NULL, *plan_name = NULL, *db = NULL;
 	const char *fixture = NULL, *limits_path = NULL, *confirm = NULL, *junit = NULL;
+	const char *audio_addr = NULL, *bench_name = NULL, *captures = NULL;
+	char captures_buf[512];
+	struct st_audio *audio = NULL;
+	struct st_audio_bench bench;
 	const char *op = getenv("USER"), *station = NULL;
 	int no_db = 0, c, exit_code = ST_EXIT_ERROR, ret;
 	char err[ST_ERRLEN] = "", host[64] = "station";
@@ -352,6 +364,9 @@ int cmd_run(int argc, char **argv)
 		case 'j': out.json = 1; break;
 		case 'q': out.quiet = 1; break;
 		case 'J': junit = optarg; break;
+		case 'A': audio_addr = optarg; break;
+		case 'B': bench_name = optarg; break;
+		case 'C': captures = optarg; break;
 		case 'h': run_usage(stdout); return 0;
 		default:
 			return cli_usage_error("run", "unknown or incomplete option '%s' (station run --help)",
@@ -368,6 +383,10 @@ int cmd_run(int argc, char **argv)
 		return cli_usage_error("run", "--confirm takes yes or no");
 	if (fixture && (sim.nfaults || sim.battery >= 0 || sim.worn || sim.identity))
 		return cli_usage_error("run", "--fault, --battery, --worn and --identity are for the simulated bench, not --fixture");
+	if (!audio_addr)
+		audio_addr = fixture ? "none" : "sim";
+	if (!strcmp(audio_addr, "sim") && fixture)
+		return cli_usage_error("run", "--audio sim is the simulated bench's; with --fixture use pa or pa:DEVICE");
 	if (!station) {
 		gethostname(host, sizeof(host) - 1);
 		station = host;
@@ -442,7 +461,35 @@ int cmd_run(int argc, char **argv)
 		goto out_clock;
 	}
 
+	if (strcmp(audio_addr, "none")) {
+		if (bench_name) {
+			if (st_audio_bench_find(st_data_dir(), bench_name, &bench, err)) {
+				fprintf(stderr, "station run: --bench: %s\n", err);
+				exit_code = ST_EXIT_USAGE;
+				goto out_clock;
+			}
+		} else {
+			st_audio_bench_default(&bench);
+		}
+		if (st_audio_open(&audio, audio_addr, &bench, fx, err)) {
+			/* the audio interface is missing: a station fault */
+			fprintf(stderr, "station run: audio: %s\n", err);
+			exit_code = ST_EXIT_ERROR;
+			goto out_clock;
+		}
+	}
+	if (!captures && audio && store) {
+		const char *slash = strrchr(db, '/');
+		if (slash)
+			snprintf(captures_buf, sizeof(captures_buf), "%.*s/captures", (int)(slash - db), db);
+		else
+			snprintf(captures_buf, sizeof(captures_buf), "captures");
+		captures = captures_buf;
+	}
+
 	memset(&cfg, 0, sizeof(cfg));
+	cfg.audio = audio;
+	cfg.capture_dir = captures;
 	cfg.model = model;
 	cfg.plan = plan;
 	cfg.fx = fx;
@@ -461,6 +508,8 @@ int cmd_run(int argc, char **argv)
 		cfg.confirm = tty_confirm;
 
 	ret = st_seq_run(&cfg, &res, err);
+	st_audio_close(audio);
+	audio = NULL;
 	st_fixture_close(fx);
 	fx = NULL;
 	if (ret) {
@@ -484,6 +533,7 @@ int cmd_run(int argc, char **argv)
 			exit_code = ST_EXIT_ERROR;
 	}
 out_clock:
+	st_audio_close(audio);
 	st_fixture_close(fx);
 	st_clock_free(clock);
 out_store:

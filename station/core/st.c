@@ -285,28 +285,76 @@ static void sha_block(uint32_t h[8], const unsigned char *b)
 	h[0] += a; h[1] += bb; h[2] += c; h[3] += d; h[4] += e; h[5] += f; h[6] += g; h[7] += hh;
 }
 
+void st_sha256_init(struct st_sha256 *c)
+{
+	static const uint32_t h0[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+					0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
+
+	memcpy(c->h, h0, sizeof(h0));
+	c->len = 0;
+	c->fill = 0;
+}
+
+void st_sha256_update(struct st_sha256 *c, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+
+	c->len += len;
+	while (len) {
+		size_t take = 64 - c->fill < len ? 64 - c->fill : len;
+
+		memcpy(c->buf + c->fill, p, take);
+		c->fill += take;
+		p += take;
+		len -= take;
+		if (c->fill == 64) {
+			sha_block(c->h, c->buf);
+			c->fill = 0;
+		}
+	}
+}
+
+void st_sha256_final(struct st_sha256 *c, char hex[65])
+{
+	uint64_t bits = c->len * 8;
+	unsigned char pad[72] = { 0x80 };
+	size_t padlen = c->fill < 56 ? 56 - c->fill : 120 - c->fill;
+
+	for (int i = 0; i < 8; i++)
+		pad[padlen + i] = (unsigned char)(bits >> (56 - 8 * i));
+	st_sha256_update(c, pad, padlen + 8);
+	for (int i = 0; i < 8; i++)
+		snprintf(hex + 8 * i, 9, "%08x", c->h[i]);
+}
+
 void st_sha256_hex(const void *data, size_t len, char hex[65])
 {
-	uint32_t h[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-			  0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
-	const unsigned char *p = data;
-	unsigned char tail[128];
-	size_t full = len / 64 * 64, rest = len - full, tl;
-	uint64_t bits = (uint64_t)len * 8;
+	struct st_sha256 c;
 
-	for (size_t i = 0; i < full; i += 64)
-		sha_block(h, p + i);
-	memset(tail, 0, sizeof(tail));
-	if (rest)
-		memcpy(tail, p + full, rest);
-	tail[rest] = 0x80;
-	tl = rest + 1 + 8 <= 64 ? 64 : 128;
-	for (int i = 0; i < 8; i++)
-		tail[tl - 1 - i] = (unsigned char)(bits >> (8 * i));
-	for (size_t i = 0; i < tl; i += 64)
-		sha_block(h, tail + i);
-	for (int i = 0; i < 8; i++)
-		snprintf(hex + 8 * i, 9, "%08x", h[i]);
+	st_sha256_init(&c);
+	st_sha256_update(&c, data, len);
+	st_sha256_final(&c, hex);
+}
+
+int st_sha256_file(const char *path, char hex[65], char *err)
+{
+	struct st_sha256 c;
+	unsigned char buf[65536];
+	FILE *f = fopen(path, "rb");
+	size_t n;
+
+	if (!f)
+		return st_fail(err, ST_ERR_IO, "%s: %s", path, strerror(errno));
+	st_sha256_init(&c);
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		st_sha256_update(&c, buf, n);
+	if (ferror(f)) {
+		fclose(f);
+		return st_fail(err, ST_ERR_IO, "%s: read error", path);
+	}
+	fclose(f);
+	st_sha256_final(&c, hex);
+	return ST_OK;
 }
 
 void st_uuid4(char out[37])

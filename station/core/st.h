@@ -77,8 +77,19 @@ int st_read_file(const char *path, char **out, size_t *len, char *err);
 /* JSON string escaping into dst (always NUL-terminated, truncated safely). */
 void st_json_escape(char *dst, size_t size, const char *src);
 
-/* SHA-256 of a buffer, as 64 hex chars + NUL in hex (65 bytes). */
+/* SHA-256 of a buffer, as 64 hex chars + NUL in hex (65 bytes); the
+ * incremental form for streams; a file hashed without loading it. */
+struct st_sha256 {
+	unsigned int h[8];
+	unsigned long long len;
+	unsigned char buf[64];
+	size_t fill;
+};
+void st_sha256_init(struct st_sha256 *c);
+void st_sha256_update(struct st_sha256 *c, const void *data, size_t len);
+void st_sha256_final(struct st_sha256 *c, char hex[65]);
 void st_sha256_hex(const void *data, size_t len, char hex[65]);
+int st_sha256_file(const char *path, char hex[65], char *err);
 
 /* RFC 4122 version-4 UUID text (37 bytes). */
 void st_uuid4(char out[37]);

@@ -98,8 +98,6 @@ int st_measure_write(const struct st_measure *m, const struct st_capture *cap,
 	SNDFILE *sf;
 	float *buf;
 	int roles[ST_ROLE_COUNT], nch = 0, ret = ST_OK;
-	char *data = NULL;
-	size_t len = 0;
 
 	if (!m->outdir || !files)
 		return ST_OK;
@@ -138,11 +136,10 @@ int st_measure_write(const struct st_measure *m, const struct st_capture *cap,
 	sf_close(sf);
 	if (ret != ST_OK)
 		goto out_free;
-	ret = st_read_file(f->path, &data, &len, err);
+	/* streamed: a 45 s ramp capture is tens of MiB */
+	ret = st_sha256_file(f->path, f->sha256, err);
 	if (ret != ST_OK)
 		goto out_free;
-	st_sha256_hex(data, len, f->sha256);
-	free(data);
 	files->n++;
 out_free:
 	free(buf);

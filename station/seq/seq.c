@@ -17,7 +17,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <errno.h>
+#include <sys/stat.h>
+
+#include "analysis/analysis.h"
+#include "audio/audio.h"
 #include "limits/limits.h"
+#include "measure/measure.h"
 #include "store/store.h"
 
 #define MAX_KV 64
@@ -178,46 +184,57 @@ static int aborted(struct seq *s)
 
 /* ---------------------------------------------------------- measurements */
 
-/* Judge `value` against limit `limit` of the limit file, emit and store it
- * as `name`.  A limit missing from the file is a station configuration
- * fault. */
-static enum st_verdict measure_as(struct seq *s, const char *limit, const char *name,
-				  double value, const char *unit)
+/* Emit and store one judged measurement. */
+static void record(struct seq *s, const char *name, double value, const char *unit,
+		   int has_low, double low, int has_high, double high, enum st_verdict v,
+		   int marginal)
 {
-	const struct st_limit *lim = s->lim ? st_limits_get(s->lim, limit) : NULL;
 	struct st_event ev = { .kind = ST_EV_MEASUREMENT, .name = name, .value = value,
-			       .unit = unit };
+			       .unit = unit, .verdict = v, .has_low = has_low, .low = low,
+			       .has_high = has_high, .high = high, .marginal = marginal };
 	char text[256];
-	int marginal = 0;
 
-	if (!lim) {
-		snprintf(s->err, sizeof(s->err), "limit file %s has no limit '%s'",
-			 s->lim ? st_limits_path(s->lim) : "(none)", limit);
-		station_fault(s, ST_ERR_NOTFOUND, "judging a measurement");
-		return ST_ERROR;
-	}
-	ev.verdict = (enum st_verdict)st_limit_judge(lim, value, &marginal);
-	ev.has_low = lim->has_low;
-	ev.has_high = lim->has_high;
-	ev.low = lim->low;
-	ev.high = lim->high;
-	ev.marginal = marginal;
-	if (lim->unit[0])
-		ev.unit = lim->unit;
-	snprintf(text, sizeof(text), "%s = %g %s%s", name, value, ev.unit ? ev.unit : "",
+	snprintf(text, sizeof(text), "%s = %g %s%s", name, value, unit ? unit : "",
 		 marginal ? " (marginal)" : "");
 	ev.text = text;
 	emit(s, &ev);
 	if (s->cfg->store && s->run_id) {
 		char e[ST_ERRLEN];
 		st_store_measurement(s->cfg->store, s->run_id, s->step_id, name, value,
-				     ev.unit ? ev.unit : "", lim->has_low ? lim->low : NAN,
-				     lim->has_high ? lim->high : NAN,
-				     st_verdict_name(ev.verdict), e);
+				     unit ? unit : "", has_low ? low : NAN, has_high ? high : NAN,
+				     st_verdict_name(v), e);
 	}
-	if (ev.verdict != ST_PASS)
-		s->step_verdict = st_verdict_worst(s->step_verdict, ev.verdict);
-	return ev.verdict;
+	if (v != ST_PASS)
+		s->step_verdict = st_verdict_worst(s->step_verdict, v);
+}
+
+/* A limit or mask the limit file lacks is a station configuration fault. */
+static void missing_limit(struct seq *s, const char *what)
+{
+	snprintf(s->err, sizeof(s->err), "limit file %s has no %s",
+		 s->lim ? st_limits_path(s->lim) : "(none)", what);
+	station_fault(s, ST_ERR_NOTFOUND, "judging a measurement");
+}
+
+/* Judge `value` against limit `limit` of the limit file, emit and store it
+ * as `name`. */
+static enum st_verdict measure_as(struct seq *s, const char *limit, const char *name,
+				  double value, const char *unit)
+{
+	const struct st_limit *lim = s->lim ? st_limits_get(s->lim, limit) : NULL;
+	int marginal = 0;
+	enum st_verdict v;
+
+	if (!lim) {
+		char what[96];
+		snprintf(what, sizeof(what), "limit '%s'", limit);
+		missing_limit(s, what);
+		return ST_ERROR;
+	}
+	v = (enum st_verdict)st_limit_judge(lim, value, &marginal);
+	record(s, name, value, lim->unit[0] ? lim->unit : unit, lim->has_low, lim->low,
+	       lim->has_high, lim->high, v, marginal);
+	return v;
 }
 
 static enum st_verdict measure(struct seq *s, const char *name, double value, const char *unit)
@@ -1463,6 +1480,267 @@ static int verify(struct seq *s)
 	return ret;
 }
 
+/* --------------------------------------------------------- acoustic steps */
+
+/* Where this run's raw captures go: DIR/<uuid>/, made on first use. */
+static const char *capture_dir(struct seq *s, char *buf, size_t n)
+{
+	if (!s->cfg->capture_dir)
+		return NULL;
+	mkdir(s->cfg->capture_dir, 0777);
+	snprintf(buf, n, "%s/%s", s->cfg->capture_dir, s->res->uuid);
+	if (mkdir(buf, 0777) && errno != EEXIST)
+		return NULL;
+	return buf;
+}
+
+static void keep_files(struct seq *s, const struct st_meas_files *f)
+{
+	for (int i = 0; i < f->n; i++) {
+		char e[ST_ERRLEN];
+		say(s, ST_EV_INFO, "capture %s: %s", f->f[i].what, f->f[i].path);
+		if (s->cfg->store && s->run_id)
+			st_store_artifact(s->cfg->store, s->run_id, s->step_id, f->f[i].what,
+					  f->f[i].path, f->f[i].sha256, e);
+	}
+}
+
+static void measure_setup(struct seq *s, struct st_measure *m, char *dir, size_t n)
+{
+	st_measure_init(m, s->cfg->audio, s->fx, s->m);
+	m->outdir = capture_dir(s, dir, n);
+	m->tag = s->cfg->serial;
+}
+
+/* Judge one band of a frequency response against a mask; returns the
+ * verdict and, on FAIL, the bound it missed. */
+static enum st_verdict mask_point(struct seq *s, const struct st_mask *mk, const char *name,
+				  double hz, double value, double *bound)
+{
+	double lo, hi;
+	int has_lo = 0, has_hi = 0;
+	enum st_verdict v = ST_PASS;
+
+	if (st_mask_at(mk, hz, &lo, &has_lo, &hi, &has_hi) != ST_OK || (!has_lo && !has_hi))
+		return ST_SKIP;  /* outside the mask: not judged */
+	if (isnan(value))
+		v = ST_ERROR;
+	else if (has_lo && value < lo) {
+		v = ST_FAIL;
+		*bound = lo;
+	} else if (has_hi && value > hi) {
+		v = ST_FAIL;
+		*bound = hi;
+	}
+	record(s, name, value, mk->unit[0] ? mk->unit : "dB", has_lo, lo, has_hi, hi, v, 0);
+	return v;
+}
+
+static int no_audio(struct seq *s)
+{
+	s->step_verdict = ST_SKIP;
+	st_strlcpy(s->step_msg, "no acoustic bench on this station (station run --audio)",
+		   sizeof(s->step_msg));
+	return 1;
+}
+
+static int invalid(struct seq *s, const char *what, int attempts, const char *why)
+{
+	finding(s, ST_ERROR, "retest",
+		"%s measurement not judgeable after %d attempts: %s (the room or the seal, not the unit)",
+		what, attempts, why);
+	return 0;
+}
+
+static int step_anc(struct seq *s)
+{
+	static const char *const ear_name[2] = { "L", "R" };
+	struct st_measure m;
+	struct st_meas_anc *r;
+	const struct st_mask *active, *total, *passive;
+	char dir[512], name[96], worst[256] = "";
+	double worst_margin = 0;
+	int ret;
+
+	if (!s->cfg->audio)
+		return no_audio(s);
+	active = st_limits_mask(s->lim, "anc.active_db");
+	total = st_limits_mask(s->lim, "anc.total_db");
+	passive = st_limits_mask(s->lim, "anc.passive_db");
+	if (!active) {
+		missing_limit(s, "mask 'anc.active_db'");
+		return 0;
+	}
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return ST_ERR_MEM;
+	measure_setup(s, &m, dir, sizeof(dir));
+	say(s, ST_EV_ACTION, "sweep with ANC off, then on%s", m.open_ref ? ", and the open ear" : "");
+	ret = st_measure_anc(&m, r, s->err);
+	if (ret)
+		goto out_free;
+	keep_files(s, &r->files);
+	if (!r->valid) {
+		ret = invalid(s, "ANC", r->attempts, r->why);
+		goto out_free;
+	}
+	for (int e = 0; e < 2; e++) {
+		if (!r->ear[e].wired)
+			continue;
+		for (int i = 0; i < ST_AN_NBANDS; i++) {
+			const struct {
+				const struct st_mask *mk; const char *what; double v;
+			} judged[3] = {
+				{ active, "active", r->ear[e].active_db[i] },
+				{ r->has_open ? total : NULL, "total", r->ear[e].total_db[i] },
+				{ r->has_open ? passive : NULL, "passive", r->ear[e].passive_db[i] },
+			};
+			double hz = st_an_band_nominal(i);
+			for (int k = 0; k < 3; k++) {
+				double bound = 0;
+				if (!judged[k].mk)
+					continue;
+				snprintf(name, sizeof(name), "anc.%s_db.%s.%gHz", judged[k].what,
+					 ear_name[e], hz);
+				if (mask_point(s, judged[k].mk, name, r->fc[i], judged[k].v, &bound) == ST_FAIL &&
+				    bound - judged[k].v > worst_margin) {
+					worst_margin = bound - judged[k].v;
+					snprintf(worst, sizeof(worst),
+						 "%s ANC attenuation %.1f dB at %g Hz (%s ear) is %.1f dB short of its mask",
+						 judged[k].what, judged[k].v, hz, e ? "right" : "left",
+						 worst_margin);
+				}
+			}
+		}
+	}
+	if (worst[0])
+		finding(s, ST_FAIL, "service-anc", "%s", worst);
+	ret = s->step_verdict == ST_PASS;
+out_free:
+	free(r);
+	return ret;
+}
+
+static int step_mics(struct seq *s)
+{
+	struct st_measure m;
+	struct st_meas_mics *r;
+	char dir[512], name[64];
+	int ret;
+
+	if (!s->cfg->audio)
+		return no_audio(s);
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return ST_ERR_MEM;
+	measure_setup(s, &m, dir, sizeof(dir));
+	say(s, ST_EV_ACTION, "sweep to the microphone array");
+	ret = st_measure_mics(&m, r, s->err);
+	if (ret)
+		goto out_free;
+	keep_files(s, &r->files);
+	if (!r->valid) {
+		ret = invalid(s, "microphone", r->attempts, r->why);
+		goto out_free;
+	}
+	for (int i = 0; i < r->n; i++) {
+		const struct st_meas_mic *mc = &r->mic[i];
+		enum st_verdict v[4];
+
+		snprintf(name, sizeof(name), "mic.%d.delay_us", i + 1);
+		v[0] = measure_as(s, "mic.delay_us", name, mc->delay_us, "us");
+		snprintf(name, sizeof(name), "mic.%d.gain_db", i + 1);
+		v[1] = measure_as(s, "mic.gain_db", name, mc->gain_db, "dB");
+		snprintf(name, sizeof(name), "mic.%d.phase_deg", i + 1);
+		v[2] = measure_as(s, "mic.phase_deg", name, mc->phase_deg, "deg");
+		snprintf(name, sizeof(name), "mic.%d.polarity", i + 1);
+		v[3] = measure_as(s, "mic.polarity", name, mc->polarity, "bool");
+		if (v[3] == ST_FAIL)
+			finding(s, ST_FAIL, "service",
+				"microphone %d is wired inverted (polarity -1): a wiring or firmware fault", i + 1);
+		else if (v[0] == ST_FAIL || v[1] == ST_FAIL || v[2] == ST_FAIL)
+			finding(s, ST_FAIL, "clean-mic-grilles",
+				"microphone %d is out of alignment (%+.1f us, %+.2f dB, %+.1f deg against the array): seed 000 - inspect the mesh grilles with a 10x magnifier and clean with an ultra-soft brush, no compressed air",
+				i + 1, mc->delay_us, mc->gain_db, mc->phase_deg);
+	}
+	ret = s->step_verdict == ST_PASS;
+out_free:
+	free(r);
+	return ret;
+}
+
+static int step_ramp(struct seq *s)
+{
+	struct st_measure m;
+	struct st_meas_ramp *r;
+	char dir[512];
+	int ret;
+
+	if (!s->cfg->audio)
+		return no_audio(s);
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return ST_ERR_MEM;
+	measure_setup(s, &m, dir, sizeof(dir));
+	say(s, ST_EV_ACTION, "steady noise, ANC on, attenuation over time");
+	ret = st_measure_ramp(&m, 0, r, s->err);
+	if (ret)
+		goto out_free;
+	keep_files(s, &r->files);
+	if (!r->valid) {
+		ret = invalid(s, "ANC ramp-up", r->attempts, r->why);
+		goto out_free;
+	}
+	if (isnan(r->ramp_s)) {
+		finding(s, ST_FAIL, "service-anc",
+			"ANC never reached full attenuation during the capture (seed 001: microphone bias voltage misconfigured)");
+	} else if (measure(s, "anc.rampup_s", r->ramp_s, "s") == ST_FAIL) {
+		finding(s, ST_FAIL, "service-anc",
+			"ANC took %.1f s to reach full attenuation; seed 001 says 22-38 s (outside it: microphone bias voltage misconfigured)",
+			r->ramp_s);
+	}
+	ret = s->step_verdict == ST_PASS;
+out_free:
+	free(r);
+	return ret;
+}
+
+static int step_assistant(struct seq *s)
+{
+	struct st_measure m;
+	struct st_meas_assistant *r;
+	char dir[512];
+	int ret;
+
+	if (!s->cfg->audio)
+		return no_audio(s);
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return ST_ERR_MEM;
+	measure_setup(s, &m, dir, sizeof(dir));
+	say(s, ST_EV_ACTION, "wake phrase on the speaker, listening for the answer");
+	ret = st_measure_assistant(&m, NULL, 0, r, s->err);
+	if (ret)
+		goto out_free;
+	keep_files(s, &r->files);
+	if (!r->valid) {
+		ret = invalid(s, "voice-assistant", 1, r->why);
+		goto out_free;
+	}
+	if (!r->answered || isnan(r->latency_s)) {
+		finding(s, ST_FAIL, "service",
+			"no answer to the wake phrase (seed 001: DSP firmware did not reload)");
+	} else if (measure(s, "assistant.latency_s", r->latency_s, "s") == ST_FAIL) {
+		finding(s, ST_FAIL, "service",
+			"voice assistant answered after %.2f s, limit 1.2 s%s", r->latency_s,
+			r->latency_s > 2.5 ? " (seed 001: >2.5 s means the DSP firmware did not reload)" : "");
+	}
+	ret = s->step_verdict == ST_PASS;
+out_free:
+	free(r);
+	return ret;
+}
+
 /* ------------------------------------------------------- step bookkeeping */
 
 static void step_begin(struct seq *s, const char *name)
@@ -1717,11 +1995,19 @@ int st_seq_run(const struct st_seq_config *cfg, struct st_seq_result *res, char 
 			r = action(s, &a);
 			break;
 		}
+		case ST_PS_ANC:
+			r = step_anc(s);
+			break;
+		case ST_PS_MICS:
+			r = step_mics(s);
+			break;
+		case ST_PS_RAMP:
+			r = step_ramp(s);
+			break;
+		case ST_PS_ASSISTANT:
+			r = step_assistant(s);
+			break;
 		default:
-			s->step_verdict = ST_SKIP;
-			snprintf(s->step_msg, sizeof(s->step_msg),
-				 "%s measurements need the acoustic bench (not configured)",
-				 st_plan_op_name(ps->op));
 			break;
 		}
 		if (r < 0)

@@ -20,6 +20,7 @@
 
 struct st_limits;
 struct st_store;
+struct st_audio;
 
 enum st_ev_kind {
 	ST_EV_RUN_START,   /* text: plan and unit */
@@ -74,6 +75,8 @@ struct st_seq_config {
 	int (*confirm)(const char *question, void *ctx);
 	int assume;                        /* with confirm NULL: 1 = assume yes, 0 = no answer (ERROR) */
 	volatile sig_atomic_t *abort_flag; /* set by a signal handler: stop now */
+	struct st_audio *audio;            /* acoustic bench; NULL: acoustic steps SKIP */
+	const char *capture_dir;           /* raw captures go to DIR/<run uuid>/ (NULL: none) */
 };
 
 struct st_seq_result {

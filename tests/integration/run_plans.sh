@@ -47,6 +47,22 @@ check "lint in micro-USB port: false connection" 1 "false connection" \
 check "EEPROM write failure: red flashing" 1 "EEPROM" \
 	"$STATION" run --model MDR-1000XM4 --serial F8 --plan repair --db "$db" --fault eeprom-fail
 
+# acoustic faults on the simulated bench: the unit FAILs, a noisy room is the station's ERROR
+check "weak ANC fails its mask" 1 "short of its mask" \
+	"$STATION" run --model WH-1000XM5 --serial A1 --plan repair --db "$db" --fault anc-weak
+check "misaligned microphone" 1 "microphone 3 is out of alignment" \
+	"$STATION" run --model WF-1000XM5 --serial A2 --plan repair --db "$db" --fault mic-misaligned:3
+check "inverted microphone" 1 "microphone 2 is wired inverted" \
+	"$STATION" run --model WH-1000XM5 --serial A3 --plan repair --db "$db" --fault mic-polarity:2
+check "noisy room is an ERROR, not the unit's FAIL" 3 "not judgeable" \
+	"$STATION" run --model WH-1000XM5 --serial A4 --plan repair --db "$db" --fault noisy-room
+n=$((n + 1))
+if ls "$tmp"/captures/*/A1-*.wav >/dev/null 2>&1; then echo "ok $n - raw captures kept as WAV beside the database"; else echo "not ok $n - no WAV captures in $tmp/captures"; fi
+out=$("$STATION" history --db "$db" --serial A1 --json 2>&1)
+uuid=$(sed -n 's/.*"uuid":"\([0-9a-f-]*\)".*/\1/p' <<<"$out" | head -1)
+n=$((n + 1))
+if [ -n "$uuid" ] && "$STATION" history --db "$db" --run "$uuid" 2>&1 | grep -q "wav"; then echo "ok $n - captures referenced from the database"; else echo "not ok $n - captures not in history --run $uuid"; fi
+
 # safety gates
 check "wrong model refused" 4 "check-model" \
 	"$STATION" run --model MDR-1000XM4 --serial G1 --plan repair --db "$db" --identity MDR-1000XM3
