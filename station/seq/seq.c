@@ -546,8 +546,11 @@ static int expect(struct seq *s, const struct st_step *st, double mark, double d
 			struct led_summary sum;
 
 			led_summarise(s, &st->led, mark, &sum);
-			/* let a pattern finish before counting it */
-			int settled = sum.first_t >= 0 && t - sum.last_t >= 0.6;
+			/* let a pattern finish before counting it: 1.2 s of
+			 * darkness is more than twice the longest gap inside a
+			 * pattern (0.5 s off in a pulse), with room for the
+			 * sensor events' delivery on a scaled real clock */
+			int settled = sum.first_t >= 0 && t - sum.last_t >= 1.2;
 			if (settled && led_count_ok(&st->led, &sum)) {
 				*latency = sum.first_t - mark;
 				return 1;
