@@ -1547,8 +1547,15 @@ static int no_audio(struct seq *s)
 	return 1;
 }
 
-static int invalid(struct seq *s, const char *what, int attempts, const char *why)
+/* What every acoustic measurement does with its result before judging it:
+ * keep the raw captures, and turn a capture too noisy to judge into the
+ * station's ERROR.  Returns 1 to go on and judge, 0 when not judgeable. */
+static int acoustic_result(struct seq *s, const struct st_meas_files *files, int valid,
+			   int attempts, const char *why, const char *what)
 {
+	keep_files(s, files);
+	if (valid)
+		return 1;
 	finding(s, ST_ERROR, "retest",
 		"%s measurement not judgeable after %d attempts: %s (the room or the seal, not the unit)",
 		what, attempts, why);
@@ -1582,11 +1589,9 @@ static int step_anc(struct seq *s)
 	ret = st_measure_anc(&m, r, s->err);
 	if (ret)
 		goto out_free;
-	keep_files(s, &r->files);
-	if (!r->valid) {
-		ret = invalid(s, "ANC", r->attempts, r->why);
+	ret = acoustic_result(s, &r->files, r->valid, r->attempts, r->why, "ANC");
+	if (ret != 1)
 		goto out_free;
-	}
 	for (int e = 0; e < 2; e++) {
 		if (!r->ear[e].wired)
 			continue;
@@ -1641,11 +1646,9 @@ static int step_mics(struct seq *s)
 	ret = st_measure_mics(&m, r, s->err);
 	if (ret)
 		goto out_free;
-	keep_files(s, &r->files);
-	if (!r->valid) {
-		ret = invalid(s, "microphone", r->attempts, r->why);
+	ret = acoustic_result(s, &r->files, r->valid, r->attempts, r->why, "microphone");
+	if (ret != 1)
 		goto out_free;
-	}
 	for (int i = 0; i < r->n; i++) {
 		const struct st_meas_mic *mc = &r->mic[i];
 		enum st_verdict v[4];
@@ -1689,11 +1692,9 @@ static int step_ramp(struct seq *s)
 	ret = st_measure_ramp(&m, 0, r, s->err);
 	if (ret)
 		goto out_free;
-	keep_files(s, &r->files);
-	if (!r->valid) {
-		ret = invalid(s, "ANC ramp-up", r->attempts, r->why);
+	ret = acoustic_result(s, &r->files, r->valid, r->attempts, r->why, "ANC ramp-up");
+	if (ret != 1)
 		goto out_free;
-	}
 	if (isnan(r->ramp_s)) {
 		finding(s, ST_FAIL, "service-anc",
 			"ANC never reached full attenuation during the capture (seed 001: microphone bias voltage misconfigured)");
@@ -1725,11 +1726,9 @@ static int step_assistant(struct seq *s)
 	ret = st_measure_assistant(&m, NULL, 0, r, s->err);
 	if (ret)
 		goto out_free;
-	keep_files(s, &r->files);
-	if (!r->valid) {
-		ret = invalid(s, "voice-assistant", 1, r->why);
+	ret = acoustic_result(s, &r->files, r->valid, 1, r->why, "voice-assistant");
+	if (ret != 1)
 		goto out_free;
-	}
 	if (!r->answered || isnan(r->latency_s)) {
 		finding(s, ST_FAIL, "service",
 			"no answer to the wake phrase (seed 001: DSP firmware did not reload)");
