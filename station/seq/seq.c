@@ -379,6 +379,21 @@ static int pass_time(struct seq *s, double seconds)
 	return ST_OK;
 }
 
+/* USB charge power on for `seconds` (collecting feedback), then off. */
+static int charge_for(struct seq *s, double seconds)
+{
+	int ret;
+
+	say(s, ST_EV_ACTION, "charger on for %.0f s", seconds);
+	s->err[0] = '\0';
+	ret = st_fixture_charge(s->fx, 1, s->err);
+	if (!ret)
+		ret = pass_time(s, seconds);
+	if (!ret)
+		ret = st_fixture_charge(s->fx, 0, s->err);
+	return ret;
+}
+
 /* ------------------------------------------------------- operator prompts */
 
 /* 1 yes, 0 no, <0 no answer possible (ERROR) or abort. */
@@ -706,11 +721,13 @@ static int gates(struct seq *s, const struct st_procedure *p)
 			}
 		}
 	}
+	/* battery minimum of this procedure: seed 000 "Never attempt resets
+	 * on sub-10% battery"; a factory reset may ask for more */
+	min = p->battery_min > 0 ? p->battery_min : s->m->battery_min;
+	if (p->kind == ST_RESET_FACTORY && s->m->factory_battery_min > min)
+		min = s->m->factory_battery_min;
 	if (!(s->fx->caps & ST_CAP_UART)) {
 		char q[256];
-		min = p->battery_min > 0 ? p->battery_min : s->m->battery_min;
-		if (p->kind == ST_RESET_FACTORY && s->m->factory_battery_min > min)
-			min = s->m->factory_battery_min;
 		snprintf(q, sizeof(q), "Is the unit charged to at least %.0f %% and off the head?", min);
 		ret = ask(s, q);
 		if (ret < 0) {
@@ -728,10 +745,6 @@ static int gates(struct seq *s, const struct st_procedure *p)
 	ret = info(s, &kv);
 	if (ret)
 		return ret;
-	/* battery: seed 000 "Never attempt resets on sub-10% battery" */
-	min = p->battery_min > 0 ? p->battery_min : s->m->battery_min;
-	if (p->kind == ST_RESET_FACTORY && s->m->factory_battery_min > min)
-		min = s->m->factory_battery_min;
 	if (kv_num(&kv, "battery", &bat) != ST_OK) {
 		finding(s, ST_ABORTED, "charge-and-retest",
 			"%s reset refused: the battery level cannot be read, and the seeds forbid resets below %.0f %%",
@@ -905,12 +918,7 @@ static int perform(struct seq *s, const struct st_procedure *p, double *latency)
 			ret = pass_time(s, st->seconds);
 			break;
 		case ST_OP_CHARGE:
-			say(s, ST_EV_ACTION, "charger on for %.0f s", st->seconds);
-			ret = st_fixture_charge(s->fx, 1, s->err);
-			if (!ret)
-				ret = pass_time(s, st->seconds);
-			if (!ret)
-				ret = st_fixture_charge(s->fx, 0, s->err);
+			ret = charge_for(s, st->seconds);
 			gesture_end = st_fixture_now(s->fx);
 			break;
 		case ST_OP_EXPECT_LED:
@@ -1796,13 +1804,7 @@ static int action(struct seq *s, const struct st_plan_action *a)
 		say(s, ST_EV_ACTION, "wait %.0f s", a->seconds);
 		return pass_time(s, a->seconds) ? -1 : 1;
 	case ST_PS_CHARGE:
-		say(s, ST_EV_ACTION, "charger on for %.0f s", a->seconds);
-		s->err[0] = '\0';
-		ret = st_fixture_charge(s->fx, 1, s->err);
-		if (!ret)
-			ret = pass_time(s, a->seconds);
-		if (!ret)
-			ret = st_fixture_charge(s->fx, 0, s->err);
+		ret = charge_for(s, a->seconds);
 		return ret ? ret : 1;
 	default:
 		return 1;
