@@ -15,10 +15,11 @@ ifeq ($(CC),cc)
 CC := gcc
 endif
 
-PKGS := libserialport portaudio-2.0 fftw3 sqlite3 ncursesw sndfile jack
+PKGS := libserialport portaudio-2.0 fftw3 sqlite3 ncursesw sndfile jack jansson libpq
 DEB_PKGS := build-essential pkg-config libserialport-dev portaudio19-dev libfftw3-dev \
 	libsqlite3-dev libncurses-dev libcmocka-dev libsndfile1-dev jackd2 libjack-jackd2-dev \
-	sqlite3 clang libclang-rt-14-dev tmux
+	sqlite3 clang libclang-rt-14-dev tmux libjansson-dev libpq-dev postgresql \
+	chromium libxml2-utils python3-numpy dpkg-dev fakeroot
 
 SANITIZER ?=
 ifneq ($(SANITIZER),)
