@@ -1,0 +1,280 @@
+/*
+ * feedback.c - what the unit shows: bench time passing in small slices
+ * while LEDs, chimes, prompts and tones are collected; LED patterns
+ * summarised and matched against a model's `expect` lines.
+ */
+#include "internal.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Feedback the fixture saw since the last poll goes into s->fb and out as
+ * events.  Returns a station error or ST_OK. */
+int seq_collect(struct seq *s)
+{
+	struct st_feedback ev[64];
+	int n;
+
+	for (;;) {
+		s->err[0] = '\0';
+		n = st_fixture_poll(s->fx, ev, (int)ST_ARRAY_SIZE(ev), s->err);
+		if (n < 0)
+			return n;
+		for (int i = 0; i < n; i++) {
+			if (s->nfb < SEQ_MAX_FB)
+				s->fb[s->nfb++] = ev[i];
+			if (ev[i].kind == ST_FB_LED)
+				seq_say(s, ST_EV_FEEDBACK, "LED %s %s", ev[i].where, ev[i].color);
+			else if (ev[i].kind == ST_FB_CHIME)
+				seq_say(s, ST_EV_FEEDBACK, "chime x%d", ev[i].count);
+			else if (ev[i].kind == ST_FB_PROMPT)
+				seq_say(s, ST_EV_FEEDBACK, "voice prompt \"%s\"", ev[i].text);
+			else
+				seq_say(s, ST_EV_FEEDBACK, "tone %.0f Hz", ev[i].hz);
+		}
+		if (n < (int)ST_ARRAY_SIZE(ev))
+			return ST_OK;
+	}
+}
+
+/* Let `seconds` of bench time pass in small slices, collecting feedback
+ * and honouring an abort. */
+int seq_pass_time(struct seq *s, double seconds)
+{
+	double end = st_fixture_now(s->fx) + seconds;
+
+	while (st_fixture_now(s->fx) < end - 1e-9) {
+		double left = end - st_fixture_now(s->fx);
+		int ret;
+
+		if (seq_aborted(s))
+			return ST_ERR_ABORT;
+		s->err[0] = '\0';
+		ret = st_fixture_wait(s->fx, left < 0.05 ? left : 0.05, s->err);
+		if (ret)
+			return ret;
+		ret = seq_collect(s);
+		if (ret)
+			return ret;
+	}
+	return ST_OK;
+}
+
+/* USB charge power on for `seconds` (collecting feedback), then off. */
+int seq_charge_for(struct seq *s, double seconds)
+{
+	int ret;
+
+	seq_say(s, ST_EV_ACTION, "charger on for %.0f s", seconds);
+	s->err[0] = '\0';
+	ret = st_fixture_charge(s->fx, 1, s->err);
+	if (!ret)
+		ret = seq_pass_time(s, seconds);
+	if (!ret)
+		ret = st_fixture_charge(s->fx, 0, s->err);
+	return ret;
+}
+
+/* ------------------------------------------------------------ feedback */
+
+static int color_in(const char *c, const struct st_led_expect *e)
+{
+	for (int i = 0; i < e->ncolors; i++)
+		if (st_streq_ci(c, e->colors[i]))
+			return 1;
+	return 0;
+}
+
+static int where_matches(const char *seen, const char *want)
+{
+	if (!want[0] || st_streq_ci(want, "any"))
+		return 1;
+	if (st_streq_ci(seen, want))
+		return 1;
+	return st_streq_ci(want, "main") && (!seen[0] || st_streq_ci(seen, "main"));
+}
+
+
+
+void seq_led_summarise(const struct seq *s, const struct st_led_expect *e, double from,
+			  struct led_summary *sum)
+{
+	char cur[16] = "off";
+	double on_t = 0, on_total = 0;
+	int on_n = 0;
+
+	memset(sum, 0, sizeof(*sum));
+	sum->first_t = -1;
+	for (int i = 0; i < s->nfb; i++) {
+		const struct st_feedback *f = &s->fb[i];
+
+		if (f->kind != ST_FB_LED || f->t < from - 1e-6 || !where_matches(f->where, e->where))
+			continue;
+		sum->last_t = f->t;
+		if (strcmp(cur, "off") && color_in(cur, e)) {
+			on_total += f->t - on_t;
+			on_n++;
+		}
+		st_strlcpy(cur, f->color, sizeof(cur));
+		if (!strcmp(cur, "off"))
+			continue;
+		on_t = f->t;
+		if (color_in(cur, e)) {
+			for (int c = 0; c < e->ncolors; c++)
+				if (st_streq_ci(cur, e->colors[c]))
+					sum->on_count[c]++;
+			if (sum->first_t < 0)
+				sum->first_t = f->t;
+		} else {
+			if (!sum->other)
+				st_strlcpy(sum->other_color, cur, sizeof(sum->other_color));
+			sum->other++;
+		}
+	}
+	sum->mean_on = on_n ? on_total / on_n : 0;
+}
+
+static int led_count_ok(const struct st_led_expect *e, const struct led_summary *sum)
+{
+	int total = sum->on_count[0] + sum->on_count[1];
+
+	if (e->ncolors == 2 && (!sum->on_count[0] || !sum->on_count[1]))
+		return 0;
+	if (e->count <= 0)
+		return total > 0;
+	if (e->ncolors == 2)
+		return sum->on_count[1] == e->count || sum->on_count[0] == e->count ||
+		       total == e->count;
+	return sum->on_count[0] == e->count;
+}
+
+static void led_describe(const struct st_led_expect *e, char *buf, size_t n)
+{
+	snprintf(buf, n, "%s LED %s%s%s %s x%d", e->where, e->colors[0],
+		 e->ncolors > 1 ? "/" : "", e->ncolors > 1 ? e->colors[1] : "", e->pattern,
+		 e->count);
+}
+
+static void norm_text(const char *in, char *out, size_t n)
+{
+	size_t o = 0;
+
+	for (; *in && o + 1 < n; in++)
+		if (isalnum((unsigned char)*in) || *in == ' ')
+			out[o++] = (char)tolower((unsigned char)*in);
+	while (o && out[o - 1] == ' ')
+		o--;
+	out[o] = '\0';
+}
+
+/* Wait for one expectation.  Returns 1 seen, 0 not seen (s->step_msg
+ * says what was seen instead), <0 station error / abort. */
+int seq_expect(struct seq *s, const struct st_step *st, double mark, double deadline,
+		  double *latency)
+{
+	char want[160];
+	int caps_needed = st->op == ST_OP_EXPECT_LED ? ST_CAP_LED_SENSOR : ST_CAP_SOUND;
+	int ret;
+
+	if (st->op == ST_OP_EXPECT_LED)
+		led_describe(&st->led, want, sizeof(want));
+	else if (st->op == ST_OP_EXPECT_CHIME)
+		snprintf(want, sizeof(want), "chime x%d", st->count);
+	else if (st->op == ST_OP_EXPECT_PROMPT)
+		snprintf(want, sizeof(want), "voice prompt \"%.100s\"", st->text);
+	else
+		snprintf(want, sizeof(want), "a tone");
+
+	if (!(s->fx->caps & caps_needed)) {
+		char q[256];
+		int a;
+
+		snprintf(q, sizeof(q), "Did the unit give %s within %.1f s?", want, st->within);
+		a = seq_ask(s, q);
+		if (a < 0) {
+			snprintf(s->err, sizeof(s->err),
+				 "the bench cannot see %s and no operator answered (use --confirm yes for unattended runs)",
+				 want);
+			return ST_ERR_UNSUPPORTED;
+		}
+		if (a == 0)
+			snprintf(s->step_msg, sizeof(s->step_msg), "operator did not see %s", want);
+		*latency = -1;
+		return a;
+	}
+
+	for (;;) {
+		double t = st_fixture_now(s->fx);
+
+		ret = seq_collect(s);
+		if (ret)
+			return ret;
+		if (st->op == ST_OP_EXPECT_LED) {
+			struct led_summary sum;
+
+			seq_led_summarise(s, &st->led, mark, &sum);
+			/* let a pattern finish before counting it: 1.2 s of
+			 * darkness is more than twice the longest gap inside a
+			 * pattern (0.5 s off in a pulse), with room for the
+			 * sensor events' delivery on a scaled real clock */
+			int settled = sum.first_t >= 0 && t - sum.last_t >= 1.2;
+			if (settled && led_count_ok(&st->led, &sum)) {
+				*latency = sum.first_t - mark;
+				return 1;
+			}
+			if (settled || t >= deadline + 2.5 || (t >= deadline && sum.first_t < 0)) {
+				if (sum.other)
+					snprintf(s->step_msg, sizeof(s->step_msg),
+						 "expected %s, saw %s LED (%d flashes)%s", want,
+						 sum.other_color, sum.other,
+						 st_streq_ci(sum.other_color, "red")
+							 ? ": red flashing = failed EEPROM write (seed 001)"
+							 : "");
+				else if (sum.first_t >= 0)
+					snprintf(s->step_msg, sizeof(s->step_msg),
+						 "expected %s, saw %d/%d flashes", want,
+						 sum.on_count[0], sum.on_count[1]);
+				else
+					snprintf(s->step_msg, sizeof(s->step_msg),
+						 "expected %s within %.1f s, saw nothing", want,
+						 st->within);
+				return 0;
+			}
+		} else {
+			for (int i = 0; i < s->nfb; i++) {
+				const struct st_feedback *f = &s->fb[i];
+				char a[64], b[64];
+
+				if (f->t < mark - 1e-6)
+					continue;
+				if (st->op == ST_OP_EXPECT_CHIME && f->kind == ST_FB_CHIME &&
+				    (st->count <= 0 || f->count == st->count)) {
+					*latency = f->t - mark;
+					return 1;
+				}
+				if (st->op == ST_OP_EXPECT_TONE &&
+				    (f->kind == ST_FB_TONE || f->kind == ST_FB_CHIME)) {
+					*latency = f->t - mark;
+					return 1;
+				}
+				if (st->op == ST_OP_EXPECT_PROMPT && f->kind == ST_FB_PROMPT) {
+					norm_text(f->text, a, sizeof(a));
+					norm_text(st->text, b, sizeof(b));
+					if (!a[0] || !strncmp(a, b, strlen(a) < strlen(b) ? strlen(a) : strlen(b))) {
+						*latency = f->t - mark;
+						return 1;
+					}
+				}
+			}
+			if (t >= deadline) {
+				snprintf(s->step_msg, sizeof(s->step_msg),
+					 "expected %s within %.1f s, heard nothing", want, st->within);
+				return 0;
+			}
+		}
+		ret = seq_pass_time(s, 0.05);
+		if (ret)
+			return ret;
+	}
+}

@@ -1,0 +1,157 @@
+/*
+ * internal.h - what the sequencer's files share and nothing outside
+ * station/seq/ may include: the run state `struct seq` and the helpers
+ * each concern offers the others.
+ *
+ * The files, one concern each:
+ *   events.c          events, say, findings, station faults, abort
+ *   judge.c           judging values against limits and masks, recording them
+ *   uart.c            the unit's test UART and its key=value replies
+ *   prompt.c          questions for the operator the bench cannot answer
+ *   feedback.c        bench time, feedback collection, LED patterns, `expect`
+ *   gates.c           safety gates and preconditions in front of a reset
+ *   reset.c           performing a reset procedure and verifying what it wiped
+ *   steps_unit.c      identify, battery, controls, health, verify
+ *   steps_acoustic.c  anc, mics, ramp, assistant
+ *   run.c             step bookkeeping, the ladder, st_seq_run
+ */
+#ifndef ST_SEQ_INTERNAL_H
+#define ST_SEQ_INTERNAL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#include "seq.h"
+
+struct st_mask;
+struct st_meas_files;
+
+#define SEQ_MAX_KV 64
+#define SEQ_MAX_FB 1024
+
+/* key=value pairs of one reply of the unit's test UART. */
+struct kv {
+	char buf[1024];          /* the reply, split in place */
+	char *key[SEQ_MAX_KV];   /* keys, into buf */
+	char *val[SEQ_MAX_KV];   /* values, into buf */
+	int n;                   /* pairs */
+};
+
+/* A failure of the unit, with what the technician should do about it. */
+struct finding {
+	char reason[256];        /* one line for the technician */
+	char disposition[64];    /* what to do with the unit */
+};
+
+/* The state of one run. */
+struct seq {
+	const struct st_seq_config *cfg;
+	const struct st_limits *lim;    /* limits in force (firmware-resolved once known) */
+	struct st_limits **fw_limits;   /* owned firmware-resolved set, freed at the end */
+	const struct st_model *m;       /* the unit's model */
+	struct st_fixture *fx;          /* the bench */
+	struct st_seq_result *res;      /* what the caller gets */
+	double t0;                      /* bench time the run started */
+	long long run_id;               /* store row, 0 without a store */
+	/* current step */
+	int step_idx;                   /* 0-based index of the step being run */
+	char step_name[96];             /* its name in events and the store */
+	double step_t0;                 /* run time it started */
+	long long step_id;              /* store row, 0 without one */
+	enum st_verdict step_verdict;   /* worst verdict of the step so far */
+	char step_msg[256];             /* the step's one-line message */
+	/* what the run knows about the unit */
+	int identified;                 /* identity matched the model */
+	int battery_checked;            /* the battery step read a level */
+	double battery;                 /* last battery reading, % (-1 unknown) */
+	int tried[ST_RESET_COUNT];      /* procedures attempted this run */
+	int symptom_link;               /* fixable: Bluetooth link test fails */
+	int hardware_fault;             /* a fault no reset fixes was found */
+	int fixed;                      /* a ladder rung made the unit verify */
+	/* verdict bookkeeping */
+	enum st_verdict verdict;        /* worst counted step verdict */
+	enum st_verdict fixable_verdict;/* worst verdict excused if a rung fixes the unit */
+	struct finding first;           /* first finding (reason + disposition) */
+	int have_finding;               /* first holds one */
+	int stop;                       /* end the run after this step */
+	/* feedback seen since the current procedure began */
+	struct st_feedback fb[SEQ_MAX_FB];
+	int nfb;                        /* entries of fb */
+	char err[ST_ERRLEN];            /* last station fault */
+};
+
+/* events.c */
+double seq_now(struct seq *s);
+void seq_emit(struct seq *s, struct st_event *ev);
+void seq_say(struct seq *s, enum st_ev_kind kind, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void seq_finding(struct seq *s, enum st_verdict v, const char *disposition, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+void seq_station_fault(struct seq *s, int ret, const char *what);
+int seq_aborted(struct seq *s);
+void seq_handle_error(struct seq *s, int ret, const char *what);
+/* A step that cannot run on this bench: SKIP with why. Returns 1. */
+int seq_skip(struct seq *s, const char *why);
+
+/* judge.c */
+void seq_record(struct seq *s, const char *name, double value, const char *unit, int has_low,
+		double low, int has_high, double high, enum st_verdict v, int marginal);
+void seq_missing_limit(struct seq *s, const char *what);
+enum st_verdict seq_measure_as(struct seq *s, const char *limit, const char *name, double value,
+			       const char *unit);
+enum st_verdict seq_measure(struct seq *s, const char *name, double value, const char *unit);
+enum st_verdict seq_mask_point(struct seq *s, const struct st_mask *mk, const char *name,
+			       double hz, double value, double *bound);
+
+/* uart.c */
+int seq_kv_parse(struct kv *kv, const char *line);
+const char *seq_kv_get(const struct kv *kv, const char *key);
+int seq_kv_num(const struct kv *kv, const char *key, double *v);
+int seq_kv_is(const struct kv *kv, const char *key, const char *value);
+int seq_uart(struct seq *s, const char *cmd, char *reply, size_t n);
+int seq_same_model(const char *a, const char *b);
+int seq_info(struct seq *s, struct kv *kv);
+int seq_items(struct seq *s, struct kv *kv);
+
+/* prompt.c */
+int seq_ask(struct seq *s, const char *question);
+int seq_ask_or_fault(struct seq *s, const char *question, const char *no_answer);
+
+/* feedback.c */
+struct led_summary {
+	int on_count[2];      /* on-periods of each expected colour */
+	int other;            /* on-periods of other colours */
+	char other_color[16]; /* first such colour */
+	double mean_on;       /* mean on-time of expected colours, s */
+	double first_t;       /* first on of an expected colour, -1 none */
+	double last_t;        /* last LED change */
+};
+int seq_collect(struct seq *s);
+int seq_pass_time(struct seq *s, double seconds);
+int seq_charge_for(struct seq *s, double seconds);
+void seq_led_summarise(const struct seq *s, const struct st_led_expect *e, double from,
+		       struct led_summary *sum);
+int seq_expect(struct seq *s, const struct st_step *st, double mark, double deadline,
+	       double *latency);
+
+/* gates.c */
+int seq_gates(struct seq *s, const struct st_procedure *p);
+int seq_preconditions(struct seq *s, const struct st_procedure *p);
+
+/* reset.c */
+int seq_reset(struct seq *s, enum st_reset_kind kind);
+
+/* steps_unit.c */
+int seq_step_identify(struct seq *s);
+int seq_step_battery(struct seq *s);
+int seq_step_controls(struct seq *s);
+int seq_step_health(struct seq *s, double observe);
+int seq_verify(struct seq *s);
+
+/* steps_acoustic.c */
+int seq_step_anc(struct seq *s);
+int seq_step_mics(struct seq *s);
+int seq_step_ramp(struct seq *s);
+int seq_step_assistant(struct seq *s);
+
+#endif

@@ -1,0 +1,28 @@
+/*
+ * prompt.c - questions for the operator that the bench cannot answer
+ * itself (a Numato board sees no LEDs and reads no UART): through the
+ * front end's confirm callback, or assumed yes for unattended runs with
+ * --confirm yes, or no answer at all (the step is the station's ERROR).
+ */
+#include "internal.h"
+
+
+/* 1 yes, 0 no, <0 no answer possible (ERROR) or abort. */
+int seq_ask(struct seq *s, const char *question)
+{
+	int a;
+
+	if (s->cfg->confirm) {
+		a = s->cfg->confirm(question, s->cfg->ctx);
+		seq_say(s, ST_EV_INFO, "operator answered %s: %s", a > 0 ? "yes" : a == 0 ? "no" : "abort",
+		    question);
+		if (a < 0 && s->cfg->abort_flag)
+			*s->cfg->abort_flag = 1;
+		return a;
+	}
+	if (s->cfg->assume) {
+		seq_say(s, ST_EV_INFO, "assumed yes, not seen (--confirm yes): %s", question);
+		return 1;
+	}
+	return -1;
+}

@@ -1,0 +1,104 @@
+/*
+ * uart.c - the unit's test UART: commands through the fixture, replies
+ * parsed as space-separated key=value pairs.  An "ERR" reply or silence is
+ * the unit's (ST_ERR_UNIT); any other error is the station's.
+ */
+#include "internal.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+int seq_kv_parse(struct kv *kv, const char *line)
+{
+	char *p;
+
+	st_strlcpy(kv->buf, line, sizeof(kv->buf));
+	kv->n = 0;
+	p = kv->buf;
+	while (*p && kv->n < SEQ_MAX_KV) {
+		char *tok, *eq;
+
+		while (*p == ' ')
+			p++;
+		if (!*p)
+			break;
+		tok = p;
+		while (*p && *p != ' ')
+			p++;
+		if (*p)
+			*p++ = '\0';
+		eq = strchr(tok, '=');
+		if (!eq)
+			continue;
+		*eq = '\0';
+		kv->key[kv->n] = tok;
+		kv->val[kv->n] = eq + 1;
+		kv->n++;
+	}
+	return kv->n;
+}
+
+const char *seq_kv_get(const struct kv *kv, const char *key)
+{
+	for (int i = 0; i < kv->n; i++)
+		if (!strcmp(kv->key[i], key))
+			return kv->val[i];
+	return NULL;
+}
+
+int seq_kv_num(const struct kv *kv, const char *key, double *v)
+{
+	const char *s = seq_kv_get(kv, key);
+
+	return s && st_parse_double(s, v) == ST_OK ? ST_OK : ST_ERR_NOTFOUND;
+}
+
+/* Ask the unit's test UART.  ST_ERR_UNIT: the unit did not answer (its
+ * fault); other errors: the station's. */
+int seq_uart(struct seq *s, const char *cmd, char *reply, size_t n)
+{
+	int ret;
+
+	s->err[0] = '\0';
+	ret = st_fixture_uart(s->fx, cmd, reply, n, s->err);
+	if (ret == ST_OK && !strncmp(reply, "ERR", 3)) {
+		snprintf(s->err, sizeof(s->err), "unit answered '%s' to '%s'", reply, cmd);
+		return ST_ERR_UNIT;
+	}
+	return ret;
+}
+
+/* Model names compare equal whatever separates their words ("LinkBuds S",
+ * "LinkBuds_S", "LinkBuds-S"). */
+int seq_same_model(const char *a, const char *b)
+{
+	for (; *a && *b; a++, b++) {
+		int ca = (*a == '_' || *a == '-' || *a == ' ') ? ' ' : tolower((unsigned char)*a);
+		int cb = (*b == '_' || *b == '-' || *b == ' ') ? ' ' : tolower((unsigned char)*b);
+		if (ca != cb)
+			return 0;
+	}
+	return *a == *b;
+}
+
+int seq_info(struct seq *s, struct kv *kv)
+{
+	char reply[1024];
+	int ret = seq_uart(s, "INFO", reply, sizeof(reply));
+
+	if (ret == ST_OK)
+		seq_kv_parse(kv, reply);
+	return ret;
+}
+
+/* The unit's state items (ITEMS: "paired=custom eq=default ..."). */
+int seq_items(struct seq *s, struct kv *kv)
+{
+	char reply[1024];
+	int ret = seq_uart(s, "ITEMS", reply, sizeof(reply));
+
+	if (ret == ST_OK)
+		seq_kv_parse(kv, reply);
+	return ret;
+}
