@@ -117,3 +117,11 @@ void seq_handle_error(struct seq *s, int ret, const char *what)
 	}
 	seq_station_fault(s, ret, what);
 }
+
+/* A step that cannot run on this bench: SKIP, with why.  Returns 1. */
+int seq_skip(struct seq *s, const char *why)
+{
+	s->step_verdict = ST_SKIP;
+	st_strlcpy(s->step_msg, why, sizeof(s->step_msg));
+	return 1;
+}

@@ -168,111 +168,136 @@ static void norm_text(const char *in, char *out, size_t n)
 	out[o] = '\0';
 }
 
+/* What an expectation waits for, in words. */
+static void expect_describe(const struct st_step *st, char *want, size_t n)
+{
+	if (st->op == ST_OP_EXPECT_LED)
+		led_describe(&st->led, want, n);
+	else if (st->op == ST_OP_EXPECT_CHIME)
+		snprintf(want, n, "chime x%d", st->count);
+	else if (st->op == ST_OP_EXPECT_PROMPT)
+		snprintf(want, n, "voice prompt \"%.100s\"", st->text);
+	else
+		snprintf(want, n, "a tone");
+}
+
+/* A bench without the sensor asks the operator instead. */
+static int expect_by_operator(struct seq *s, const struct st_step *st, const char *want,
+			      double *latency)
+{
+	char q[256], no_answer[256];
+	int a;
+
+	snprintf(q, sizeof(q), "Did the unit give %s within %.1f s?", want, st->within);
+	snprintf(no_answer, sizeof(no_answer),
+		 "the bench cannot see %s and no operator answered (use --confirm yes for unattended runs)",
+		 want);
+	a = seq_ask_or_fault(s, q, no_answer);
+	if (a == 0)
+		snprintf(s->step_msg, sizeof(s->step_msg), "operator did not see %s", want);
+	*latency = -1;
+	return a;
+}
+
+/* The LED pattern at bench time t: 1 seen, 0 judged not seen (step_msg
+ * says what was seen instead), -1 keep watching. */
+static int led_judge(struct seq *s, const struct st_step *st, const char *want, double mark,
+		     double deadline, double t, double *latency)
+{
+	struct led_summary sum;
+
+	seq_led_summarise(s, &st->led, mark, &sum);
+	/* let a pattern finish before counting it: 1.2 s of darkness is
+	 * more than twice the longest gap inside a pattern (0.5 s off in a
+	 * pulse), with room for the sensor events' delivery on a scaled
+	 * real clock */
+	int settled = sum.first_t >= 0 && t - sum.last_t >= 1.2;
+	if (settled && led_count_ok(&st->led, &sum)) {
+		*latency = sum.first_t - mark;
+		return 1;
+	}
+	if (!settled && t < deadline + 2.5 && (t < deadline || sum.first_t >= 0))
+		return -1;
+	if (sum.other)
+		snprintf(s->step_msg, sizeof(s->step_msg), "expected %s, saw %s LED (%d flashes)%s",
+			 want, sum.other_color, sum.other,
+			 st_streq_ci(sum.other_color, "red")
+				 ? ": red flashing = failed EEPROM write (seed 001)"
+				 : "");
+	else if (sum.first_t >= 0)
+		snprintf(s->step_msg, sizeof(s->step_msg), "expected %s, saw %d/%d flashes", want,
+			 sum.on_count[0], sum.on_count[1]);
+	else
+		snprintf(s->step_msg, sizeof(s->step_msg), "expected %s within %.1f s, saw nothing",
+			 want, st->within);
+	return 0;
+}
+
+/* Whether a chime, tone or prompt feedback answers the expectation. */
+static int sound_matches(const struct st_step *st, const struct st_feedback *f)
+{
+	char a[64], b[64];
+	size_t la, lb;
+
+	switch (st->op) {
+	case ST_OP_EXPECT_CHIME:
+		return f->kind == ST_FB_CHIME && (st->count <= 0 || f->count == st->count);
+	case ST_OP_EXPECT_TONE:
+		return f->kind == ST_FB_TONE || f->kind == ST_FB_CHIME;
+	case ST_OP_EXPECT_PROMPT:
+		if (f->kind != ST_FB_PROMPT)
+			return 0;
+		norm_text(f->text, a, sizeof(a));
+		norm_text(st->text, b, sizeof(b));
+		la = strlen(a);
+		lb = strlen(b);
+		return !a[0] || !strncmp(a, b, la < lb ? la : lb);
+	default:
+		return 0;
+	}
+}
+
+/* The sounds heard since mark: 1 seen, 0 judged not seen, -1 keep listening. */
+static int sound_judge(struct seq *s, const struct st_step *st, const char *want, double mark,
+		       double deadline, double t, double *latency)
+{
+	for (int i = 0; i < s->nfb; i++) {
+		const struct st_feedback *f = &s->fb[i];
+
+		if (f->t >= mark - 1e-6 && sound_matches(st, f)) {
+			*latency = f->t - mark;
+			return 1;
+		}
+	}
+	if (t < deadline)
+		return -1;
+	snprintf(s->step_msg, sizeof(s->step_msg), "expected %s within %.1f s, heard nothing", want,
+		 st->within);
+	return 0;
+}
+
 /* Wait for one expectation.  Returns 1 seen, 0 not seen (s->step_msg
  * says what was seen instead), <0 station error / abort. */
 int seq_expect(struct seq *s, const struct st_step *st, double mark, double deadline,
-		  double *latency)
+	       double *latency)
 {
 	char want[160];
-	int caps_needed = st->op == ST_OP_EXPECT_LED ? ST_CAP_LED_SENSOR : ST_CAP_SOUND;
+	int led = st->op == ST_OP_EXPECT_LED;
 	int ret;
 
-	if (st->op == ST_OP_EXPECT_LED)
-		led_describe(&st->led, want, sizeof(want));
-	else if (st->op == ST_OP_EXPECT_CHIME)
-		snprintf(want, sizeof(want), "chime x%d", st->count);
-	else if (st->op == ST_OP_EXPECT_PROMPT)
-		snprintf(want, sizeof(want), "voice prompt \"%.100s\"", st->text);
-	else
-		snprintf(want, sizeof(want), "a tone");
-
-	if (!(s->fx->caps & caps_needed)) {
-		char q[256];
-		int a;
-
-		snprintf(q, sizeof(q), "Did the unit give %s within %.1f s?", want, st->within);
-		a = seq_ask(s, q);
-		if (a < 0) {
-			snprintf(s->err, sizeof(s->err),
-				 "the bench cannot see %s and no operator answered (use --confirm yes for unattended runs)",
-				 want);
-			return ST_ERR_UNSUPPORTED;
-		}
-		if (a == 0)
-			snprintf(s->step_msg, sizeof(s->step_msg), "operator did not see %s", want);
-		*latency = -1;
-		return a;
-	}
-
+	expect_describe(st, want, sizeof(want));
+	if (!(s->fx->caps & (led ? ST_CAP_LED_SENSOR : ST_CAP_SOUND)))
+		return expect_by_operator(s, st, want, latency);
 	for (;;) {
 		double t = st_fixture_now(s->fx);
 
 		ret = seq_collect(s);
 		if (ret)
 			return ret;
-		if (st->op == ST_OP_EXPECT_LED) {
-			struct led_summary sum;
-
-			seq_led_summarise(s, &st->led, mark, &sum);
-			/* let a pattern finish before counting it: 1.2 s of
-			 * darkness is more than twice the longest gap inside a
-			 * pattern (0.5 s off in a pulse), with room for the
-			 * sensor events' delivery on a scaled real clock */
-			int settled = sum.first_t >= 0 && t - sum.last_t >= 1.2;
-			if (settled && led_count_ok(&st->led, &sum)) {
-				*latency = sum.first_t - mark;
-				return 1;
-			}
-			if (settled || t >= deadline + 2.5 || (t >= deadline && sum.first_t < 0)) {
-				if (sum.other)
-					snprintf(s->step_msg, sizeof(s->step_msg),
-						 "expected %s, saw %s LED (%d flashes)%s", want,
-						 sum.other_color, sum.other,
-						 st_streq_ci(sum.other_color, "red")
-							 ? ": red flashing = failed EEPROM write (seed 001)"
-							 : "");
-				else if (sum.first_t >= 0)
-					snprintf(s->step_msg, sizeof(s->step_msg),
-						 "expected %s, saw %d/%d flashes", want,
-						 sum.on_count[0], sum.on_count[1]);
-				else
-					snprintf(s->step_msg, sizeof(s->step_msg),
-						 "expected %s within %.1f s, saw nothing", want,
-						 st->within);
-				return 0;
-			}
-		} else {
-			for (int i = 0; i < s->nfb; i++) {
-				const struct st_feedback *f = &s->fb[i];
-				char a[64], b[64];
-
-				if (f->t < mark - 1e-6)
-					continue;
-				if (st->op == ST_OP_EXPECT_CHIME && f->kind == ST_FB_CHIME &&
-				    (st->count <= 0 || f->count == st->count)) {
-					*latency = f->t - mark;
-					return 1;
-				}
-				if (st->op == ST_OP_EXPECT_TONE &&
-				    (f->kind == ST_FB_TONE || f->kind == ST_FB_CHIME)) {
-					*latency = f->t - mark;
-					return 1;
-				}
-				if (st->op == ST_OP_EXPECT_PROMPT && f->kind == ST_FB_PROMPT) {
-					norm_text(f->text, a, sizeof(a));
-					norm_text(st->text, b, sizeof(b));
-					if (!a[0] || !strncmp(a, b, strlen(a) < strlen(b) ? strlen(a) : strlen(b))) {
-						*latency = f->t - mark;
-						return 1;
-					}
-				}
-			}
-			if (t >= deadline) {
-				snprintf(s->step_msg, sizeof(s->step_msg),
-					 "expected %s within %.1f s, heard nothing", want, st->within);
-				return 0;
-			}
-		}
+		ret = led ? led_judge(s, st, want, mark, deadline, t, latency)
+			  : sound_judge(s, st, want, mark, deadline, t, latency);
+		if (ret >= 0)
+			return ret;
 		ret = seq_pass_time(s, 0.05);
 		if (ret)
 			return ret;

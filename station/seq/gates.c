@@ -73,14 +73,96 @@ static int holds_safe(struct seq *s, const struct st_procedure *p, char *why, si
 }
 
 
+/* Seed 000: "Bluetooth reset first, then soft, then factory".  Returns 1
+ * when the order is kept (or not asked for by the plan). */
+static int gate_escalation(struct seq *s, const struct st_procedure *p)
+{
+	if (!s->cfg->plan->escalation || p->kind != ST_RESET_FACTORY)
+		return 1;
+	for (int k = ST_RESET_SOFT; k <= ST_RESET_BLUETOOTH; k++) {
+		if (st_model_proc(s->m, (enum st_reset_kind)k) && !s->tried[k]) {
+			seq_finding(s, ST_ABORTED, "retest",
+				    "factory reset refused: the %s reset has not been tried (seed 000: Bluetooth reset first, then soft, then factory - never skipping steps)",
+				    st_reset_name((enum st_reset_kind)k));
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/* The battery minimum of this procedure: seed 000 "Never attempt resets
+ * on sub-10% battery"; a factory reset may ask for more. */
+static double battery_min(const struct seq *s, const struct st_procedure *p)
+{
+	double min = p->battery_min > 0 ? p->battery_min : s->m->battery_min;
+
+	if (p->kind == ST_RESET_FACTORY && s->m->factory_battery_min > min)
+		min = s->m->factory_battery_min;
+	return min;
+}
+
+/* Without a unit UART the operator vouches for battery and wear. */
+static int gate_by_operator(struct seq *s, const struct st_procedure *p, double min)
+{
+	char q[256];
+	int ret;
+
+	snprintf(q, sizeof(q), "Is the unit charged to at least %.0f %% and off the head?", min);
+	ret = seq_ask_or_fault(s, q, "no operator to confirm the battery level");
+	if (ret == 0)
+		seq_finding(s, ST_ABORTED, "charge-and-retest",
+			    "%s reset refused: operator says the battery is below %.0f %% or the unit is worn",
+			    st_reset_name(p->kind), min);
+	return ret;
+}
+
+/* Battery, identity and wear sensor as the unit reports them now. */
+static int gate_unit_state(struct seq *s, const struct st_procedure *p, double min)
+{
+	const char *kind = st_reset_name(p->kind);
+	struct kv kv;
+	double bat;
+	int ret;
+
+	ret = seq_info(s, &kv);
+	if (ret)
+		return ret;
+	if (seq_kv_num(&kv, "battery", &bat) != ST_OK) {
+		seq_finding(s, ST_ABORTED, "charge-and-retest",
+			    "%s reset refused: the battery level cannot be read, and the seeds forbid resets below %.0f %%",
+			    kind, min);
+		return 0;
+	}
+	s->battery = bat;
+	if (bat < min) {
+		seq_finding(s, ST_ABORTED, "charge-and-retest",
+			    "%s reset refused: battery %.0f %% is below the %.0f %% minimum (seed 000: voltage instability can brick the Bluetooth controller) - charge and retest",
+			    kind, bat, min);
+		return 0;
+	}
+	/* identity again: the unit on the fixture may have been swapped */
+	const char *model = seq_kv_get(&kv, "model");
+	if (model && !seq_same_model(model, s->m->identity)) {
+		seq_finding(s, ST_ABORTED, "check-model",
+			    "%s reset refused: unit reports model %s, not %s", kind, model, s->m->identity);
+		return 0;
+	}
+	/* wear sensor: seed 001 "proximity sensors ... may abort reset if they detect 'worn'" */
+	if (s->m->wear == ST_WEAR_ABORTS && seq_kv_is(&kv, "worn", "1")) {
+		seq_finding(s, ST_ABORTED, "remove-from-head",
+			    "%s reset refused: the wear sensor says worn (seed 001: it aborts resets) - take the unit off and place it flat",
+			    kind);
+		return 0;
+	}
+	return 1;
+}
+
 /* Every gate in front of a reset procedure.  Returns 1 to go ahead; 0
  * refused (ABORTED recorded) or the unit failed; <0 station error. */
 int seq_gates(struct seq *s, const struct st_procedure *p)
 {
-	const char *kind = st_reset_name(p->kind);
 	char why[320];
-	struct kv kv;
-	double bat, min;
+	double min = battery_min(s, p);
 	int ret;
 
 	if (!s->identified) {
@@ -89,69 +171,53 @@ int seq_gates(struct seq *s, const struct st_procedure *p)
 			return ret < 0 ? ret : 0;
 	}
 	if (!holds_safe(s, p, why, sizeof(why))) {
-		seq_finding(s, ST_ABORTED, "fix-model-data", "%s reset refused: %s", kind, why);
+		seq_finding(s, ST_ABORTED, "fix-model-data", "%s reset refused: %s",
+			    st_reset_name(p->kind), why);
 		return 0;
 	}
-	if (s->cfg->plan->escalation && p->kind == ST_RESET_FACTORY) {
-		for (int k = ST_RESET_SOFT; k <= ST_RESET_BLUETOOTH; k++) {
-			if (st_model_proc(s->m, (enum st_reset_kind)k) && !s->tried[k]) {
-				seq_finding(s, ST_ABORTED, "retest",
-					"factory reset refused: the %s reset has not been tried (seed 000: Bluetooth reset first, then soft, then factory - never skipping steps)",
-					st_reset_name((enum st_reset_kind)k));
-				return 0;
-			}
-		}
-	}
-	/* battery minimum of this procedure: seed 000 "Never attempt resets
-	 * on sub-10% battery"; a factory reset may ask for more */
-	min = p->battery_min > 0 ? p->battery_min : s->m->battery_min;
-	if (p->kind == ST_RESET_FACTORY && s->m->factory_battery_min > min)
-		min = s->m->factory_battery_min;
-	if (!(s->fx->caps & ST_CAP_UART)) {
-		char q[256];
-		snprintf(q, sizeof(q), "Is the unit charged to at least %.0f %% and off the head?", min);
-		ret = seq_ask(s, q);
-		if (ret < 0) {
-			snprintf(s->err, sizeof(s->err), "no operator to confirm the battery level");
-			return ST_ERR_UNSUPPORTED;
-		}
-		if (ret == 0) {
-			seq_finding(s, ST_ABORTED, "charge-and-retest",
-				"%s reset refused: operator says the battery is below %.0f %% or the unit is worn",
-				kind, min);
-			return 0;
-		}
+	if (!gate_escalation(s, p))
+		return 0;
+	if (!(s->fx->caps & ST_CAP_UART))
+		return gate_by_operator(s, p, min);
+	return gate_unit_state(s, p, min);
+}
+
+/* Switch the unit on with the model's POWER hold, let it come up and read
+ * its INFO into kv again. */
+int seq_power_on(struct seq *s, const char *why, struct kv *kv)
+{
+	int ret;
+
+	seq_say(s, ST_EV_ACTION, "%s: hold POWER %.1f s", why, s->m->power_on_hold);
+	s->err[0] = '\0';
+	ret = st_fixture_press(s->fx, s->m->power_controls, s->m->power_on_hold, s->err);
+	if (!ret)
+		ret = seq_pass_time(s, 3.0);
+	if (!ret)
+		ret = seq_info(s, kv);
+	return ret;
+}
+
+/* A procedure that needs the unit on finds it on, or switches it on. */
+static int pre_powered_on(struct seq *s, struct kv *kv)
+{
+	const char *power = seq_kv_get(kv, "power");
+	int ret;
+
+	if (!power || !strcmp(power, "on"))
 		return 1;
+	if (!s->m->power_controls || s->m->power_on_hold <= 0) {
+		seq_finding(s, ST_FAIL, "service",
+			    "unit is off and the model has no POWER button to switch it on");
+		return 0;
 	}
-	ret = seq_info(s, &kv);
+	ret = seq_power_on(s, "power on", kv);
 	if (ret)
 		return ret;
-	if (seq_kv_num(&kv, "battery", &bat) != ST_OK) {
-		seq_finding(s, ST_ABORTED, "charge-and-retest",
-			"%s reset refused: the battery level cannot be read, and the seeds forbid resets below %.0f %%",
-			kind, min);
-		return 0;
-	}
-	s->battery = bat;
-	if (bat < min) {
-		seq_finding(s, ST_ABORTED, "charge-and-retest",
-			"%s reset refused: battery %.0f %% is below the %.0f %% minimum (seed 000: voltage instability can brick the Bluetooth controller) - charge and retest",
-			kind, bat, min);
-		return 0;
-	}
-	/* identity again: the unit on the fixture may have been swapped */
-	const char *model = seq_kv_get(&kv, "model");
-	if (model && !seq_same_model(model, s->m->identity)) {
-		seq_finding(s, ST_ABORTED, "check-model",
-			"%s reset refused: unit reports model %s, not %s", kind, model, s->m->identity);
-		return 0;
-	}
-	/* wear sensor: seed 001 "proximity sensors ... may abort reset if they detect 'worn'" */
-	const char *worn = seq_kv_get(&kv, "worn");
-	if (s->m->wear == ST_WEAR_ABORTS && worn && !strcmp(worn, "1")) {
-		seq_finding(s, ST_ABORTED, "remove-from-head",
-			"%s reset refused: the wear sensor says worn (seed 001: it aborts resets) - take the unit off and place it flat",
-			kind);
+	power = seq_kv_get(kv, "power");
+	if (power && strcmp(power, "on")) {
+		seq_finding(s, ST_FAIL, "service", "unit does not power on (POWER held %.1f s)",
+			    s->m->power_on_hold);
 		return 0;
 	}
 	return 1;
@@ -169,46 +235,25 @@ int seq_preconditions(struct seq *s, const struct st_procedure *p)
 		seq_say(s, ST_EV_ACTION, "place the buds in the case and close the lid");
 		s->err[0] = '\0';
 		ret = st_fixture_place(s->fx, 1, 1, s->err);
-		if (ret)
-			return ret;
-		ret = seq_pass_time(s, 1.0);
+		if (!ret)
+			ret = seq_pass_time(s, 1.0);
 		if (ret)
 			return ret;
 	}
 	ret = seq_info(s, &kv);
 	if (ret)
 		return ret;
-	const char *power = seq_kv_get(&kv, "power");
-	if ((p->preconditions & ST_PRE_POWERED_ON) && power && strcmp(power, "on")) {
-		unsigned pc = s->m->power_controls;
-		if (!pc || s->m->power_on_hold <= 0) {
-			seq_finding(s, ST_FAIL, "service", "unit is off and the model has no POWER button to switch it on");
-			return 0;
-		}
-		seq_say(s, ST_EV_ACTION, "power on: hold POWER %.1f s", s->m->power_on_hold);
-		s->err[0] = '\0';
-		ret = st_fixture_press(s->fx, pc, s->m->power_on_hold, s->err);
-		if (ret)
+	if (p->preconditions & ST_PRE_POWERED_ON) {
+		ret = pre_powered_on(s, &kv);
+		if (ret <= 0)
 			return ret;
-		ret = seq_pass_time(s, 3.0);
-		if (ret)
-			return ret;
-		ret = seq_info(s, &kv);
-		if (ret)
-			return ret;
-		power = seq_kv_get(&kv, "power");
-		if (power && strcmp(power, "on")) {
-			seq_finding(s, ST_FAIL, "service", "unit does not power on (POWER held %.1f s)",
-				s->m->power_on_hold);
-			return 0;
-		}
 	}
 	if (p->preconditions & ST_PRE_IN_CASE) {
 		const char *in = seq_kv_get(&kv, "in_case"), *lid = seq_kv_get(&kv, "lid");
 		if ((in && strcmp(in, "1")) || (lid && (p->preconditions & ST_PRE_LID_CLOSED) &&
 						   strcmp(lid, "closed") && strcmp(lid, "1"))) {
 			seq_finding(s, ST_ERROR, "retest",
-				"station fault: the buds are not reported in the case with the lid closed after placing them");
+				    "station fault: the buds are not reported in the case with the lid closed after placing them");
 			return 0;
 		}
 	}

@@ -137,6 +137,7 @@ int seq_expect(struct seq *s, const struct st_step *st, double mark, double dead
 /* gates.c */
 int seq_gates(struct seq *s, const struct st_procedure *p);
 int seq_preconditions(struct seq *s, const struct st_procedure *p);
+int seq_power_on(struct seq *s, const char *why, struct kv *kv);
 
 /* reset.c */
 int seq_reset(struct seq *s, enum st_reset_kind kind);

@@ -26,3 +26,17 @@ int seq_ask(struct seq *s, const char *question)
 	}
 	return -1;
 }
+
+/* Ask; when nobody can answer, the step is the station's fault: s->err
+ * says `no_answer` and ST_ERR_UNSUPPORTED is returned.  Otherwise 1 yes,
+ * 0 no. */
+int seq_ask_or_fault(struct seq *s, const char *question, const char *no_answer)
+{
+	int a = seq_ask(s, question);
+
+	if (a < 0) {
+		st_strlcpy(s->err, no_answer, sizeof(s->err));
+		return ST_ERR_UNSUPPORTED;
+	}
+	return a;
+}

@@ -10,19 +10,135 @@
 #include <string.h>
 #include <strings.h>
 
-/* ------------------------------------------------------------- procedures */
+/* Where a procedure stands while it is performed. */
+struct gesture {
+	double mark;        /* feedback before it belongs to an earlier gesture */
+	double gesture_end; /* when the last press/hold/tap/slide ended (a
+			     * phase's start-within counts from it) */
+	double prev_end;    /* when the previous step ended (an expectation's
+			     * `within` counts from it, docs/model-format.md) */
+	double press_t;     /* when the held controls went down, -1 none */
+	unsigned pressed;   /* controls held down now */
+	double latency;     /* first feedback after its gesture ended, -1 none */
+};
+
+/* Tap: short presses `count` times, `gap` apart. */
+static int tap(struct seq *s, const struct st_step *st)
+{
+	int ret = 0;
+
+	for (int k = 0; k < st->count && !ret; k++) {
+		ret = st_fixture_press(s->fx, st->controls, 0.1, s->err);
+		if (!ret && k + 1 < st->count)
+			ret = seq_pass_time(s, st->gap > 0.1 ? st->gap - 0.1 : 0.1);
+	}
+	return ret;
+}
+
+/* Slide every switch of the step's controls. */
+static int slide(struct seq *s, const struct st_step *st)
+{
+	int ret = 0;
+
+	for (int c = 0; c < s->m->ncontrols && !ret; c++)
+		if (st->controls & (1u << c))
+			ret = st_fixture_slide(s->fx, c, st->position, s->err);
+	return ret;
+}
+
+static int release(struct seq *s, const struct st_step *st, struct gesture *g)
+{
+	unsigned mask = st->controls ? st->controls : g->pressed;
+	char names[96];
+	int ret;
+
+	st_model_controls_str(s->m, mask, names, sizeof(names));
+	seq_say(s, ST_EV_ACTION, "release %s after %.1f s", names,
+		g->press_t >= 0 ? st_fixture_now(s->fx) - g->press_t : 0.0);
+	ret = st_fixture_release(s->fx, mask, s->err);
+	g->pressed &= ~mask;
+	return ret;
+}
+
+/* One action of the procedure on the fixture.  0 or an error. */
+static int gesture(struct seq *s, const struct st_step *st, struct gesture *g)
+{
+	char names[96];
+	double t = st_fixture_now(s->fx);
+	int ret = 0;
+
+	st_model_controls_str(s->m, st->controls, names, sizeof(names));
+	switch (st->op) {
+	case ST_OP_HOLD:
+		seq_say(s, ST_EV_ACTION, "hold %s %.1f s", names, st->seconds);
+		g->mark = t;
+		ret = st_fixture_press(s->fx, st->controls, st->seconds, s->err);
+		break;
+	case ST_OP_PRESS:
+		seq_say(s, ST_EV_ACTION, "press %s (fixture releases by itself after %.1f s)", names,
+			s->m->max_hold);
+		g->mark = g->press_t = t;
+		g->pressed |= st->controls;
+		return st_fixture_hold(s->fx, st->controls, s->m->max_hold, s->err);
+	case ST_OP_RELEASE:
+		ret = release(s, st, g);
+		break;
+	case ST_OP_TAP:
+		seq_say(s, ST_EV_ACTION, "tap %s x%d", names, st->count);
+		g->mark = t;
+		ret = tap(s, st);
+		break;
+	case ST_OP_SLIDE:
+		seq_say(s, ST_EV_ACTION, "slide %s %s", names, st->position ? "on" : "off");
+		if (!g->pressed)
+			g->mark = t;
+		ret = slide(s, st);
+		break;
+	case ST_OP_WAIT:
+		seq_say(s, ST_EV_ACTION, "wait %.1f s", st->seconds);
+		return seq_pass_time(s, st->seconds);
+	case ST_OP_CHARGE:
+		ret = seq_charge_for(s, st->seconds);
+		break;
+	default:
+		return 0;
+	}
+	g->gesture_end = st_fixture_now(s->fx);
+	return ret;
+}
+
+/* One expectation: 1 seen, 0 not seen (the held controls released), <0
+ * station error. */
+static int expectation(struct seq *s, const struct st_step *st, struct gesture *g)
+{
+	/* feedback counts from the gesture that caused it (the press, while
+	 * controls are held) */
+	double from = g->pressed ? g->press_t : g->mark;
+	double lat = -1;
+	int ret = seq_expect(s, st, from, g->prev_end + st->within, &lat);
+
+	if (ret == 1 && lat >= 0 && g->latency < 0)
+		g->latency = lat - (g->gesture_end > from ? g->gesture_end - from : 0);
+	if (ret == 0 && g->pressed) {
+		char e[ST_ERRLEN]; /* the run's end releases everything again */
+		st_fixture_release(s->fx, g->pressed, e);
+	}
+	return ret;
+}
+
+static int is_expectation(enum st_step_op op)
+{
+	return op == ST_OP_EXPECT_LED || op == ST_OP_EXPECT_CHIME || op == ST_OP_EXPECT_PROMPT ||
+	       op == ST_OP_EXPECT_TONE;
+}
 
 /* Perform the procedure's steps once.  Returns 1 when every expected
  * feedback was seen, 0 when not (step_msg says what), <0 station error. */
 static int perform(struct seq *s, const struct st_procedure *p, double *latency)
 {
-	/* gesture_end: when the last press/hold/tap/slide ended (a phase's
-	 * start-within counts from it); prev_end: when the previous step ended
-	 * (an expectation's `within` counts from it, docs/model-format.md);
-	 * mark: feedback before it belongs to an earlier gesture. */
-	double mark = st_fixture_now(s->fx), gesture_end = mark, prev_end = mark;
-	double press_t = -1;
-	unsigned pressed = 0;
+	double t0 = st_fixture_now(s->fx);
+	struct gesture g = { .mark = t0, .gesture_end = t0, .prev_end = t0, .press_t = -1,
+			     .latency = -1 };
 	int ret;
 
 	*latency = -1;
@@ -33,98 +149,32 @@ static int perform(struct seq *s, const struct st_procedure *p, double *latency)
 	s->nfb = 0;
 	for (int i = 0; i < p->nsteps; i++) {
 		const struct st_step *st = &p->steps[i];
-		char names[96];
-		double lat = -1;
 
 		if (seq_aborted(s))
 			return ST_ERR_ABORT;
-		st_model_controls_str(s->m, st->controls, names, sizeof(names));
 		s->err[0] = '\0';
-		if (st->start_within > 0 && st_fixture_now(s->fx) - gesture_end > st->start_within + 1e-9) {
+		if (st->start_within > 0 &&
+		    st_fixture_now(s->fx) - g.gesture_end > st->start_within + 1e-9) {
 			snprintf(s->step_msg, sizeof(s->step_msg),
 				 "%.160s:%d must start within %.1f s of the previous phase; the feedback took too long",
 				 s->m->path, st->line, st->start_within);
 			return 0;
 		}
-		switch (st->op) {
-		case ST_OP_HOLD:
-			seq_say(s, ST_EV_ACTION, "hold %s %.1f s", names, st->seconds);
-			mark = st_fixture_now(s->fx);
-			ret = st_fixture_press(s->fx, st->controls, st->seconds, s->err);
-			gesture_end = st_fixture_now(s->fx);
-			break;
-		case ST_OP_PRESS:
-			seq_say(s, ST_EV_ACTION, "press %s (fixture releases by itself after %.1f s)", names,
-			    s->m->max_hold);
-			mark = press_t = st_fixture_now(s->fx);
-			pressed |= st->controls;
-			ret = st_fixture_hold(s->fx, st->controls, s->m->max_hold, s->err);
-			break;
-		case ST_OP_RELEASE: {
-			unsigned mask = st->controls ? st->controls : pressed;
-			st_model_controls_str(s->m, mask, names, sizeof(names));
-			seq_say(s, ST_EV_ACTION, "release %s after %.1f s", names,
-			    press_t >= 0 ? st_fixture_now(s->fx) - press_t : 0.0);
-			ret = st_fixture_release(s->fx, mask, s->err);
-			pressed &= ~mask;
-			gesture_end = st_fixture_now(s->fx);
-			break;
+		if (is_expectation(st->op)) {
+			ret = expectation(s, st, &g);
+			*latency = g.latency;
+			if (ret <= 0)
+				return ret;
+		} else {
+			ret = gesture(s, st, &g);
+			if (ret)
+				return ret;
 		}
-		case ST_OP_TAP:
-			seq_say(s, ST_EV_ACTION, "tap %s x%d", names, st->count);
-			mark = st_fixture_now(s->fx);
-			for (int k = 0; k < st->count && !ret; k++) {
-				ret = st_fixture_press(s->fx, st->controls, 0.1, s->err);
-				if (!ret && k + 1 < st->count)
-					ret = seq_pass_time(s, st->gap > 0.1 ? st->gap - 0.1 : 0.1);
-			}
-			gesture_end = st_fixture_now(s->fx);
-			break;
-		case ST_OP_SLIDE:
-			seq_say(s, ST_EV_ACTION, "slide %s %s", names, st->position ? "on" : "off");
-			if (!pressed)
-				mark = st_fixture_now(s->fx);
-			for (int c = 0; c < s->m->ncontrols && !ret; c++)
-				if (st->controls & (1u << c))
-					ret = st_fixture_slide(s->fx, c, st->position, s->err);
-			gesture_end = st_fixture_now(s->fx);
-			break;
-		case ST_OP_WAIT:
-			seq_say(s, ST_EV_ACTION, "wait %.1f s", st->seconds);
-			ret = seq_pass_time(s, st->seconds);
-			break;
-		case ST_OP_CHARGE:
-			ret = seq_charge_for(s, st->seconds);
-			gesture_end = st_fixture_now(s->fx);
-			break;
-		case ST_OP_EXPECT_LED:
-		case ST_OP_EXPECT_CHIME:
-		case ST_OP_EXPECT_PROMPT:
-		case ST_OP_EXPECT_TONE: {
-			/* feedback counts from the gesture that caused it (the
-			 * press, while controls are held) */
-			double from = pressed ? press_t : mark;
-			ret = seq_expect(s, st, from, prev_end + st->within, &lat);
-			if (ret == 1 && lat >= 0 && *latency < 0)
-				*latency = lat - (gesture_end > from ? gesture_end - from : 0);
-			if (ret == 0 && pressed) {
-				char e[ST_ERRLEN];
-				st_fixture_release(s->fx, pressed, e);
-			}
-			if (ret == 0)
-				return 0;
-			if (ret == 1)
-				ret = 0;
-			break;
-		}
-		}
-		if (ret)
-			return ret;
-		prev_end = st_fixture_now(s->fx);
+		g.prev_end = st_fixture_now(s->fx);
 	}
-	if (pressed) {
+	if (g.pressed) {
 		s->err[0] = '\0';
-		ret = st_fixture_release(s->fx, pressed, s->err);
+		ret = st_fixture_release(s->fx, g.pressed, s->err);
 		if (ret)
 			return ret;
 	}
@@ -200,19 +250,119 @@ static int red_expected(const struct st_procedure *p)
 	return 0;
 }
 
+/* What the unit reports about itself: INFO and ITEMS. */
+struct unit_state {
+	struct kv info;   /* identity, power, paired count, Bluetooth address */
+	struct kv items;  /* the state items a reset wipes or keeps */
+};
+
+static int read_state(struct seq *s, struct unit_state *u)
+{
+	int ret = seq_info(s, &u->info);
+
+	return ret ? ret : seq_items(s, &u->items);
+}
+
+/* Perform the procedure, with the plan's retries while feedback is not
+ * seen.  1 registered (latency measured), 0 failed (finding made), <0
+ * station error. */
+static int attempt(struct seq *s, const struct st_procedure *p)
+{
+	const char *kind = st_reset_name(p->kind);
+	int ret = 0, attempts, tries = s->cfg->plan->retries + 1;
+	double latency = -1;
+	char msg[256];
+
+	for (attempts = 0; attempts < tries; attempts++) {
+		if (attempts) {
+			seq_say(s, ST_EV_INFO, "no feedback (%s); attempt %d of %d", s->step_msg,
+				attempts + 1, tries);
+			s->step_msg[0] = '\0';
+			ret = seq_pass_time(s, 2.0);
+			if (ret)
+				return ret;
+		}
+		s->step_msg[0] = '\0';
+		ret = perform(s, p, &latency);
+		if (ret != 0 || strstr(s->step_msg, "EEPROM"))
+			break; /* red flashing: retrying does not help */
+	}
+	if (ret < 0)
+		return ret;
+	if (ret == 0) {
+		st_strlcpy(msg, s->step_msg, sizeof(msg));
+		s->step_msg[0] = '\0';
+		if (strstr(msg, "EEPROM"))
+			seq_finding(s, ST_FAIL, "service-centre", "%s reset: %s", kind, msg);
+		else
+			seq_finding(s, ST_FAIL, "service",
+				    "%s reset: unit did not respond as its model must (%s)", kind, msg);
+		return 0;
+	}
+	if (attempts > 0)
+		seq_say(s, ST_EV_INFO, "%s reset registered on attempt %d", kind, attempts + 1);
+	if (latency >= 0)
+		seq_measure(s, "led.feedback_latency_s", latency, "s");
+	return 1;
+}
+
+/* Seed 001: "Red flashing indicates error state, not success ... red
+ * blink = failed EEPROM write", whatever else the procedure showed.
+ * 1 no red seen (or red is the procedure's own feedback), 0 finding made. */
+static int no_red(struct seq *s, const struct st_procedure *p)
+{
+	struct st_led_expect red = { .ncolors = 1, .colors = { "red" } };
+	struct led_summary sum;
+
+	if (red_expected(p))
+		return 1;
+	seq_led_summarise(s, &red, 0, &sum);
+	if (sum.on_count[0] == 0)
+		return 1;
+	seq_finding(s, ST_FAIL, "service-centre",
+		    "%s reset: LED flashed red %d times - failed EEPROM write (seed 001: red blink is an error state, not success)",
+		    st_reset_name(p->kind), sum.on_count[0]);
+	return 0;
+}
+
+/* After the procedure: the unit comes back up (switched on if the
+ * procedure ends with it off) and what it wiped and kept is checked. */
+static int check_after(struct seq *s, const struct st_procedure *p, const struct unit_state *before)
+{
+	struct unit_state after;
+	int ret;
+
+	ret = seq_info(s, &after.info);
+	if (ret == ST_OK && seq_kv_get(&after.info, "power") && !seq_kv_is(&after.info, "power", "on") &&
+	    s->m->power_controls && s->m->power_on_hold > 0)
+		/* a procedure that ends switched off (seed 001: "then power
+		 * off manually"): switch it on to verify it */
+		ret = seq_power_on(s, "power on to verify", &after.info);
+	if (ret == ST_ERR_UNIT || ret == ST_ERR_TIMEOUT) {
+		seq_finding(s, ST_FAIL, "service-centre", "unit stopped answering after the %s reset",
+			    st_reset_name(p->kind));
+		return 0;
+	}
+	if (!ret)
+		ret = seq_items(s, &after.items);
+	if (ret)
+		return ret;
+	verify_wipes(s, p, &before->info, &after.info, &before->items, &after.items);
+	return s->step_verdict == ST_PASS || s->step_verdict == ST_SKIP;
+}
+
 /* One reset procedure with its gates, retries and verification.
  * Returns 1 done and verified, 0 refused / failed / skipped, <0 station error. */
 int seq_reset(struct seq *s, enum st_reset_kind kind)
 {
 	const struct st_procedure *p = st_model_proc(s->m, kind);
-	struct kv before, after, items_before, items_after;
-	int ret, attempts;
-	double latency = -1;
+	struct unit_state before;
+	int ret;
 
 	if (!p) {
 		const struct st_procedure *abs = &s->m->procs[kind];
 		seq_say(s, ST_EV_INFO, "%s has no %s reset: %s", s->m->id, st_reset_name(kind),
-		    abs->absent_reason[0] ? abs->absent_reason : "the seeds give none");
+			abs->absent_reason[0] ? abs->absent_reason : "the seeds give none");
 		return 0;
 	}
 	ret = seq_gates(s, p);
@@ -222,91 +372,23 @@ int seq_reset(struct seq *s, enum st_reset_kind kind)
 	if (ret <= 0)
 		return ret;
 	memset(&before, 0, sizeof(before));
-	memset(&items_before, 0, sizeof(items_before));
 	if (s->fx->caps & ST_CAP_UART) {
-		ret = seq_info(s, &before);
-		if (!ret)
-			ret = seq_items(s, &items_before);
+		ret = read_state(s, &before);
 		if (ret)
 			return ret;
 	}
 	seq_say(s, ST_EV_INFO, "%s reset (%s%s)", st_reset_name(kind), p->source,
-	    p->generic ? "; generic procedure" : "");
+		p->generic ? "; generic procedure" : "");
 	s->tried[kind] = 1;
-	for (attempts = 0; attempts <= s->cfg->plan->retries; attempts++) {
-		if (attempts) {
-			seq_say(s, ST_EV_INFO, "no feedback (%s); attempt %d of %d", s->step_msg,
-			    attempts + 1, s->cfg->plan->retries + 1);
-			s->step_msg[0] = '\0';
-			ret = seq_pass_time(s, 2.0);
-			if (ret)
-				return ret;
-		}
-		s->step_msg[0] = '\0';
-		ret = perform(s, p, &latency);
-		if (ret < 0)
-			return ret;
-		if (ret == 1)
-			break;
-		if (strstr(s->step_msg, "EEPROM"))
-			break; /* red flashing: retrying does not help */
-	}
-	if (ret == 0) {
-		char msg[256];
-		st_strlcpy(msg, s->step_msg, sizeof(msg));
-		s->step_msg[0] = '\0';
-		if (strstr(msg, "EEPROM"))
-			seq_finding(s, ST_FAIL, "service-centre", "%s reset: %s", st_reset_name(kind), msg);
-		else
-			seq_finding(s, ST_FAIL, "service",
-				"%s reset: unit did not respond as its model must (%s)",
-				st_reset_name(kind), msg);
-		return 0;
-	}
-	if (attempts > 0)
-		seq_say(s, ST_EV_INFO, "%s reset registered on attempt %d", st_reset_name(kind), attempts + 1);
-	if (latency >= 0)
-		seq_measure(s, "led.feedback_latency_s", latency, "s");
+	ret = attempt(s, p);
+	if (ret <= 0)
+		return ret;
 	if (!(s->fx->caps & ST_CAP_UART))
 		return s->step_verdict <= ST_PASS;
 	ret = seq_pass_time(s, 3.0); /* let it come back up */
 	if (ret)
 		return ret;
-	/* seed 001: "Red flashing indicates error state, not success ... red
-	 * blink = failed EEPROM write", whatever else the procedure showed */
-	if (!red_expected(p)) {
-		struct st_led_expect red = { .ncolors = 1, .colors = { "red" } };
-		struct led_summary sum;
-		seq_led_summarise(s, &red, 0, &sum);
-		if (sum.on_count[0] > 0) {
-			seq_finding(s, ST_FAIL, "service-centre",
-				"%s reset: LED flashed red %d times - failed EEPROM write (seed 001: red blink is an error state, not success)",
-				st_reset_name(kind), sum.on_count[0]);
-			return 0;
-		}
-	}
-	ret = seq_info(s, &after);
-	if (ret == ST_OK && seq_kv_get(&after, "power") && strcmp(seq_kv_get(&after, "power"), "on") &&
-	    s->m->power_controls && s->m->power_on_hold > 0) {
-		/* a procedure that ends switched off (seed 001: "then power off
-		 * manually"): switch it on to verify it */
-		seq_say(s, ST_EV_ACTION, "power on to verify: hold %.1f s", s->m->power_on_hold);
-		s->err[0] = '\0';
-		ret = st_fixture_press(s->fx, s->m->power_controls, s->m->power_on_hold, s->err);
-		if (!ret)
-			ret = seq_pass_time(s, 3.0);
-		if (!ret)
-			ret = seq_info(s, &after);
-	}
-	if (ret == ST_ERR_UNIT || ret == ST_ERR_TIMEOUT) {
-		seq_finding(s, ST_FAIL, "service-centre", "unit stopped answering after the %s reset",
-			st_reset_name(kind));
+	if (!no_red(s, p))
 		return 0;
-	}
-	if (!ret)
-		ret = seq_items(s, &items_after);
-	if (ret)
-		return ret;
-	verify_wipes(s, p, &before, &after, &items_before, &items_after);
-	return s->step_verdict == ST_PASS || s->step_verdict == ST_SKIP;
+	return check_after(s, p, &before);
 }

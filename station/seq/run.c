@@ -73,215 +73,226 @@ static int action(struct seq *s, const struct st_plan_action *a)
 }
 
 
+/* 1 when the model has a procedure for what the rung does (a rung whose
+ * resets the model lacks is skipped). */
+static int rung_applies(const struct seq *s, const struct st_plan_rung *rung)
+{
+	int any = 0;
+
+	for (int a = 0; a < rung->nacts; a++)
+		if (rung->acts[a].op != ST_PS_RESET ||
+		    st_model_proc(s->m, (enum st_reset_kind)rung->acts[a].reset_kind))
+			any |= rung->acts[a].op == ST_PS_RESET || rung->nacts == 1;
+	return any;
+}
+
+/* The rung's actions as one step.  1 go on and verify, 0 the ladder ends. */
+static int rung_actions(struct seq *s, const struct st_plan_rung *rung)
+{
+	char name[96];
+	int ret = 1, go_on;
+
+	snprintf(name, sizeof(name), "ladder %s", rung->name);
+	step_begin(s, name);
+	for (int a = 0; a < rung->nacts && ret > 0; a++) {
+		if (rung->acts[a].op == ST_PS_RESET &&
+		    !st_model_proc(s->m, (enum st_reset_kind)rung->acts[a].reset_kind))
+			continue;
+		ret = action(s, &rung->acts[a]);
+	}
+	if (ret < 0)
+		seq_handle_error(s, ret, name);
+	/* a unit that failed a reset (no feedback, red LED): that is the
+	 * finding, not something the next rung fixes */
+	if (s->step_verdict == ST_FAIL)
+		s->stop = 1;
+	go_on = !s->stop && s->step_verdict != ST_ABORTED;
+	step_end(s, 0);
+	return go_on;
+}
+
+/* Verify the unit after a rung.  1 healthy, 0 not yet, -1 the ladder ends. */
+static int rung_verify(struct seq *s, const struct st_plan_rung *rung)
+{
+	char name[96];
+	int ret, healthy;
+
+	snprintf(name, sizeof(name), "verify after %s", rung->name);
+	step_begin(s, name);
+	ret = seq_verify(s);
+	if (ret < 0)
+		seq_handle_error(s, ret, name);
+	healthy = ret > 0 && s->step_verdict == ST_PASS;
+	step_end(s, !healthy && !s->hardware_fault && !s->stop);
+	if (s->stop)
+		return -1;
+	if (healthy && s->fixable_verdict == ST_FAIL) {
+		s->fixed = 1;
+		snprintf(s->res->disposition, sizeof(s->res->disposition), "fixed-by-%s", rung->name);
+		snprintf(s->res->reason, sizeof(s->res->reason),
+			 "Bluetooth link restored by the %s rung", rung->name);
+		seq_say(s, ST_EV_INFO, "unit verifies after the %s rung", rung->name);
+	}
+	return healthy;
+}
+
+/* The repair ladder: rungs until the unit verifies (at least min_rungs). */
 static void run_ladder(struct seq *s, const struct st_plan_step *ps)
 {
-	int rungs_run = 0, healthy;
-	char name[96];
+	int rungs_run = 0, healthy = !s->symptom_link && !s->hardware_fault;
 
-	healthy = !s->symptom_link && !s->hardware_fault;
 	for (int r = 0; r < ps->nrungs && !s->stop; r++) {
 		const struct st_plan_rung *rung = &ps->rungs[r];
-		int any = 0, ret = 1;
 
 		if (healthy && rungs_run >= ps->min_rungs)
 			break;
-		/* a rung whose resets the model lacks is skipped */
-		for (int a = 0; a < rung->nacts; a++)
-			if (rung->acts[a].op != ST_PS_RESET ||
-			    st_model_proc(s->m, (enum st_reset_kind)rung->acts[a].reset_kind))
-				any |= rung->acts[a].op == ST_PS_RESET || rung->nacts == 1;
-		if (!any) {
-			seq_say(s, ST_EV_INFO, "ladder rung %s skipped: %s has no such procedure", rung->name,
-			    s->m->id);
+		if (!rung_applies(s, rung)) {
+			seq_say(s, ST_EV_INFO, "ladder rung %s skipped: %s has no such procedure",
+				rung->name, s->m->id);
 			continue;
 		}
-		snprintf(name, sizeof(name), "ladder %s", rung->name);
-		step_begin(s, name);
-		for (int a = 0; a < rung->nacts && ret > 0; a++) {
-			if (rung->acts[a].op == ST_PS_RESET &&
-			    !st_model_proc(s->m, (enum st_reset_kind)rung->acts[a].reset_kind))
-				continue;
-			ret = action(s, &rung->acts[a]);
-		}
-		if (ret < 0)
-			seq_handle_error(s, ret, name);
-		if (s->step_verdict == ST_ABORTED || s->stop) {
-			step_end(s, 0);
+		if (!rung_actions(s, rung))
 			return;
-		}
-		if (s->step_verdict == ST_FAIL) {
-			/* the unit failed a reset (no feedback, red LED): that is
-			 * the finding, not something the next rung fixes */
-			step_end(s, 0);
-			s->stop = 1;
-			return;
-		}
-		step_end(s, 0);
 		rungs_run++;
-		snprintf(name, sizeof(name), "verify after %s", rung->name);
-		step_begin(s, name);
-		ret = seq_verify(s);
-		if (ret < 0)
-			seq_handle_error(s, ret, name);
-		healthy = ret > 0 && s->step_verdict == ST_PASS;
-		step_end(s, !healthy && !s->hardware_fault && !s->stop);
-		if (s->stop)
+		healthy = rung_verify(s, rung);
+		if (healthy != 0)
 			return;
-		if (healthy) {
-			if (s->fixable_verdict == ST_FAIL) {
-				s->fixed = 1;
-				snprintf(s->res->disposition, sizeof(s->res->disposition), "fixed-by-%s",
-					 rung->name);
-				snprintf(s->res->reason, sizeof(s->res->reason),
-					 "Bluetooth link restored by the %s rung", rung->name);
-				seq_say(s, ST_EV_INFO, "unit verifies after the %s rung", rung->name);
-			}
-			return;
-		}
 	}
 	if (!healthy && !s->stop) {
 		seq_finding(s, ST_FAIL, "service-centre",
-			"not fixed by any reset: the Bluetooth link test still fails after every rung");
+			    "not fixed by any reset: the Bluetooth link test still fails after every rung");
 		s->verdict = st_verdict_worst(s->verdict, ST_FAIL);
 	}
 }
 
 /* ------------------------------------------------------------------- run */
 
-int st_seq_run(const struct st_seq_config *cfg, struct st_seq_result *res, char *err)
+/* The run's row in the store, if there is a store. */
+static int run_stored(struct seq *s, char *err)
 {
-	struct seq *s;
-	struct st_limits *fw_limits = NULL;
+	const struct st_seq_config *cfg = s->cfg;
 	struct st_run_info ri;
-	char e[ST_ERRLEN];
-	int ret = ST_OK;
+	int ret;
 
-	if (!cfg || !cfg->model || !cfg->plan || !cfg->fx || !res)
-		return st_fail(err, ST_ERR_ARG, "sequencer: model, plan, fixture and result are required");
-	s = calloc(1, sizeof(*s));
-	if (!s)
-		return st_fail(err, ST_ERR_MEM, "sequencer: out of memory");
-	memset(res, 0, sizeof(*res));
-	s->cfg = cfg;
-	s->lim = cfg->limits;
-	s->fw_limits = &fw_limits;
-	s->m = cfg->model;
-	s->fx = cfg->fx;
-	s->res = res;
-	s->battery = -1;
-	s->t0 = st_fixture_now(cfg->fx);
-	s->step_idx = 0;
-	st_uuid4(res->uuid);
-
-	if (cfg->store) {
-		memset(&ri, 0, sizeof(ri));
-		st_strlcpy(ri.uuid, res->uuid, sizeof(ri.uuid));
-		st_strlcpy(ri.serial, cfg->serial ? cfg->serial : "", sizeof(ri.serial));
-		st_strlcpy(ri.model, s->m->id, sizeof(ri.model));
-		st_strlcpy(ri.plan, cfg->plan->name, sizeof(ri.plan));
-		if (cfg->limits) {
-			st_strlcpy(ri.limits_path, st_limits_path(cfg->limits), sizeof(ri.limits_path));
-			st_strlcpy(ri.limits_hash, st_limits_hash(cfg->limits), sizeof(ri.limits_hash));
-		}
-		st_strlcpy(ri.station, cfg->station ? cfg->station : "", sizeof(ri.station));
-		st_strlcpy(ri.operator_, cfg->operator_ ? cfg->operator_ : "", sizeof(ri.operator_));
-		st_strlcpy(ri.fixture, cfg->fx->desc, sizeof(ri.fixture));
-		ret = st_store_run_begin(cfg->store, &ri, err);
-		if (ret) {
-			free(s);
-			return ret;
-		}
+	if (!cfg->store)
+		return ST_OK;
+	memset(&ri, 0, sizeof(ri));
+	st_strlcpy(ri.uuid, s->res->uuid, sizeof(ri.uuid));
+	st_strlcpy(ri.serial, cfg->serial ? cfg->serial : "", sizeof(ri.serial));
+	st_strlcpy(ri.model, s->m->id, sizeof(ri.model));
+	st_strlcpy(ri.plan, cfg->plan->name, sizeof(ri.plan));
+	if (cfg->limits) {
+		st_strlcpy(ri.limits_path, st_limits_path(cfg->limits), sizeof(ri.limits_path));
+		st_strlcpy(ri.limits_hash, st_limits_hash(cfg->limits), sizeof(ri.limits_hash));
+	}
+	st_strlcpy(ri.station, cfg->station ? cfg->station : "", sizeof(ri.station));
+	st_strlcpy(ri.operator_, cfg->operator_ ? cfg->operator_ : "", sizeof(ri.operator_));
+	st_strlcpy(ri.fixture, cfg->fx->desc, sizeof(ri.fixture));
+	ret = st_store_run_begin(cfg->store, &ri, err);
+	if (ret == ST_OK)
 		s->run_id = ri.id;
+	return ret;
+}
+
+/* The step's name in events and the store. */
+static void step_name(const struct st_plan_step *ps, char *name, size_t n)
+{
+	if (ps->op == ST_PS_RESET)
+		snprintf(name, n, "reset %s", st_reset_name((enum st_reset_kind)ps->reset_kind));
+	else
+		snprintf(name, n, "%s", st_plan_op_name(ps->op));
+}
+
+/* A reset step of a procedure the model lacks is skipped, saying why. */
+static int reset_step(struct seq *s, enum st_reset_kind kind)
+{
+	int r;
+
+	if (!st_model_proc(s->m, kind)) {
+		s->step_verdict = ST_SKIP;
+		snprintf(s->step_msg, sizeof(s->step_msg), "%s has no %s reset: %s", s->m->id,
+			 st_reset_name(kind),
+			 s->m->procs[kind].absent_reason[0] ? s->m->procs[kind].absent_reason
+							    : "the seeds give none");
+		return 1;
 	}
-	seq_say(s, ST_EV_RUN_START, "%s plan on %s serial %s (%s)", cfg->plan->name, s->m->id,
-	    cfg->serial ? cfg->serial : "?", cfg->fx->desc);
+	r = seq_reset(s, kind);
+	if (r == 0 && s->step_verdict == ST_PASS)
+		s->step_verdict = ST_FAIL;
+	return r;
+}
 
-	for (int i = 0; i < cfg->plan->nsteps && !s->stop; i++) {
-		const struct st_plan_step *ps = &cfg->plan->steps[i];
-		char name[64];
-		int r = 1;
+/* Dispatch one plan step.  1 / 0 as its function says, <0 station error. */
+static int dispatch(struct seq *s, const struct st_plan_step *ps)
+{
+	struct st_plan_action a = { .op = ps->op, .seconds = ps->seconds };
+	int r = 1;
 
-		if (seq_aborted(s))
-			break;
-		if (ps->op == ST_PS_LADDER) {
-			if (s->hardware_fault)
-				break;
-			run_ladder(s, ps);
-			continue;
-		}
-		if (ps->op == ST_PS_RESET)
-			snprintf(name, sizeof(name), "reset %s", st_reset_name((enum st_reset_kind)ps->reset_kind));
-		else
-			snprintf(name, sizeof(name), "%s", st_plan_op_name(ps->op));
-		step_begin(s, name);
-		switch (ps->op) {
-		case ST_PS_IDENTIFY:
-			r = seq_step_identify(s);
-			break;
-		case ST_PS_BATTERY:
-			r = seq_step_battery(s);
-			break;
-		case ST_PS_CONTROLS:
-			r = seq_step_controls(s);
-			break;
-		case ST_PS_HEALTH:
-			r = seq_step_health(s, ps->seconds);
-			break;
-		case ST_PS_RESET:
-			if (!st_model_proc(s->m, (enum st_reset_kind)ps->reset_kind)) {
-				s->step_verdict = ST_SKIP;
-				snprintf(s->step_msg, sizeof(s->step_msg), "%s has no %s reset: %s", s->m->id,
-					 st_reset_name((enum st_reset_kind)ps->reset_kind),
-					 s->m->procs[ps->reset_kind].absent_reason[0]
-						 ? s->m->procs[ps->reset_kind].absent_reason
-						 : "the seeds give none");
-				break;
-			}
-			r = seq_reset(s, (enum st_reset_kind)ps->reset_kind);
-			if (r == 0 && s->step_verdict == ST_PASS)
-				s->step_verdict = ST_FAIL;
-			break;
-		case ST_PS_VERIFY:
-			r = seq_verify(s);
-			if (r == 0 && s->step_verdict == ST_PASS)
-				s->step_verdict = ST_FAIL;
-			break;
-		case ST_PS_WAIT:
-		case ST_PS_CHARGE: {
-			struct st_plan_action a = { .op = ps->op, .seconds = ps->seconds };
-			r = action(s, &a);
-			break;
-		}
-		case ST_PS_ANC:
-			r = seq_step_anc(s);
-			break;
-		case ST_PS_MICS:
-			r = seq_step_mics(s);
-			break;
-		case ST_PS_RAMP:
-			r = seq_step_ramp(s);
-			break;
-		case ST_PS_ASSISTANT:
-			r = seq_step_assistant(s);
-			break;
-		default:
-			break;
-		}
-		if (r < 0)
-			seq_handle_error(s, r, name);
-		if (s->step_verdict == ST_FAIL && !ps->keep_going && ps->op != ST_PS_HEALTH)
-			s->stop = 1;
-		step_end(s, ps->op == ST_PS_HEALTH && !s->hardware_fault);
+	switch (ps->op) {
+	case ST_PS_IDENTIFY:
+		return seq_step_identify(s);
+	case ST_PS_BATTERY:
+		return seq_step_battery(s);
+	case ST_PS_CONTROLS:
+		return seq_step_controls(s);
+	case ST_PS_HEALTH:
+		return seq_step_health(s, ps->seconds);
+	case ST_PS_RESET:
+		return reset_step(s, (enum st_reset_kind)ps->reset_kind);
+	case ST_PS_VERIFY:
+		r = seq_verify(s);
+		if (r == 0 && s->step_verdict == ST_PASS)
+			s->step_verdict = ST_FAIL;
+		return r;
+	case ST_PS_WAIT:
+	case ST_PS_CHARGE:
+		return action(s, &a);
+	case ST_PS_ANC:
+		return seq_step_anc(s);
+	case ST_PS_MICS:
+		return seq_step_mics(s);
+	case ST_PS_RAMP:
+		return seq_step_ramp(s);
+	case ST_PS_ASSISTANT:
+		return seq_step_assistant(s);
+	default:
+		return r;
 	}
+}
 
-	/* every exit path: nothing stays pressed */
-	e[0] = '\0';
-	if (st_fixture_release_all(cfg->fx, e) != ST_OK && s->verdict < ST_ERROR) {
+/* One step of the plan, from its start event to its end. */
+static void run_step(struct seq *s, const struct st_plan_step *ps)
+{
+	char name[64];
+	int r;
+
+	step_name(ps, name, sizeof(name));
+	step_begin(s, name);
+	r = dispatch(s, ps);
+	if (r < 0)
+		seq_handle_error(s, r, name);
+	if (s->step_verdict == ST_FAIL && !ps->keep_going && ps->op != ST_PS_HEALTH)
+		s->stop = 1;
+	step_end(s, ps->op == ST_PS_HEALTH && !s->hardware_fault);
+}
+
+/* Every exit path: nothing stays pressed, the charger is off. */
+static void release_everything(struct seq *s)
+{
+	char e[ST_ERRLEN] = "";
+
+	if (st_fixture_release_all(s->fx, e) != ST_OK && s->verdict < ST_ERROR) {
 		st_strlcpy(s->err, e, sizeof(s->err));
 		seq_station_fault(s, ST_ERR_IO, "releasing all controls");
 		s->verdict = ST_ERROR;
 	}
-	st_fixture_charge(cfg->fx, 0, e);
+	st_fixture_charge(s->fx, 0, e);
+}
+
+/* The run's verdict, disposition and reason from what its steps found. */
+static void conclude(struct seq *s)
+{
+	struct st_seq_result *res = s->res;
 
 	if (s->cfg->abort_flag && *s->cfg->abort_flag) {
 		s->verdict = st_verdict_worst(s->verdict, ST_ABORTED);
@@ -297,24 +308,73 @@ int st_seq_run(const struct st_seq_config *cfg, struct st_seq_result *res, char 
 	res->verdict = s->verdict == ST_SKIP ? ST_PASS : s->verdict;
 	if (res->verdict == ST_PASS) {
 		if (!res->disposition[0])
-			st_strlcpy(res->disposition, cfg->plan->pass_disposition, sizeof(res->disposition));
+			st_strlcpy(res->disposition, s->cfg->plan->pass_disposition,
+				   sizeof(res->disposition));
 	} else if (s->have_finding) {
 		st_strlcpy(res->disposition, s->first.disposition, sizeof(res->disposition));
 		st_strlcpy(res->reason, s->first.reason, sizeof(res->reason));
 	}
-	{
-		struct st_event ev = { .kind = ST_EV_RUN_END, .verdict = res->verdict,
-				       .disposition = res->disposition, .reason = res->reason,
-				       .uuid = res->uuid, .text = res->reason };
-		seq_emit(s, &ev);
+}
+
+/* Tell the listeners and the store how the run ended. */
+static int run_end(struct seq *s, char *err)
+{
+	struct st_seq_result *res = s->res;
+	struct st_event ev = { .kind = ST_EV_RUN_END, .verdict = res->verdict,
+			       .disposition = res->disposition, .reason = res->reason,
+			       .uuid = res->uuid, .text = res->reason };
+	char e[ST_ERRLEN];
+
+	seq_emit(s, &ev);
+	if (s->cfg->store && s->run_id &&
+	    st_store_run_end(s->cfg->store, s->run_id, st_verdict_name(res->verdict),
+			     res->disposition, res->reason, e) != ST_OK) {
+		st_strlcpy(err, e, ST_ERRLEN);
+		return ST_ERR_DB;
 	}
-	if (cfg->store && s->run_id) {
-		if (st_store_run_end(cfg->store, s->run_id, st_verdict_name(res->verdict),
-				     res->disposition, res->reason, e) != ST_OK) {
-			st_strlcpy(err, e, ST_ERRLEN);
-			ret = ST_ERR_DB;
-		}
+	return ST_OK;
+}
+
+int st_seq_run(const struct st_seq_config *cfg, struct st_seq_result *res, char *err)
+{
+	struct seq *s;
+	struct st_limits *fw_limits = NULL;
+	int ret;
+
+	if (!cfg || !cfg->model || !cfg->plan || !cfg->fx || !res)
+		return st_fail(err, ST_ERR_ARG, "sequencer: model, plan, fixture and result are required");
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return st_fail(err, ST_ERR_MEM, "sequencer: out of memory");
+	memset(res, 0, sizeof(*res));
+	s->cfg = cfg;
+	s->lim = cfg->limits;
+	s->fw_limits = &fw_limits;
+	s->m = cfg->model;
+	s->fx = cfg->fx;
+	s->res = res;
+	s->battery = -1;
+	s->t0 = st_fixture_now(cfg->fx);
+	st_uuid4(res->uuid);
+	ret = run_stored(s, err);
+	if (ret)
+		goto out_free;
+	seq_say(s, ST_EV_RUN_START, "%s plan on %s serial %s (%s)", cfg->plan->name, s->m->id,
+		cfg->serial ? cfg->serial : "?", cfg->fx->desc);
+	for (int i = 0; i < cfg->plan->nsteps && !s->stop && !seq_aborted(s); i++) {
+		const struct st_plan_step *ps = &cfg->plan->steps[i];
+
+		if (ps->op != ST_PS_LADDER)
+			run_step(s, ps);
+		else if (s->hardware_fault)
+			break;
+		else
+			run_ladder(s, ps);
 	}
+	release_everything(s);
+	conclude(s);
+	ret = run_end(s, err);
+out_free:
 	st_limits_free(fw_limits);
 	free(s);
 	return ret;

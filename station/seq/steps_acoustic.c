@@ -50,116 +50,162 @@ static void measure_setup(struct seq *s, struct st_measure *m, char *dir, size_t
 }
 
 
-static int no_audio(struct seq *s)
-{
-	s->step_verdict = ST_SKIP;
-	st_strlcpy(s->step_msg, "no acoustic bench on this station (station run --audio)",
-		   sizeof(s->step_msg));
-	return 1;
-}
+/* What a measurement says about its own capture. */
+struct capture_quality {
+	int valid;                          /* 1: judgeable */
+	int attempts;                       /* capture sets taken */
+	const char *why;                    /* when not valid */
+	const struct st_meas_files *files;  /* raw captures written */
+};
 
-/* What every acoustic measurement does with its result before judging it:
- * keep the raw captures, and turn a capture too noisy to judge into the
- * station's ERROR.  Returns 1 to go on and judge, 0 when not judgeable. */
-static int acoustic_result(struct seq *s, const struct st_meas_files *files, int valid,
-			   int attempts, const char *why, const char *what)
-{
-	keep_files(s, files);
-	if (valid)
-		return 1;
-	seq_finding(s, ST_ERROR, "retest",
-		"%s measurement not judgeable after %d attempts: %s (the room or the seal, not the unit)",
-		what, attempts, why);
-	return 0;
-}
+/* One acoustic step: how it measures and how it judges.  Every acoustic
+ * step runs through acoustic_step() below. */
+struct acoustic {
+	const char *what;       /* names an unjudgeable capture: "ANC ramp-up" */
+	const char *doing;      /* the ACTION event */
+	const char *open_note;  /* added to `doing` when the bench has an open-ear reference */
+	size_t size;            /* its result struct */
+	/* 1 when the limit file has what judging needs (else a finding is made) */
+	int (*ready)(struct seq *s);
+	/* measure into r (calloc'd, `size` bytes) and describe the capture in q */
+	int (*measure)(struct st_measure *m, void *r, struct capture_quality *q, char *err);
+	/* judge r: measurements recorded, findings made */
+	void (*judge)(struct seq *s, const void *r);
+};
 
-int seq_step_anc(struct seq *s)
+/* The skeleton every acoustic step shares: no acoustic bench is a SKIP;
+ * the raw captures are kept; a capture too noisy to judge is the
+ * station's ERROR (the room or the seal, not the unit); otherwise the
+ * result is judged.  1 PASS, 0 not, <0 station error. */
+static int acoustic_step(struct seq *s, const struct acoustic *a)
 {
-	static const char *const ear_name[2] = { "L", "R" };
 	struct st_measure m;
-	struct st_meas_anc *r;
-	const struct st_mask *active, *total, *passive;
-	char dir[512], name[96], worst[256] = "";
-	double worst_margin = 0;
+	struct capture_quality q = { 0 };
+	char dir[512];
+	void *r;
 	int ret;
 
 	if (!s->cfg->audio)
-		return no_audio(s);
-	active = st_limits_mask(s->lim, "anc.active_db");
-	total = st_limits_mask(s->lim, "anc.total_db");
-	passive = st_limits_mask(s->lim, "anc.passive_db");
-	if (!active) {
-		seq_missing_limit(s, "mask 'anc.active_db'");
+		return seq_skip(s, "no acoustic bench on this station (station run --audio)");
+	if (a->ready && !a->ready(s))
 		return 0;
-	}
-	r = calloc(1, sizeof(*r));
+	r = calloc(1, a->size);
 	if (!r)
 		return ST_ERR_MEM;
 	measure_setup(s, &m, dir, sizeof(dir));
-	seq_say(s, ST_EV_ACTION, "sweep with ANC off, then on%s", m.open_ref ? ", and the open ear" : "");
-	ret = st_measure_anc(&m, r, s->err);
+	seq_say(s, ST_EV_ACTION, "%s%s", a->doing, m.open_ref && a->open_note ? a->open_note : "");
+	ret = a->measure(&m, r, &q, s->err);
 	if (ret)
 		goto out_free;
-	ret = acoustic_result(s, &r->files, r->valid, r->attempts, r->why, "ANC");
-	if (ret != 1)
-		goto out_free;
-	for (int e = 0; e < 2; e++) {
-		if (!r->ear[e].wired)
-			continue;
-		for (int i = 0; i < ST_AN_NBANDS; i++) {
-			const struct {
-				const struct st_mask *mk; const char *what; double v;
-			} judged[3] = {
-				{ active, "active", r->ear[e].active_db[i] },
-				{ r->has_open ? total : NULL, "total", r->ear[e].total_db[i] },
-				{ r->has_open ? passive : NULL, "passive", r->ear[e].passive_db[i] },
-			};
-			double hz = st_an_band_nominal(i);
-			for (int k = 0; k < 3; k++) {
-				double bound = 0;
-				if (!judged[k].mk)
-					continue;
-				snprintf(name, sizeof(name), "anc.%s_db.%s.%gHz", judged[k].what,
-					 ear_name[e], hz);
-				if (seq_mask_point(s, judged[k].mk, name, r->fc[i], judged[k].v, &bound) == ST_FAIL &&
-				    bound - judged[k].v > worst_margin) {
-					worst_margin = bound - judged[k].v;
-					snprintf(worst, sizeof(worst),
-						 "%s ANC attenuation %.1f dB at %g Hz (%s ear) is %.1f dB short of its mask",
-						 judged[k].what, judged[k].v, hz, e ? "right" : "left",
-						 worst_margin);
-				}
-			}
-		}
+	keep_files(s, q.files);
+	if (!q.valid) {
+		seq_finding(s, ST_ERROR, "retest",
+			    "%s measurement not judgeable after %d attempts: %s (the room or the seal, not the unit)",
+			    a->what, q.attempts, q.why);
+		goto out_free; /* ret 0 */
 	}
-	if (worst[0])
-		seq_finding(s, ST_FAIL, "service-anc", "%s", worst);
+	a->judge(s, r);
 	ret = s->step_verdict == ST_PASS;
 out_free:
 	free(r);
 	return ret;
 }
 
-int seq_step_mics(struct seq *s)
-{
-	struct st_measure m;
-	struct st_meas_mics *r;
-	char dir[512], name[64];
-	int ret;
+/* ------------------------------------------------------------------ anc */
 
-	if (!s->cfg->audio)
-		return no_audio(s);
-	r = calloc(1, sizeof(*r));
-	if (!r)
-		return ST_ERR_MEM;
-	measure_setup(s, &m, dir, sizeof(dir));
-	seq_say(s, ST_EV_ACTION, "sweep to the microphone array");
-	ret = st_measure_mics(&m, r, s->err);
-	if (ret)
-		goto out_free;
-	ret = acoustic_result(s, &r->files, r->valid, r->attempts, r->why, "microphone");
-	if (ret != 1)
-		goto out_free;
+static int anc_ready(struct seq *s)
+{
+	if (st_limits_mask(s->lim, "anc.active_db"))
+		return 1;
+	seq_missing_limit(s, "mask 'anc.active_db'");
+	return 0;
+}
+
+static int anc_measure(struct st_measure *m, void *r, struct capture_quality *q, char *err)
+{
+	struct st_meas_anc *a = r;
+	int ret = st_measure_anc(m, a, err);
+
+	*q = (struct capture_quality){ a->valid, a->attempts, a->why, &a->files };
+	return ret;
+}
+
+/* Active, total and passive attenuation of each band of one ear against
+ * their masks; the worst miss so far is kept in worst. */
+static void anc_judge_ear(struct seq *s, const struct st_meas_anc *r, int e, char *worst,
+			  size_t n, double *worst_margin)
+{
+	static const char *const ear_name[2] = { "L", "R" };
+	const struct st_mask *active = st_limits_mask(s->lim, "anc.active_db");
+	const struct st_mask *total = r->has_open ? st_limits_mask(s->lim, "anc.total_db") : NULL;
+	const struct st_mask *passive = r->has_open ? st_limits_mask(s->lim, "anc.passive_db") : NULL;
+	char name[96];
+
+	for (int i = 0; i < ST_AN_NBANDS; i++) {
+		const struct {
+			const struct st_mask *mk; const char *what; double v;
+		} judged[3] = {
+			{ active, "active", r->ear[e].active_db[i] },
+			{ total, "total", r->ear[e].total_db[i] },
+			{ passive, "passive", r->ear[e].passive_db[i] },
+		};
+		double hz = st_an_band_nominal(i);
+		for (int k = 0; k < 3; k++) {
+			double bound = 0;
+			if (!judged[k].mk)
+				continue;
+			snprintf(name, sizeof(name), "anc.%s_db.%s.%gHz", judged[k].what, ear_name[e], hz);
+			if (seq_mask_point(s, judged[k].mk, name, r->fc[i], judged[k].v, &bound) == ST_FAIL &&
+			    bound - judged[k].v > *worst_margin) {
+				*worst_margin = bound - judged[k].v;
+				snprintf(worst, n,
+					 "%s ANC attenuation %.1f dB at %g Hz (%s ear) is %.1f dB short of its mask",
+					 judged[k].what, judged[k].v, hz, e ? "right" : "left", *worst_margin);
+			}
+		}
+	}
+}
+
+static void anc_judge(struct seq *s, const void *res)
+{
+	const struct st_meas_anc *r = res;
+	char worst[256] = "";
+	double worst_margin = 0;
+
+	for (int e = 0; e < 2; e++)
+		if (r->ear[e].wired)
+			anc_judge_ear(s, r, e, worst, sizeof(worst), &worst_margin);
+	if (worst[0])
+		seq_finding(s, ST_FAIL, "service-anc", "%s", worst);
+}
+
+static const struct acoustic anc = {
+	.what = "ANC", .doing = "sweep with ANC off, then on", .open_note = ", and the open ear",
+	.size = sizeof(struct st_meas_anc), .ready = anc_ready, .measure = anc_measure,
+	.judge = anc_judge,
+};
+
+int seq_step_anc(struct seq *s)
+{
+	return acoustic_step(s, &anc);
+}
+
+/* ----------------------------------------------------------------- mics */
+
+static int mics_measure(struct st_measure *m, void *r, struct capture_quality *q, char *err)
+{
+	struct st_meas_mics *a = r;
+	int ret = st_measure_mics(m, a, err);
+
+	*q = (struct capture_quality){ a->valid, a->attempts, a->why, &a->files };
+	return ret;
+}
+
+static void mics_judge(struct seq *s, const void *res)
+{
+	const struct st_meas_mics *r = res;
+	char name[64];
+
 	for (int i = 0; i < r->n; i++) {
 		const struct st_meas_mic *mc = &r->mic[i];
 		enum st_verdict v[4];
@@ -174,82 +220,91 @@ int seq_step_mics(struct seq *s)
 		v[3] = seq_measure_as(s, "mic.polarity", name, mc->polarity, "bool");
 		if (v[3] == ST_FAIL)
 			seq_finding(s, ST_FAIL, "service",
-				"microphone %d is wired inverted (polarity -1): a wiring or firmware fault", i + 1);
+				    "microphone %d is wired inverted (polarity -1): a wiring or firmware fault",
+				    i + 1);
 		else if (v[0] == ST_FAIL || v[1] == ST_FAIL || v[2] == ST_FAIL)
 			seq_finding(s, ST_FAIL, "clean-mic-grilles",
-				"microphone %d is out of alignment (%+.1f us, %+.2f dB, %+.1f deg against the array): seed 000 - inspect the mesh grilles with a 10x magnifier and clean with an ultra-soft brush, no compressed air",
-				i + 1, mc->delay_us, mc->gain_db, mc->phase_deg);
+				    "microphone %d is out of alignment (%+.1f us, %+.2f dB, %+.1f deg against the array): seed 000 - inspect the mesh grilles with a 10x magnifier and clean with an ultra-soft brush, no compressed air",
+				    i + 1, mc->delay_us, mc->gain_db, mc->phase_deg);
 	}
-	ret = s->step_verdict == ST_PASS;
-out_free:
-	free(r);
+}
+
+static const struct acoustic mics = {
+	.what = "microphone", .doing = "sweep to the microphone array",
+	.size = sizeof(struct st_meas_mics), .measure = mics_measure, .judge = mics_judge,
+};
+
+int seq_step_mics(struct seq *s)
+{
+	return acoustic_step(s, &mics);
+}
+
+/* ----------------------------------------------------------------- ramp */
+
+static int ramp_measure(struct st_measure *m, void *r, struct capture_quality *q, char *err)
+{
+	struct st_meas_ramp *a = r;
+	int ret = st_measure_ramp(m, 0, a, err);
+
+	*q = (struct capture_quality){ a->valid, a->attempts, a->why, &a->files };
 	return ret;
 }
+
+static void ramp_judge(struct seq *s, const void *res)
+{
+	const struct st_meas_ramp *r = res;
+
+	if (isnan(r->ramp_s))
+		seq_finding(s, ST_FAIL, "service-anc",
+			    "ANC never reached full attenuation during the capture (seed 001: microphone bias voltage misconfigured)");
+	else if (seq_measure(s, "anc.rampup_s", r->ramp_s, "s") == ST_FAIL)
+		seq_finding(s, ST_FAIL, "service-anc",
+			    "ANC took %.1f s to reach full attenuation; seed 001 says 22-38 s (outside it: microphone bias voltage misconfigured)",
+			    r->ramp_s);
+}
+
+static const struct acoustic ramp = {
+	.what = "ANC ramp-up", .doing = "steady noise, ANC on, attenuation over time",
+	.size = sizeof(struct st_meas_ramp), .measure = ramp_measure, .judge = ramp_judge,
+};
 
 int seq_step_ramp(struct seq *s)
 {
-	struct st_measure m;
-	struct st_meas_ramp *r;
-	char dir[512];
-	int ret;
+	return acoustic_step(s, &ramp);
+}
 
-	if (!s->cfg->audio)
-		return no_audio(s);
-	r = calloc(1, sizeof(*r));
-	if (!r)
-		return ST_ERR_MEM;
-	measure_setup(s, &m, dir, sizeof(dir));
-	seq_say(s, ST_EV_ACTION, "steady noise, ANC on, attenuation over time");
-	ret = st_measure_ramp(&m, 0, r, s->err);
-	if (ret)
-		goto out_free;
-	ret = acoustic_result(s, &r->files, r->valid, r->attempts, r->why, "ANC ramp-up");
-	if (ret != 1)
-		goto out_free;
-	if (isnan(r->ramp_s)) {
-		seq_finding(s, ST_FAIL, "service-anc",
-			"ANC never reached full attenuation during the capture (seed 001: microphone bias voltage misconfigured)");
-	} else if (seq_measure(s, "anc.rampup_s", r->ramp_s, "s") == ST_FAIL) {
-		seq_finding(s, ST_FAIL, "service-anc",
-			"ANC took %.1f s to reach full attenuation; seed 001 says 22-38 s (outside it: microphone bias voltage misconfigured)",
-			r->ramp_s);
-	}
-	ret = s->step_verdict == ST_PASS;
-out_free:
-	free(r);
+/* ------------------------------------------------------------ assistant */
+
+static int assistant_measure(struct st_measure *m, void *r, struct capture_quality *q, char *err)
+{
+	struct st_meas_assistant *a = r;
+	int ret = st_measure_assistant(m, NULL, 0, a, err);
+
+	*q = (struct capture_quality){ a->valid, 1, a->why, &a->files };
 	return ret;
 }
 
+static void assistant_judge(struct seq *s, const void *res)
+{
+	const struct st_meas_assistant *r = res;
+
+	if (!r->answered || isnan(r->latency_s))
+		seq_finding(s, ST_FAIL, "service",
+			    "no answer to the wake phrase (seed 001: DSP firmware did not reload)");
+	else if (seq_measure(s, "assistant.latency_s", r->latency_s, "s") == ST_FAIL)
+		seq_finding(s, ST_FAIL, "service", "voice assistant answered after %.2f s, limit 1.2 s%s",
+			    r->latency_s,
+			    r->latency_s > 2.5 ? " (seed 001: >2.5 s means the DSP firmware did not reload)"
+					       : "");
+}
+
+static const struct acoustic assistant = {
+	.what = "voice-assistant", .doing = "wake phrase on the speaker, listening for the answer",
+	.size = sizeof(struct st_meas_assistant), .measure = assistant_measure,
+	.judge = assistant_judge,
+};
+
 int seq_step_assistant(struct seq *s)
 {
-	struct st_measure m;
-	struct st_meas_assistant *r;
-	char dir[512];
-	int ret;
-
-	if (!s->cfg->audio)
-		return no_audio(s);
-	r = calloc(1, sizeof(*r));
-	if (!r)
-		return ST_ERR_MEM;
-	measure_setup(s, &m, dir, sizeof(dir));
-	seq_say(s, ST_EV_ACTION, "wake phrase on the speaker, listening for the answer");
-	ret = st_measure_assistant(&m, NULL, 0, r, s->err);
-	if (ret)
-		goto out_free;
-	ret = acoustic_result(s, &r->files, r->valid, 1, r->why, "voice-assistant");
-	if (ret != 1)
-		goto out_free;
-	if (!r->answered || isnan(r->latency_s)) {
-		seq_finding(s, ST_FAIL, "service",
-			"no answer to the wake phrase (seed 001: DSP firmware did not reload)");
-	} else if (seq_measure(s, "assistant.latency_s", r->latency_s, "s") == ST_FAIL) {
-		seq_finding(s, ST_FAIL, "service",
-			"voice assistant answered after %.2f s, limit 1.2 s%s", r->latency_s,
-			r->latency_s > 2.5 ? " (seed 001: >2.5 s means the DSP firmware did not reload)" : "");
-	}
-	ret = s->step_verdict == ST_PASS;
-out_free:
-	free(r);
-	return ret;
+	return acoustic_step(s, &assistant);
 }

@@ -54,6 +54,14 @@ int seq_kv_num(const struct kv *kv, const char *key, double *v)
 	return s && st_parse_double(s, v) == ST_OK ? ST_OK : ST_ERR_NOTFOUND;
 }
 
+/* 1 when the reply has key and it reads value. */
+int seq_kv_is(const struct kv *kv, const char *key, const char *value)
+{
+	const char *v = seq_kv_get(kv, key);
+
+	return v && !strcmp(v, value);
+}
+
 /* Ask the unit's test UART.  ST_ERR_UNIT: the unit did not answer (its
  * fault); other errors: the station's. */
 int seq_uart(struct seq *s, const char *cmd, char *reply, size_t n)
@@ -82,23 +90,25 @@ int seq_same_model(const char *a, const char *b)
 	return *a == *b;
 }
 
-int seq_info(struct seq *s, struct kv *kv)
+/* Send cmd and parse its key=value reply into kv. */
+static int query(struct seq *s, const char *cmd, struct kv *kv)
 {
 	char reply[1024];
-	int ret = seq_uart(s, "INFO", reply, sizeof(reply));
+	int ret = seq_uart(s, cmd, reply, sizeof(reply));
 
 	if (ret == ST_OK)
 		seq_kv_parse(kv, reply);
 	return ret;
 }
 
+/* Who the unit is and how it is (INFO: "model=... fw=... battery=..."). */
+int seq_info(struct seq *s, struct kv *kv)
+{
+	return query(s, "INFO", kv);
+}
+
 /* The unit's state items (ITEMS: "paired=custom eq=default ..."). */
 int seq_items(struct seq *s, struct kv *kv)
 {
-	char reply[1024];
-	int ret = seq_uart(s, "ITEMS", reply, sizeof(reply));
-
-	if (ret == ST_OK)
-		seq_kv_parse(kv, reply);
-	return ret;
+	return query(s, "ITEMS", kv);
 }
