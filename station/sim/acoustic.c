@@ -42,7 +42,7 @@
 #define KW_FRAME_S 0.01     /* keyword-spotter frame */
 
 const char *const st_acoustic_fault_names[] = {
-	"anc-weak", "anc-instant", "anc-slow", "mic-misaligned:N",
+	"anc-weak", "anc-instant", "anc-slow", "anc-ramp:S", "mic-misaligned:N",
 	"mic-polarity:N", "noisy-room", "assistant-slow", NULL,
 };
 
@@ -244,8 +244,25 @@ static int mic_fault(const char *fault, const char *name, long *n)
 	return 1;
 }
 
+/* "anc-ramp:S": a ramp of S seconds (0.5 .. 600); 0 when not that fault,
+ * 1 with *sec = S, -1 when malformed. */
+static int ramp_fault(const char *fault, double *sec)
+{
+	static const char name[] = "anc-ramp";
+	size_t len = sizeof(name) - 1;
+
+	if (strncmp(fault, name, len) != 0 || (fault[len] != ':' && fault[len] != 0))
+		return 0;
+	if (fault[len] != ':' || st_parse_double(fault + len + 1, sec) != ST_OK ||
+	    !(*sec >= 0.5 && *sec <= 600))
+		return -1;
+	return 1;
+}
+
 int st_acoustic_fault_check(const struct st_model *m, const char *fault, char *err)
 {
+	double sec;
+
 	static const char *const plain[] = {
 		"anc-weak", "anc-instant", "anc-slow", "noisy-room", "assistant-slow",
 	};
@@ -257,6 +274,15 @@ int st_acoustic_fault_check(const struct st_model *m, const char *fault, char *e
 	for (size_t i = 0; i < ST_ARRAY_SIZE(plain); i++)
 		if (strcmp(fault, plain[i]) == 0)
 			return ST_OK;
+	switch (ramp_fault(fault, &sec)) {
+	case 1:
+		return ST_OK;
+	case -1:
+		return st_fail(err, ST_ERR_ARG, "fault %s: needs a ramp time 0.5..600 s (anc-ramp:S)",
+			       fault);
+	default:
+		break;
+	}
 	for (size_t i = 0; i < ST_ARRAY_SIZE(with_n); i++) {
 		if (!mic_fault(fault, with_n[i], &n))
 			continue;
@@ -352,6 +378,7 @@ int st_acoustic_new(struct st_acoustic **out, const struct st_model *m,
 
 	for (int i = 0; opts && i < opts->nfaults; i++) {
 		const char *f = opts->faults[i];
+		double sec;
 		long n;
 
 		if (strcmp(f, "anc-weak") == 0)
@@ -359,7 +386,9 @@ int st_acoustic_new(struct st_acoustic **out, const struct st_model *m,
 		else if (strcmp(f, "anc-instant") == 0)
 			ac->ramp_s = 0.5;
 		else if (strcmp(f, "anc-slow") == 0)
-			ac->ramp_s = 48.0;
+			ac->ramp_s = 120.0;   /* far past seed 001's 22-38 s */
+		else if (ramp_fault(f, &sec) == 1)
+			ac->ramp_s = sec;
 		else if (strcmp(f, "noisy-room") == 0)
 			ac->bg_rms = NOISY_RMS;
 		else if (strcmp(f, "assistant-slow") == 0)

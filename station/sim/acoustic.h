@@ -25,7 +25,8 @@
  * faults list with the headset's own):
  *   anc-weak            active attenuation scaled to 0.62 (7-9 dB less)
  *   anc-instant         no ramp: full attenuation 0.5 s after engaging
- *   anc-slow            ramp of 48 s
+ *   anc-slow            ramp of 120 s (seed 001 allows 22-38 s)
+ *   anc-ramp:S          ramp of S seconds (0.5 .. 600), e.g. anc-ramp:22.5
  *   mic-misaligned:N    mic N 40 us late and 3 dB quiet
  *   mic-polarity:N      mic N inverted
  *   noisy-room          background at -10 dBFS: captures are too noisy

@@ -53,7 +53,15 @@
 #define HEALTHY_PAIRED 3
 #define DEFAULT_BATTERY 80.0
 #define LOW_BATTERY 6.0
-#define BRICK_BATTERY 10.0      /* seed 000 "sub-10% battery" when the model says 0 */
+#define BRICK_BATTERY 10.0      /* seed 000: "Never attempt resets on sub-10% battery -
+                                 * voltage instability can brick the BT controller" */
+#define DRAIN_PER_S (25.0 / 3600.0) /* %/s playing at 70 % volume: seed 001's example
+                                 * "100% -> 87% -> 75%" over 60 minutes */
+#define DRAIN_VOLUME 70.0       /* volume the drain rate is for (seed 001: "70% volume") */
+#define JUMP_AFTER_S 1800.0     /* battery-jump: the report falls after 30 min of play */
+#define JUMP_PCT 10.0           /* ... by this much (seed 001: "Jumps of >8%") */
+#define DRIFT_PCT 8.0           /* battery-drift: the report sags up to this much */
+#define DRIFT_SPAN_S 3600.0     /* ... over an hour of playback */
 #define DEFAULT_FW "2.4.1"
 #define FB_RING 1024
 #define FB_PENDING 512
@@ -70,6 +78,9 @@ enum fault {
 	F_FW_CORRUPT,
 	F_PORT_OXIDISED,
 	F_EEPROM_FAIL,
+	F_PAIRING_CORRUPT,
+	F_BATTERY_JUMP,
+	F_BATTERY_DRIFT,
 	F_COUNT
 };
 
@@ -81,6 +92,9 @@ const char *const st_sim_fault_names[] = {
 	[F_FW_CORRUPT] = "firmware-corrupt",
 	[F_PORT_OXIDISED] = "port-oxidised",
 	[F_EEPROM_FAIL] = "eeprom-fail",
+	[F_PAIRING_CORRUPT] = "pairing-corrupt",
+	[F_BATTERY_JUMP] = "battery-jump",
+	[F_BATTERY_DRIFT] = "battery-drift",
 	[F_COUNT] = NULL,
 };
 
@@ -135,9 +149,9 @@ static int fault_parse(const struct st_model *m, const char *s, enum fault *f, i
 	}
 	return st_fail(err, ST_ERR_ARG,
 		       "unknown fault '%s' (low-battery, worn-switch:CONTROL, bt-limbo, bms-tripped, "
-		       "firmware-corrupt, port-oxidised, eeprom-fail; acoustic: anc-weak, "
-		       "anc-instant, anc-slow, mic-misaligned:N, mic-polarity:N, noisy-room, "
-		       "assistant-slow)", s);
+		       "firmware-corrupt, port-oxidised, eeprom-fail, pairing-corrupt, battery-jump, "
+		       "battery-drift; acoustic: anc-weak, anc-instant, anc-slow, anc-ramp:S, "
+		       "mic-misaligned:N, mic-polarity:N, noisy-room, assistant-slow)", s);
 }
 
 int st_sim_fault_check(const struct st_model *m, const char *fault, char *err)
@@ -227,7 +241,9 @@ struct st_headset {
 
 	/* unit state */
 	int powered;
-	double battery;
+	double battery;         /* true charge % */
+	double played;          /* s of playback since the last full charge (fuel gauge) */
+	double play_volume;     /* playback volume %, 0 = not playing */
 	char bt_addr[18];
 	int paired;
 	int items[ST_ITEM_COUNT];
@@ -695,6 +711,14 @@ static void new_bt_addr(struct st_headset *h)
 	char old[18];
 
 	st_strlcpy(old, h->bt_addr, sizeof(old));
+	if (old[0] && has(h, F_PAIRING_CORRUPT)) {
+		/* seed 001: "Pairing table corruption persists" - the reset
+		 * renews only the device part; the first 3 octets stay */
+		for (int i = 3; i < 6; i++)
+			o[i] = (unsigned char)(rnd(h) >> 24);
+		snprintf(h->bt_addr + 8, sizeof(h->bt_addr) - 8, ":%02X:%02X:%02X", o[3], o[4], o[5]);
+		return;
+	}
 	do {
 		for (int i = 0; i < 6; i++)
 			o[i] = (unsigned char)(rnd(h) >> 24);
@@ -737,6 +761,7 @@ static void power_on(struct st_headset *h, double t)
 static void power_off(struct st_headset *h)
 {
 	h->powered = 0;
+	h->play_volume = 0;
 	h->anc_on = 0;
 	h->keytest = 0;
 }
@@ -745,6 +770,7 @@ static void brick_bootloader(struct st_headset *h)
 {
 	h->bootloader_corrupt = 1;
 	h->powered = 0;
+	h->play_volume = 0;
 	h->anc_on = 0;
 	h->keytest = 0;
 	st_strlcpy(h->fw, "unknown", sizeof(h->fw));
@@ -796,9 +822,9 @@ static int preconditions_ok(const struct st_headset *h, const struct cproc *cp, 
 static void complete_reset(struct st_headset *h, struct cproc *cp, double t, double fb_end)
 {
 	const struct st_procedure *p = cp->p;
-	double brick = h->m->battery_min > 0 ? h->m->battery_min : BRICK_BATTERY;
-
-	if (h->battery < brick)
+	/* seed 000: bricking is "sub-10%" for every model; the earbuds' 20 %
+	 * is about resetting out of the case, not about harm */
+	if (h->battery < BRICK_BATTERY)
 		h->bt_bricked = 1;    /* seed 000: voltage instability bricks the BT controller */
 	if (has(h, F_EEPROM_FAIL)) {
 		struct st_led_expect le;
@@ -1222,10 +1248,54 @@ static void fire(struct st_headset *h, enum timer which, int arg, double t)
 
 static void battery_to(struct st_headset *h, double t)
 {
-	if (h->charger && !h->bms_tripped && !h->bootloader_corrupt && t > h->now) {
-		h->battery += (t - h->now) * CHARGE_RATE;
-		if (h->battery > 100)
+	double dt = t - h->now;
+
+	if (!(dt > 0))
+		return;
+	if (h->charger && !h->bms_tripped && !h->bootloader_corrupt) {
+		h->battery += dt * CHARGE_RATE;
+		if (h->battery >= 100) {
 			h->battery = 100;
+			h->played = 0;   /* the fuel gauge recalibrates at full */
+		}
+	} else if (h->play_volume > 0 && h->powered) {
+		h->battery -= dt * DRAIN_PER_S * h->play_volume / DRAIN_VOLUME;
+		h->played += dt;
+		if (h->battery <= 0) {
+			h->battery = 0;
+			power_off(h);
+		}
+	}
+}
+
+/* The charge the unit reports: the fuel gauge's reading, which a damaged
+ * EEPROM battery profile bends (seed 001: "Battery % should drop linearly
+ * ... Jumps of >8% indicate EEPROM calibration failure"). */
+static double battery_reported(const struct st_headset *h)
+{
+	double b = h->battery;
+
+	if (has(h, F_BATTERY_JUMP) && h->played >= JUMP_AFTER_S)
+		b -= JUMP_PCT;
+	if (has(h, F_BATTERY_DRIFT))
+		b -= DRIFT_PCT * sin(M_PI * fmin(h->played / DRIFT_SPAN_S, 1.0));
+	return b < 0 ? 0 : b > 100 ? 100 : b;
+}
+
+/* The name the unit advertises (what a scanner such as nRF Connect shows):
+ * the model id, spaces as '_'.  A corrupt pairing table leaves the
+ * "_XXXX" suffix of seed 001 ("'Headphones' (not 'Headphones_XXXX')"). */
+static void adv_name(const struct st_headset *h, char *buf, size_t n)
+{
+	st_strlcpy(buf, h->reported, n);
+	for (char *c = buf; *c; c++)
+		if (*c == ' ')
+			*c = '_';
+	if (has(h, F_PAIRING_CORRUPT)) {
+		size_t len = strlen(buf);
+
+		snprintf(buf + len, n > len ? n - len : 0, "_%c%c%c%c", h->bt_addr[12],
+			 h->bt_addr[13], h->bt_addr[15], h->bt_addr[16]);
 	}
 }
 
@@ -1558,7 +1628,7 @@ static void reply_info(struct st_headset *h, struct outbuf *o)
 	out(o, "model=%s serial=%s fw=%s battery=%.0f bt_addr=%s paired=%d power=%s bt=%s "
 	    "touch=%s usb=%d worn=%d in_case=%d lid=%s anc=%s boots=%d uptime=%.0f "
 	    "overhold=%d keytest=%s",
-	    model, h->serial, h->fw, floor(h->battery + 1e-6), h->bt_addr, h->paired,
+	    model, h->serial, h->fw, floor(battery_reported(h) + 1e-6), h->bt_addr, h->paired,
 	    h->powered ? "on" : "off", bt, h->touch_until != 0 ? "bricked" : "ok",
 	    usb_detected(h), h->worn, h->in_case, h->lid_closed ? "closed" : "open",
 	    h->powered && h->anc_on ? "on" : "off", h->boots,
@@ -1627,6 +1697,29 @@ int st_headset_uart(struct st_headset *h, double t, const char *cmd, char *reply
 			for (int i = 0; i < h->m->ncontrols; i++)
 				out(&o, "%s%s=%d", i ? " " : "", h->m->controls[i].name, h->keycount[i]);
 		}
+	} else if (!strcasecmp(w, "ADV") && !*arg) {
+		char name[ST_NAME_LEN + 8];
+
+		if (!h->powered || h->bt_bricked) {
+			out(&o, "ERR not advertising");
+		} else {
+			adv_name(h, name, sizeof(name));
+			out(&o, "name=%s addr=%s", name, h->bt_addr);
+		}
+	} else if (!strcasecmp(w, "PLAY")) {
+		long vol;
+
+		if (!strcasecmp(arg, "OFF")) {
+			h->play_volume = 0;
+			out(&o, "play=off");
+		} else if (st_parse_int(arg, &vol) != ST_OK || vol < 1 || vol > 100) {
+			out(&o, "ERR volume 1..100 or OFF");
+		} else if (!h->powered || h->bt_bricked || h->bt_limbo) {
+			out(&o, "ERR no link");
+		} else {
+			h->play_volume = (double)vol;
+			out(&o, "play=%ld", vol);
+		}
 	} else if (!strcasecmp(w, "ANC") && (!strcasecmp(arg, "ON") || !strcasecmp(arg, "OFF"))) {
 		if (!h->powered) {
 			out(&o, "ERR powered off");
@@ -1657,6 +1750,8 @@ void st_headset_view(const struct st_headset *h, struct st_headset_view *v)
 	v->anc_on = h->powered && h->anc_on;
 	v->anc_since = h->anc_since;
 	v->battery = h->battery;
+	v->battery_reported = battery_reported(h);
+	v->play_volume = h->play_volume;
 	v->paired = h->paired;
 	st_strlcpy(v->bt_state, bt_state(h), sizeof(v->bt_state));
 	v->touch_bricked = h->touch_until != 0;

@@ -102,6 +102,8 @@ struct st_headset_view {
 	double touch_until;   /* bench time the touch brick ends (0 = none) */
 	double booted_at;     /* bench time of the last boot */
 	int items[ST_ITEM_COUNT]; /* 1 = custom, 0 = default (wiped) */
+	double battery_reported; /* % the fuel gauge reports (faults bend it) */
+	double play_volume;   /* playback volume %, 0 = not playing */
 };
 void st_headset_view(const struct st_headset *h, struct st_headset_view *v);
 

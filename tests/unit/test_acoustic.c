@@ -228,8 +228,23 @@ static void test_ramp(void **state)
 	}
 	t = ramp_time("anc-instant", 0);
 	assert_true(t < 2);
-	t = ramp_time("anc-slow", 0);
-	assert_true(t > 38);
+	/* seed 001's edges: a 120 s ramp (anc-slow) and anc-ramp:S */
+	{
+		struct st_acoustic *slow = make(&model_hp, 0, "anc-slow", NULL);
+		struct st_acoustic *r22 = make(&model_hp, 0, "anc-ramp:22.5", NULL);
+		char err[ST_ERRLEN];
+
+		assert_true(st_acoustic_ramp_seconds(slow) == 120.0);
+		assert_true(st_acoustic_ramp_seconds(r22) == 22.5);
+		set(slow, 1, 1, 0, 1);
+		assert_true(fabs(st_acoustic_ramp(slow, 90) - 0.75) < 1e-9);
+		st_acoustic_free(slow);
+		st_acoustic_free(r22);
+		assert_int_equal(st_acoustic_fault_check(NULL, "anc-ramp:22.5", err), ST_OK);
+		assert_int_equal(st_acoustic_fault_check(NULL, "anc-ramp:0.1", err), ST_ERR_ARG);
+		assert_int_equal(st_acoustic_fault_check(NULL, "anc-ramp:x", err), ST_ERR_ARG);
+		assert_int_equal(st_acoustic_fault_check(NULL, "anc-ramp", err), ST_ERR_ARG);
+	}
 }
 
 /* Render the same thing with and without a fault; compare every channel. */

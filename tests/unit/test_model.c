@@ -193,7 +193,10 @@ static void test_earbuds(void **state)
 	assert_true(p->steps[1].seconds == 10);
 	assert_string_equal(p->steps[2].text, "Initializing system...");
 	assert_int_equal(p->steps[3].count, 3);
-	assert_int_equal(p->wipes, ITEMS("wear", "asc", "ram"));
+	/* seed 000 generic: a factory reset "wipes *everything*" (and names
+	 * WF-1000XM5 among the models whose adaptive ANC it erases); only the
+	 * fuel gauge's bms-log survives */
+	assert_int_equal(p->wipes, ((1u << ST_ITEM_COUNT) - 1) & ~ITEMS("bms-log"));
 
 	load("LinkBuds S");
 	assert_true(model.battery_min == 20 && model.factory_battery_min == 20);
@@ -255,7 +258,7 @@ static void test_mdr(void **state)
 	assert_string_equal(p->steps[2].led.colors[1], "green");
 	assert_int_equal(p->steps[2].led.count, 2);
 	assert_int_equal(p->steps[3].op, ST_OP_RELEASE);
-	assert_int_equal(p->wipes, ITEMS("paired", "mic-cal", "ram"));
+	assert_int_equal(p->wipes, ITEMS("paired", "asc", "bms-log", "bt-addr", "mic-cal", "ram"));
 
 	load("MDR-1000XM2");
 	p = proc(ST_RESET_FACTORY);
