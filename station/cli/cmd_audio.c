@@ -2,7 +2,8 @@
  * cmd_audio.c - `station audio`: bring up and check a bench's audio by
  * hand, without a plan.  Lists PortAudio devices, and runs one acoustic
  * measurement (ANC, mics, ramp-up, assistant latency, sounds) on an audio
- * back end and a fixture, printing the numbers the sequencer would judge.
+ * back end and a fixture (a bench session, station/bench/bench.h, with no
+ * store), printing the numbers the sequencer would judge.
  *
  *   station audio devices
  *   station audio anc|mics|ramp|assistant|sounds --model M
@@ -18,13 +19,12 @@
 #include <string.h>
 
 #include "audio/audio.h"
+#include "bench/bench.h"
 #include "cli.h"
-#include "core/clock.h"
 #include "core/st.h"
 #include "fixture/fixture.h"
 #include "measure/measure.h"
 #include "model/model.h"
-#include "sim/headset.h"
 
 static void usage(FILE *f)
 {
@@ -82,20 +82,121 @@ static int print_mics(const struct st_meas_mics *r)
 	return r->valid;
 }
 
+/* Parse the options after the measurement name into bench options and
+ * measurement settings; returns -1 when fine, else the exit code. */
+static int audio_parse(int argc, char **argv, struct st_bench_opts *bo, const char **outdir,
+		       double *settle, double *seconds, int *open_ref)
+{
+	long v;
+
+	for (int i = 2; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "--open")) {
+			*open_ref = 1;
+			continue;
+		}
+		if (i + 1 >= argc)
+			return cli_usage_error("audio", "%s needs a value (or is unknown)", a);
+		if (!strcmp(a, "--model")) {
+			bo->model = argv[++i];
+		} else if (!strcmp(a, "--audio")) {
+			bo->audio = argv[++i];
+		} else if (!strcmp(a, "--bench")) {
+			bo->audio_bench = argv[++i];
+		} else if (!strcmp(a, "--fixture")) {
+			bo->fixture = argv[++i];
+		} else if (!strcmp(a, "--out")) {
+			*outdir = argv[++i];
+		} else if (!strcmp(a, "--fault")) {
+			if (bo->sim.nfaults >= ST_BENCH_MAX_FAULTS)
+				return cli_usage_error("audio", "too many --fault options");
+			bo->sim.faults[bo->sim.nfaults++] = argv[++i];
+		} else if (!strcmp(a, "--seed")) {
+			if (st_parse_int(argv[++i], &v) || v < 0)
+				return cli_usage_error("audio", "--seed must be a number");
+			bo->sim.seed = (unsigned)v;
+		} else if (!strcmp(a, "--settle")) {
+			if (st_parse_double(argv[++i], settle) || !(*settle >= 0 && *settle <= 600))
+				return cli_usage_error("audio", "--settle must be 0..600 s");
+		} else if (!strcmp(a, "--seconds")) {
+			if (st_parse_double(argv[++i], seconds) || !(*seconds > 0 && *seconds <= 600))
+				return cli_usage_error("audio", "--seconds must be 0..600 s");
+		} else {
+			return cli_usage_error("audio", "unknown option '%s' (try --help)", a);
+		}
+	}
+	if (!bo->model)
+		return cli_usage_error("audio", "--model is required");
+	return -1;
+}
+
+/* Run one measurement and print it; *valid says whether it is judgeable. */
+static int measure_one(const char *what, struct st_measure *m, double seconds, int *valid,
+		       char *err)
+{
+	int ret;
+
+	if (!strcmp(what, "anc")) {
+		struct st_meas_anc a;
+
+		ret = st_measure_anc(m, &a, err);
+		if (ret == ST_OK)
+			*valid = print_anc(&a);
+	} else if (!strcmp(what, "mics")) {
+		struct st_meas_mics r;
+
+		ret = st_measure_mics(m, &r, err);
+		if (ret == ST_OK)
+			*valid = print_mics(&r);
+	} else if (!strcmp(what, "ramp")) {
+		struct st_meas_ramp r;
+
+		ret = st_measure_ramp(m, seconds, &r, err);
+		if (ret == ST_OK) {
+			printf("ramp: %s attempts %d ramp_s %.2f full_db %.1f snr_db %.1f%s%s\n",
+			       r.valid ? "valid" : "INVALID", r.attempts, r.ramp_s, r.full_db,
+			       r.snr_db, r.valid ? "" : " - ", r.why);
+			print_files(&r.files);
+			*valid = r.valid;
+		}
+	} else if (!strcmp(what, "assistant")) {
+		struct st_meas_assistant r;
+
+		ret = st_measure_assistant(m, NULL, 0, &r, err);
+		if (ret == ST_OK) {
+			printf("assistant: %s answered %d latency_s %.3f%s%s\n",
+			       r.valid ? "valid" : "INVALID", r.answered, r.latency_s,
+			       r.valid ? "" : " - ", r.why);
+			print_files(&r.files);
+			*valid = r.valid;
+		}
+	} else {
+		struct st_meas_sounds r;
+
+		ret = st_measure_sounds(m, seconds > 0 ? seconds : 5.0, &r, err);
+		if (ret == ST_OK) {
+			printf("sounds: %s n %d\n", r.valid ? "valid" : "INVALID", r.n);
+			for (int i = 0; i < r.n; i++)
+				printf("sound %s ear %s onset %.3f duration %.3f hz %.0f count %d\n",
+				       r.s[i].kind, r.s[i].ear ? "right" : "left", r.s[i].onset_s,
+				       r.s[i].duration_s, r.s[i].hz, r.s[i].count);
+			print_files(&r.files);
+			*valid = r.valid;
+		}
+	}
+	return ret;
+}
+
 int cmd_audio(int argc, char **argv)
 {
-	const char *what, *model_id = NULL, *audio_addr = "sim", *bench_name = NULL;
-	const char *fx_addr = "sim", *outdir = NULL;
-	struct st_sim_opts so;
-	struct st_model *model = NULL;
-	struct st_audio_bench bench;
-	struct st_clock *clock = NULL;
-	struct st_fixture *fx = NULL;
-	struct st_audio *audio = NULL;
+	const char *what, *outdir = NULL;
+	struct st_bench_opts bo;
+	struct st_bench *bench = NULL;
+	struct st_fixture *fx;
 	struct st_measure m;
 	double settle = 0, seconds = 0;
-	int open_ref = 0, rc = ST_EXIT_ERROR, ret, valid = 0;
-	long v;
+	int open_ref = 0, rc, ret, valid = 0;
 	char err[ST_ERRLEN];
 
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
@@ -115,145 +216,37 @@ int cmd_audio(int argc, char **argv)
 	    strcmp(what, "assistant") && strcmp(what, "sounds"))
 		return cli_usage_error("audio", "unknown measurement '%s' (anc, mics, ramp, "
 				       "assistant, sounds, devices)", what);
-	memset(&so, 0, sizeof(so));
-	so.battery = -1;
-	for (int i = 2; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (!strcmp(a, "--open")) {
-			open_ref = 1;
-			continue;
-		}
-		if (i + 1 >= argc)
-			return cli_usage_error("audio", "%s needs a value (or is unknown)", a);
-		if (!strcmp(a, "--model")) {
-			model_id = argv[++i];
-		} else if (!strcmp(a, "--audio")) {
-			audio_addr = argv[++i];
-		} else if (!strcmp(a, "--bench")) {
-			bench_name = argv[++i];
-		} else if (!strcmp(a, "--fixture")) {
-			fx_addr = argv[++i];
-		} else if (!strcmp(a, "--out")) {
-			outdir = argv[++i];
-		} else if (!strcmp(a, "--fault")) {
-			if (so.nfaults >= ST_SIM_MAX_FAULTS)
-				return cli_usage_error("audio", "too many --fault options");
-			st_strlcpy(so.faults[so.nfaults++], argv[++i], sizeof(so.faults[0]));
-		} else if (!strcmp(a, "--seed")) {
-			if (st_parse_int(argv[++i], &v) || v < 0)
-				return cli_usage_error("audio", "--seed must be a number");
-			so.seed = (unsigned)v;
-		} else if (!strcmp(a, "--settle")) {
-			if (st_parse_double(argv[++i], &settle) || !(settle >= 0 && settle <= 600))
-				return cli_usage_error("audio", "--settle must be 0..600 s");
-		} else if (!strcmp(a, "--seconds")) {
-			if (st_parse_double(argv[++i], &seconds) || !(seconds > 0 && seconds <= 600))
-				return cli_usage_error("audio", "--seconds must be 0..600 s");
-		} else {
-			return cli_usage_error("audio", "unknown option '%s' (try --help)", a);
-		}
-	}
-	if (!model_id)
-		return cli_usage_error("audio", "--model is required");
-	model = calloc(1, sizeof(*model));
-	if (!model)
-		return ST_EXIT_ERROR;
-	if (st_model_find(st_data_dir(), model_id, model, err)) {
+	st_bench_opts_init(&bo);
+	bo.no_db = 1;
+	bo.audio = "sim";
+	rc = audio_parse(argc, argv, &bo, &outdir, &settle, &seconds, &open_ref);
+	if (rc >= 0)
+		return rc;
+	ret = st_bench_open(&bench, &bo, err);
+	if (!ret)
+		ret = st_bench_signals_install(bench, err);
+	if (!ret)
+		ret = st_bench_connect(bench, NULL, err);
+	if (ret) {
 		fprintf(stderr, "station audio: %s\n", err);
-		rc = ST_EXIT_USAGE;
-		goto out_free;
+		rc = st_bench_exit_code(ret);
+		goto out_bench;
 	}
-	for (int i = 0; i < so.nfaults; i++) {
-		if (st_sim_fault_check(model, so.faults[i], err)) {
-			fprintf(stderr, "station audio: %s\n", err);
-			rc = ST_EXIT_USAGE;
-			goto out_free;
-		}
-	}
-	if (bench_name) {
-		if (st_audio_bench_find(st_data_dir(), bench_name, &bench, err)) {
-			fprintf(stderr, "station audio: %s\n", err);
-			rc = ST_EXIT_USAGE;
-			goto out_free;
-		}
-	} else {
-		st_audio_bench_default(&bench);
-	}
-	clock = strcmp(fx_addr, "sim") ? st_clock_new_real(1.0) : st_clock_new_virtual();
-	if (!clock)
-		goto out_free;
-	if (st_fixture_open(&fx, fx_addr, model, clock, &so, err)) {
-		fprintf(stderr, "station audio: %s\n", err);
-		goto out_free;
-	}
+	fx = st_bench_fixture(bench);
 	st_fixture_wait(fx, 1.0, err);   /* let the unit boot */
-	if (st_audio_open(&audio, audio_addr, &bench, fx, err)) {
-		fprintf(stderr, "station audio: %s\n", err);
-		goto out_free;
-	}
-	printf("audio: %s, fixture: %s\n", st_audio_desc(audio), fx->desc);
-	st_measure_init(&m, audio, fx, model);
+	printf("audio: %s, fixture: %s\n", st_bench_audio_desc(bench), fx->desc);
+	st_measure_init(&m, st_bench_audio(bench), fx, st_bench_model(bench));
 	m.outdir = outdir;
 	m.anc_settle_s = settle;
 	m.open_ref = open_ref;
-	if (!strcmp(what, "anc")) {
-		struct st_meas_anc a;
-
-		ret = st_measure_anc(&m, &a, err);
-		if (ret == ST_OK)
-			valid = print_anc(&a);
-	} else if (!strcmp(what, "mics")) {
-		struct st_meas_mics r;
-
-		ret = st_measure_mics(&m, &r, err);
-		if (ret == ST_OK)
-			valid = print_mics(&r);
-	} else if (!strcmp(what, "ramp")) {
-		struct st_meas_ramp r;
-
-		ret = st_measure_ramp(&m, seconds, &r, err);
-		if (ret == ST_OK) {
-			printf("ramp: %s attempts %d ramp_s %.2f full_db %.1f snr_db %.1f%s%s\n",
-			       r.valid ? "valid" : "INVALID", r.attempts, r.ramp_s, r.full_db,
-			       r.snr_db, r.valid ? "" : " - ", r.why);
-			print_files(&r.files);
-			valid = r.valid;
-		}
-	} else if (!strcmp(what, "assistant")) {
-		struct st_meas_assistant r;
-
-		ret = st_measure_assistant(&m, NULL, 0, &r, err);
-		if (ret == ST_OK) {
-			printf("assistant: %s answered %d latency_s %.3f%s%s\n",
-			       r.valid ? "valid" : "INVALID", r.answered, r.latency_s,
-			       r.valid ? "" : " - ", r.why);
-			print_files(&r.files);
-			valid = r.valid;
-		}
-	} else {
-		struct st_meas_sounds r;
-
-		ret = st_measure_sounds(&m, seconds > 0 ? seconds : 5.0, &r, err);
-		if (ret == ST_OK) {
-			printf("sounds: %s n %d\n", r.valid ? "valid" : "INVALID", r.n);
-			for (int i = 0; i < r.n; i++)
-				printf("sound %s ear %s onset %.3f duration %.3f hz %.0f count %d\n",
-				       r.s[i].kind, r.s[i].ear ? "right" : "left", r.s[i].onset_s,
-				       r.s[i].duration_s, r.s[i].hz, r.s[i].count);
-			print_files(&r.files);
-			valid = r.valid;
-		}
-	}
+	ret = measure_one(what, &m, seconds, &valid, err);
 	if (ret != ST_OK) {
 		fprintf(stderr, "station audio: %s\n", err);
-		goto out_free;
+		rc = ST_EXIT_ERROR;
+		goto out_bench;
 	}
 	rc = valid ? 0 : 1;
-out_free:
-	st_audio_close(audio);
-	st_fixture_close(fx);
-	st_clock_free(clock);
-	free(model);
+out_bench:
+	st_bench_close(bench);
 	return rc;
 }

@@ -1,43 +1,23 @@
 /*
  * cmd_run.c - `station run` and `station plans`: the headless front end of
- * the sequencer.  It loads the model, plan and limits, opens the fixture
- * (the in-process simulated bench unless --fixture is given) and the
- * store, runs the plan, prints the sequencer's events as text or as one
- * JSON object per line, and exits with the verdict's code.
+ * the sequencer.  It opens a bench session (station/bench/bench.h: model,
+ * plan, limits, store, the in-process simulated bench unless --fixture is
+ * given, audio), runs the plan, prints the sequencer's events as text or
+ * as one JSON object per line, and exits with the verdict's code.
  */
 #include <errno.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "audio/audio.h"
+#include "bench/bench.h"
 #include "cli.h"
-#include "core/clock.h"
 #include "core/st.h"
-#include "fixture/fixture.h"
-#include "limits/limits.h"
 #include "model/model.h"
 #include "plan/plan.h"
 #include "seq/seq.h"
-#include "sim/headset.h"
-#include "store/store.h"
-
-static volatile sig_atomic_t abort_flag;
-
-static void on_signal(int sig)
-{
-	if (abort_flag) {
-		/* second signal: do not wait for the sequencer */
-		st_fixture_emergency_release();
-		signal(sig, SIG_DFL);
-		raise(sig);
-		return;
-	}
-	abort_flag = 1;
-}
 
 #define JUNIT_MAX 64
 
@@ -300,7 +280,10 @@ static void run_usage(FILE *f)
 		"exit: 0 PASS, 1 FAIL, 2 usage or input error, 3 ERROR (station fault), 4 ABORTED\n");
 }
 
-int cmd_run(int argc, char **argv)
+/* Parse `station run`'s options into bench options; returns -1 when
+ * they are fine, else the exit code (usage printed). */
+static int run_parse(int argc, char **argv, struct st_bench_opts *bo, const char **serial,
+		     const char **confirm, const char **junit, struct run_out *out)
 {
 	static const struct option opts[] = {
 		{ "model", required_argument, 0, 'm' }, { "serial", required_argument, 0, 's' },
@@ -316,57 +299,40 @@ int cmd_run(int argc, char **argv)
 		{ "captures", required_argument, 0, 'C' },
 		{ "help", no_argument, 0, 'h' },        { 0, 0, 0, 0 },
 	};
-	const char *model_id = NULL, *serial = NULL, *plan_name = NULL, *db = NULL;
-	const char *fixture = NULL, *limits_path = NULL, *confirm = NULL, *junit = NULL;
-	const char *audio_addr = NULL, *bench_name = NULL, *captures = NULL;
-	char captures_buf[512];
-	struct st_audio *audio = NULL;
-	struct st_audio_bench bench;
-	const char *op = getenv("USER"), *station = NULL;
-	int no_db = 0, c, exit_code = ST_EXIT_ERROR, ret;
-	char err[ST_ERRLEN] = "", host[64] = "station";
-	struct st_sim_opts sim = { .battery = -1 };
-	struct st_model *model = NULL;
-	struct st_plan *plan = NULL;
-	struct st_limits *limits = NULL;
-	struct st_store *store = NULL;
-	struct st_clock *clock = NULL;
-	struct st_fixture *fx = NULL;
-	struct st_seq_result res;
-	struct run_out out = { .f = stdout };
-	struct st_seq_config cfg;
+	int c;
 
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case 'm': model_id = optarg; break;
-		case 's': serial = optarg; break;
-		case 'p': plan_name = optarg; break;
-		case 'd': db = optarg; break;
-		case 'N': no_db = 1; break;
-		case 'F': fixture = optarg; break;
+		case 'm': bo->model = optarg; break;
+		case 's': *serial = optarg; break;
+		case 'p': bo->plan = optarg; break;
+		case 'd': bo->db = optarg; break;
+		case 'N': bo->no_db = 1; break;
+		case 'F': bo->fixture = optarg; break;
 		case 'f':
-			if (sim.nfaults == ST_SIM_MAX_FAULTS)
-				return cli_usage_error("run", "at most %d --fault options", ST_SIM_MAX_FAULTS);
-			st_strlcpy(sim.faults[sim.nfaults++], optarg, sizeof(sim.faults[0]));
+			if (bo->sim.nfaults == ST_BENCH_MAX_FAULTS)
+				return cli_usage_error("run", "at most %d --fault options", ST_BENCH_MAX_FAULTS);
+			bo->sim.faults[bo->sim.nfaults++] = optarg;
 			break;
 		case 'b':
-			if (st_parse_double(optarg, &sim.battery) || sim.battery < 0 || sim.battery > 100)
+			if (st_parse_double(optarg, &bo->sim.battery) || bo->sim.battery < 0 ||
+			    bo->sim.battery > 100)
 				return cli_usage_error("run", "--battery takes a percentage 0-100, not '%s'", optarg);
 			break;
-		case 'w': sim.worn = 1; break;
-		case 'i': sim.identity = optarg; break;
-		case 'l': limits_path = optarg; break;
-		case 'c': confirm = optarg; break;
-		case 'o': op = optarg; break;
-		case 'S': station = optarg; break;
-		case 'j': out.json = 1; break;
-		case 'q': out.quiet = 1; break;
-		case 'J': junit = optarg; break;
-		case 'A': audio_addr = optarg; break;
-		case 'B': bench_name = optarg; break;
-		case 'C': captures = optarg; break;
+		case 'w': bo->sim.worn = 1; break;
+		case 'i': bo->sim.identity = optarg; break;
+		case 'l': bo->limits = optarg; break;
+		case 'c': *confirm = optarg; break;
+		case 'o': bo->operator_ = optarg; break;
+		case 'S': bo->station = optarg; break;
+		case 'j': out->json = 1; break;
+		case 'q': out->quiet = 1; break;
+		case 'J': *junit = optarg; break;
+		case 'A': bo->audio = optarg; break;
+		case 'B': bo->audio_bench = optarg; break;
+		case 'C': bo->captures = optarg; break;
 		case 'h': run_usage(stdout); return 0;
 		default:
 			return cli_usage_error("run", "unknown or incomplete option '%s' (station run --help)",
@@ -375,175 +341,77 @@ int cmd_run(int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage_error("run", "unexpected argument '%s'", argv[optind]);
-	if (!model_id || !serial || !plan_name)
+	if (!bo->model || !*serial || !bo->plan)
 		return cli_usage_error("run", "--model, --serial and --plan are required (station run --help)");
-	if (!serial[0] || strlen(serial) >= 64)
+	if (!(*serial)[0] || strlen(*serial) >= 64)
 		return cli_usage_error("run", "--serial must be 1 to 63 characters");
-	if (confirm && strcmp(confirm, "yes") && strcmp(confirm, "no"))
+	if (*confirm && strcmp(*confirm, "yes") && strcmp(*confirm, "no"))
 		return cli_usage_error("run", "--confirm takes yes or no");
-	if (fixture && (sim.nfaults || sim.battery >= 0 || sim.worn || sim.identity))
-		return cli_usage_error("run", "--fault, --battery, --worn and --identity are for the simulated bench, not --fixture");
-	if (!audio_addr)
-		audio_addr = fixture ? "none" : "sim";
-	if (!strcmp(audio_addr, "sim") && fixture)
-		return cli_usage_error("run", "--audio sim is the simulated bench's; with --fixture use pa or pa:DEVICE");
-	if (!station) {
-		gethostname(host, sizeof(host) - 1);
-		station = host;
-	}
+	return -1;
+}
 
-	model = calloc(1, sizeof(*model));
-	plan = calloc(1, sizeof(*plan));
-	if (junit)
+int cmd_run(int argc, char **argv)
+{
+	const char *serial = NULL, *confirm = NULL, *junit = NULL;
+	int exit_code = ST_EXIT_ERROR, ret;
+	char err[ST_ERRLEN] = "";
+	struct st_bench_opts bo;
+	struct st_bench *bench = NULL;
+	struct st_seq_result res;
+	struct run_out out = { .f = stdout };
+
+	st_bench_opts_init(&bo);
+	bo.operator_ = getenv("USER");
+	ret = run_parse(argc, argv, &bo, &serial, &confirm, &junit, &out);
+	if (ret >= 0)
+		return ret;
+	if (confirm)
+		bo.confirm = !strcmp(confirm, "yes") ? ST_BENCH_CONFIRM_YES : ST_BENCH_CONFIRM_NONE;
+	else if (isatty(STDIN_FILENO) && !out.json)
+		bo.confirm = ST_BENCH_CONFIRM_ASK;
+	bo.confirm_fn = tty_confirm;
+	if (junit) {
 		out.cases = calloc(JUNIT_MAX, sizeof(*out.cases));
-	if (!model || !plan || (junit && !out.cases)) {
-		fprintf(stderr, "station run: out of memory\n");
-		goto out_free;
-	}
-	if (st_model_find(st_data_dir(), model_id, model, err)) {
-		fprintf(stderr, "station run: %s\n", err);
-		exit_code = ST_EXIT_USAGE;
-		goto out_free;
-	}
-	if (st_plan_find(st_data_dir(), plan_name, plan, err)) {
-		fprintf(stderr, "station run: %s\n", err);
-		exit_code = ST_EXIT_USAGE;
-		goto out_free;
-	}
-	for (int i = 0; i < sim.nfaults; i++)
-		if (st_sim_fault_check(model, sim.faults[i], err)) {
-			fprintf(stderr, "station run: --fault %s: %s\n", sim.faults[i], err);
-			exit_code = ST_EXIT_USAGE;
-			goto out_free;
-		}
-	if (sim.identity) {
-		struct st_model *other = calloc(1, sizeof(*other));
-		int bad = !other || st_model_find(st_data_dir(), sim.identity, other, err);
-		free(other);
-		if (bad) {
-			fprintf(stderr, "station run: --identity: %s\n", err);
-			exit_code = ST_EXIT_USAGE;
-			goto out_free;
+		if (!out.cases) {
+			fprintf(stderr, "station run: out of memory\n");
+			return ST_EXIT_ERROR;
 		}
 	}
-	sim.serial = serial;
-	ret = limits_path ? st_limits_load(limits_path, NULL, &limits, err)
-			  : st_limits_load_model(st_data_dir(), model->id, NULL, &limits, err);
+	ret = st_bench_open(&bench, &bo, err);
+	if (!ret)
+		ret = st_bench_signals_install(bench, err);
+	/* the simulated unit is placed now, so a bench fault shows before the run */
+	if (!ret)
+		ret = st_bench_connect(bench, serial, err);
 	if (ret) {
 		fprintf(stderr, "station run: %s\n", err);
-		exit_code = ST_EXIT_USAGE;
-		goto out_free;
+		exit_code = st_bench_exit_code(ret);
+		goto out_bench;
 	}
-	if (!no_db) {
-		if (!db)
-			db = st_store_default_path();
-		if (st_store_open(&store, db, err)) {
-			fprintf(stderr, "station run: %s\n", err);
-			exit_code = ST_EXIT_USAGE;
-			goto out_limits;
-		}
-	}
-
-	clock = fixture ? st_clock_new_real(1.0) : st_clock_new_virtual();
-	if (!clock) {
-		fprintf(stderr, "station run: out of memory\n");
-		goto out_store;
-	}
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	signal(SIGHUP, on_signal);
-	signal(SIGPIPE, SIG_IGN);
-	atexit(st_fixture_emergency_release);
-	if (st_fixture_open(&fx, fixture, model, clock, fixture ? NULL : &sim, err)) {
-		/* the bench could not be reached: a station fault, recorded */
-		fprintf(stderr, "station run: fixture: %s\n", err);
-		exit_code = ST_EXIT_ERROR;
-		goto out_clock;
-	}
-
-	if (strcmp(audio_addr, "none")) {
-		if (bench_name) {
-			if (st_audio_bench_find(st_data_dir(), bench_name, &bench, err)) {
-				fprintf(stderr, "station run: --bench: %s\n", err);
-				exit_code = ST_EXIT_USAGE;
-				goto out_clock;
-			}
-		} else {
-			st_audio_bench_default(&bench);
-		}
-		if (st_audio_open(&audio, audio_addr, &bench, fx, err)) {
-			/* the audio interface is missing: a station fault */
-			fprintf(stderr, "station run: audio: %s\n", err);
-			exit_code = ST_EXIT_ERROR;
-			goto out_clock;
-		}
-	}
-	if (!captures && audio && store) {
-		const char *slash = strrchr(db, '/');
-		if (slash)
-			snprintf(captures_buf, sizeof(captures_buf), "%.*s/captures", (int)(slash - db), db);
-		else
-			snprintf(captures_buf, sizeof(captures_buf), "captures");
-		captures = captures_buf;
-	}
-
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.audio = audio;
-	cfg.capture_dir = captures;
-	cfg.model = model;
-	cfg.plan = plan;
-	cfg.fx = fx;
-	cfg.limits = limits;
-	cfg.limits_dir = limits_path ? NULL : st_data_dir();
-	cfg.store = store;
-	cfg.serial = serial;
-	cfg.operator_ = op ? op : "";
-	cfg.station = station;
-	cfg.on_event = on_event;
-	cfg.ctx = &out;
-	cfg.abort_flag = &abort_flag;
-	if (confirm)
-		cfg.assume = !strcmp(confirm, "yes");
-	else if (isatty(STDIN_FILENO) && !out.json)
-		cfg.confirm = tty_confirm;
-
-	ret = st_seq_run(&cfg, &res, err);
-	st_audio_close(audio);
-	audio = NULL;
-	st_fixture_close(fx);
-	fx = NULL;
+	ret = st_bench_run(bench, bo.plan, serial, on_event, &out, &res, err);
 	if (ret) {
 		fprintf(stderr, "station run: %s\n", err);
 		exit_code = ret == ST_ERR_DB ? ST_EXIT_ERROR : ST_EXIT_USAGE;
-		goto out_clock;
+		goto out_bench;
 	}
 	if (!out.json) {
-		printf("\n%s  %s  serial %s  plan %s\n", st_verdict_name(res.verdict), model->id,
-		       serial, plan->name);
+		printf("\n%s  %s  serial %s  plan %s\n", st_verdict_name(res.verdict),
+		       st_bench_model(bench)->id, serial, bo.plan);
 		printf("disposition: %s\n", res.disposition[0] ? res.disposition : "-");
 		if (res.reason[0])
 			printf("reason: %s\n", res.reason);
-		if (store)
-			printf("run %s stored in %s\n", res.uuid, db);
+		if (st_bench_db_path(bench))
+			printf("run %s stored in %s\n", res.uuid, st_bench_db_path(bench));
 	}
 	exit_code = st_verdict_exit(res.verdict);
-	if (junit && junit_write(junit, &out, model, serial, plan->name, &res)) {
+	if (junit && junit_write(junit, &out, st_bench_model(bench), serial, bo.plan, &res)) {
 		fprintf(stderr, "station run: --junit %s: %s\n", junit, strerror(errno));
 		if (exit_code == ST_EXIT_PASS)
 			exit_code = ST_EXIT_ERROR;
 	}
-out_clock:
-	st_audio_close(audio);
-	st_fixture_close(fx);
-	st_clock_free(clock);
-out_store:
-	st_store_close(store);
-out_limits:
-	st_limits_free(limits);
-out_free:
+out_bench:
+	st_bench_close(bench);
 	free(out.cases);
-	free(model);
-	free(plan);
 	return exit_code;
 }
 
