@@ -1,15 +1,17 @@
 /*
  * audio.c - the audio interface's common part: bench wiring files
- * (fixtures/benches/NAME.audio), opening a back end by address, and the
- * thin wrappers the measurement layer calls.  See audio.h.
+ * (fixtures/benches/NAME.audio, read with the data-file tokenizer of
+ * core/tok.h; every keyword may appear once; errors "file:line:col: ..."),
+ * opening a back end by address, and the thin wrappers the measurement
+ * layer calls.  See audio.h.
  */
 #include "audio.h"
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/st.h"
+#include "core/tok.h"
 
 const char *st_audio_role_name(int role)
 {
@@ -44,148 +46,181 @@ int st_audio_bench_mics(const struct st_audio_bench *b)
 	return n;
 }
 
-static int parse_channel(const char *name, int line, const char *word, int *out, char *err)
+/* Parser state of one bench file. */
+struct bp {
+	struct st_tok *t;             /* the file's words */
+	struct st_audio_bench *b;     /* bench being filled */
+	char *err;                    /* caller's error buffer */
+	int seen[16];                 /* line of each singular keyword, 0 = not yet */
+	int role_line[ST_ROLE_COUNT]; /* line that wired each input role */
+	int role_col[ST_ROLE_COUNT];  /* ... and the column of its channel */
+	int loop_line, loop_col;      /* where the loopback was wired */
+};
+
+/* Keywords of a bench file; every one may appear once (`mic` and `no-mics`
+ * are one setting: together they count as a repeat). */
+static const char *const bench_kw[] = {
+	"device", "rate", "speaker", "ear-left", "ear-right", "loopback", "mic",
+	"latency", "level",
+};
+
+static int parse_channel(struct bp *bp, const struct st_word *w, int *out)
 {
 	long v;
 
-	if (!word || st_parse_int(word, &v) != ST_OK || v < 0 || v >= ST_AUDIO_MAX_CH)
-		return st_fail(err, ST_ERR_PARSE, "%s:%d: channel must be 0..%d, not '%s'",
-			       name, line, ST_AUDIO_MAX_CH - 1, word ? word : "");
+	if (w->quoted || st_parse_int(w->s, &v) != ST_OK || v < 0 || v >= ST_AUDIO_MAX_CH)
+		return st_tok_failw(bp->t, w, bp->err, "channel must be 0..%d, not '%.40s'",
+				    ST_AUDIO_MAX_CH - 1, w->s);
 	*out = (int)v;
 	return ST_OK;
 }
 
-/* Split a line into words; "quoted strings" stay one word. */
-static int split(char *s, char **w, int max)
+static int wire_role(struct bp *bp, int role, const struct st_word *w)
 {
-	int n = 0;
+	bp->role_line[role] = w->line;
+	bp->role_col[role] = w->col;
+	return parse_channel(bp, w, &bp->b->in[role]);
+}
 
-	while (*s && n < max) {
-		while (*s && isspace((unsigned char)*s))
-			s++;
-		if (!*s || *s == '#')
+static int bench_line(struct bp *bp, struct st_word *w, int n)
+{
+	struct st_audio_bench *b = bp->b;
+	const char *kw = w[0].s;
+	size_t k;
+	double d;
+	long v;
+
+	for (k = 0; k < ST_ARRAY_SIZE(bench_kw); k++)
+		if (!strcmp(kw, bench_kw[k]) || (k == 6 && !strcmp(kw, "no-mics")))
 			break;
-		if (*s == '"') {
-			w[n++] = ++s;
-			while (*s && *s != '"')
-				s++;
-		} else {
-			w[n++] = s;
-			while (*s && !isspace((unsigned char)*s))
-				s++;
-		}
-		if (*s)
-			*s++ = '\0';
+	if (k == ST_ARRAY_SIZE(bench_kw) || w[0].quoted)
+		return st_tok_failw(bp->t, &w[0], bp->err,
+				    "unknown line '%.40s' (device, rate, speaker, ear-left, ear-right, mic, no-mics, loopback, latency, level)",
+				    kw);
+	if (bp->seen[k])
+		return st_tok_failw(bp->t, &w[0], bp->err, "duplicate '%s' (first on line %d)",
+				    k == 6 ? "mic/no-mics" : kw, bp->seen[k]);
+	bp->seen[k] = w[0].line;
+	if (!strcmp(kw, "no-mics")) {
+		if (n != 1)
+			return st_tok_failw(bp->t, &w[1], bp->err, "no-mics takes nothing");
+		for (int i = 0; i < ST_AUDIO_MAX_MICS; i++)
+			b->in[ST_ROLE_MIC1 + i] = -1;
+		return ST_OK;
 	}
-	return n;
+	if (!strcmp(kw, "mic")) {
+		if (n < 2 || n > 1 + ST_AUDIO_MAX_MICS)
+			return st_tok_failw(bp->t, &w[0], bp->err, "mic takes 1 to %d channels",
+					    ST_AUDIO_MAX_MICS);
+		for (int i = 0; i < ST_AUDIO_MAX_MICS; i++)
+			b->in[ST_ROLE_MIC1 + i] = -1;
+		for (int i = 1; i < n; i++)
+			if (wire_role(bp, ST_ROLE_MIC1 + i - 1, &w[i]))
+				return ST_ERR_PARSE;
+		return ST_OK;
+	}
+	if (n != 2)
+		return st_tok_failw(bp->t, &w[n > 2 ? 2 : 0], bp->err, "'%s' takes one value", kw);
+	if (!strcmp(kw, "device")) {
+		if (strlen(w[1].s) >= sizeof(b->device))
+			return st_tok_failw(bp->t, &w[1], bp->err, "device name longer than %zu bytes",
+					    sizeof(b->device) - 1);
+		st_strlcpy(b->device, w[1].s, sizeof(b->device));
+	} else if (!strcmp(kw, "rate")) {
+		if (w[1].quoted || st_parse_double(w[1].s, &d) != ST_OK || d < 8000 || d > 384000)
+			return st_tok_failw(bp->t, &w[1], bp->err, "rate must be 8000..384000 Hz");
+		b->rate = d;
+	} else if (!strcmp(kw, "speaker")) {
+		return parse_channel(bp, &w[1], &b->speaker);
+	} else if (!strcmp(kw, "ear-left")) {
+		return wire_role(bp, ST_ROLE_EAR_L, &w[1]);
+	} else if (!strcmp(kw, "ear-right")) {
+		return wire_role(bp, ST_ROLE_EAR_R, &w[1]);
+	} else if (!strcmp(kw, "loopback")) {
+		bp->loop_line = w[1].line;
+		bp->loop_col = w[1].col;
+		return parse_channel(bp, &w[1], &b->loopback);
+	} else if (!strcmp(kw, "latency")) {
+		if (!strcmp(w[1].s, "auto"))
+			b->latency = -1;
+		else if (w[1].quoted || st_parse_int(w[1].s, &v) != ST_OK || v < 0 || v > 1000000)
+			return st_tok_failw(bp->t, &w[1], bp->err,
+					    "latency is frames (0..1000000) or 'auto'");
+		else
+			b->latency = v;
+	} else {
+		if (w[1].quoted || st_parse_double(w[1].s, &d) != ST_OK || d > 0 || d < -60)
+			return st_tok_failw(bp->t, &w[1], bp->err, "level must be -60..0 dBFS");
+		b->level_dbfs = d;
+	}
+	return ST_OK;
+}
+
+/* Two roles on one input: named at the later of the two lines. */
+static int check_roles(struct bp *bp)
+{
+	struct st_audio_bench *b = bp->b;
+
+	for (int r = 0; r < ST_ROLE_COUNT; r++) {
+		for (int q = r + 1; q < ST_ROLE_COUNT; q++) {
+			int at = bp->role_line[q] >= bp->role_line[r] ? q : r;
+
+			if (b->in[r] >= 0 && b->in[r] == b->in[q])
+				return st_tok_fail(bp->t, bp->role_line[at] ? bp->role_line[at] : 1,
+						   bp->role_line[at] ? bp->role_col[at] : 1, bp->err,
+						   "%s and %s both on input %d",
+						   st_audio_role_name(r), st_audio_role_name(q), b->in[r]);
+		}
+		if (b->loopback >= 0 && b->in[r] == b->loopback)
+			return st_tok_fail(bp->t, bp->loop_line, bp->loop_col, bp->err,
+					   "loopback and %s both on input %d",
+					   st_audio_role_name(r), b->loopback);
+	}
+	return ST_OK;
+}
+
+int st_audio_bench_parse_buf(const char *name, const char *buf, size_t len,
+			     struct st_audio_bench *b, char *err)
+{
+	struct bp bp;
+	struct st_word *w;
+	int n, ret;
+
+	st_audio_bench_default(b);
+	memset(&bp, 0, sizeof(bp));
+	bp.b = b;
+	bp.err = err;
+	ret = st_tok_open(&bp.t, name, buf, len, NULL, err);
+	if (ret != ST_OK)
+		return ret;
+	while ((ret = st_tok_next(bp.t, &w, &n, err)) == 1) {
+		ret = bench_line(&bp, w, n);
+		if (ret != ST_OK)
+			break;
+	}
+	if (ret == 0)
+		ret = check_roles(&bp);
+	st_tok_close(bp.t);
+	return ret;
 }
 
 int st_audio_bench_parse(const char *name, const char *text,
 			 struct st_audio_bench *b, char *err)
 {
-	char *buf, *line, *next;
-	int lineno = 0, ret = ST_OK;
-
-	st_audio_bench_default(b);
-	buf = strdup(text ? text : "");
-	if (!buf)
-		return st_fail(err, ST_ERR_MEM, "%s: out of memory", name);
-	for (line = buf; line; line = next) {
-		char *w[12];
-		int n;
-		double d;
-		long v;
-
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		lineno++;
-		n = split(line, w, 12);
-		if (n == 0)
-			continue;
-		if (strcmp(w[0], "device") == 0 && n == 2) {
-			st_strlcpy(b->device, w[1], sizeof(b->device));
-		} else if (strcmp(w[0], "rate") == 0 && n == 2) {
-			if (st_parse_double(w[1], &d) != ST_OK || d < 8000 || d > 384000) {
-				ret = st_fail(err, ST_ERR_PARSE, "%s:%d: rate must be 8000..384000 Hz",
-					      name, lineno);
-				goto out_free;
-			}
-			b->rate = d;
-		} else if (strcmp(w[0], "speaker") == 0 && n == 2) {
-			ret = parse_channel(name, lineno, w[1], &b->speaker, err);
-		} else if (strcmp(w[0], "ear-left") == 0 && n == 2) {
-			ret = parse_channel(name, lineno, w[1], &b->in[ST_ROLE_EAR_L], err);
-		} else if (strcmp(w[0], "ear-right") == 0 && n == 2) {
-			ret = parse_channel(name, lineno, w[1], &b->in[ST_ROLE_EAR_R], err);
-		} else if (strcmp(w[0], "loopback") == 0 && n == 2) {
-			ret = parse_channel(name, lineno, w[1], &b->loopback, err);
-		} else if (strcmp(w[0], "mic") == 0 && n >= 2 && n <= 1 + ST_AUDIO_MAX_MICS) {
-			for (int i = 0; i < ST_AUDIO_MAX_MICS; i++)
-				b->in[ST_ROLE_MIC1 + i] = -1;
-			for (int i = 1; i < n && ret == ST_OK; i++)
-				ret = parse_channel(name, lineno, w[i], &b->in[ST_ROLE_MIC1 + i - 1], err);
-		} else if (strcmp(w[0], "no-mics") == 0 && n == 1) {
-			for (int i = 0; i < ST_AUDIO_MAX_MICS; i++)
-				b->in[ST_ROLE_MIC1 + i] = -1;
-		} else if (strcmp(w[0], "latency") == 0 && n == 2) {
-			if (strcmp(w[1], "auto") == 0) {
-				b->latency = -1;
-			} else if (st_parse_int(w[1], &v) != ST_OK || v < 0 || v > 1000000) {
-				ret = st_fail(err, ST_ERR_PARSE,
-					      "%s:%d: latency is frames (0..1000000) or 'auto'",
-					      name, lineno);
-				goto out_free;
-			} else {
-				b->latency = v;
-			}
-		} else if (strcmp(w[0], "level") == 0 && n == 2) {
-			if (st_parse_double(w[1], &d) != ST_OK || d > 0 || d < -60) {
-				ret = st_fail(err, ST_ERR_PARSE, "%s:%d: level must be -60..0 dBFS",
-					      name, lineno);
-				goto out_free;
-			}
-			b->level_dbfs = d;
-		} else {
-			ret = st_fail(err, ST_ERR_PARSE,
-				      "%s:%d: unknown line '%s' (device, rate, speaker, ear-left, "
-				      "ear-right, mic, no-mics, loopback, latency, level)",
-				      name, lineno, w[0]);
-			goto out_free;
-		}
-		if (ret != ST_OK)
-			goto out_free;
-	}
-	for (int r = 0; r < ST_ROLE_COUNT; r++) {
-		for (int q = r + 1; q < ST_ROLE_COUNT; q++) {
-			if (b->in[r] >= 0 && b->in[r] == b->in[q]) {
-				ret = st_fail(err, ST_ERR_PARSE, "%s: %s and %s both on input %d",
-					      name, st_audio_role_name(r), st_audio_role_name(q),
-					      b->in[r]);
-				goto out_free;
-			}
-		}
-		if (b->loopback >= 0 && b->in[r] == b->loopback) {
-			ret = st_fail(err, ST_ERR_PARSE, "%s: loopback and %s both on input %d",
-				      name, st_audio_role_name(r), b->loopback);
-			goto out_free;
-		}
-	}
-out_free:
-	free(buf);
-	return ret;
+	return st_audio_bench_parse_buf(name, text ? text : "", text ? strlen(text) : 0, b, err);
 }
 
 int st_audio_bench_load(const char *path, struct st_audio_bench *b, char *err)
 {
 	char *text;
 	const char *base, *dot;
+	size_t len;
 	int ret;
 
-	ret = st_read_file(path, &text, NULL, err);
+	ret = st_read_file(path, &text, &len, err);
 	if (ret != ST_OK)
 		return ret;
-	ret = st_audio_bench_parse(path, text, b, err);
+	ret = st_audio_bench_parse_buf(path, text, len, b, err);
 	free(text);
 	if (ret != ST_OK)
 		return ret;

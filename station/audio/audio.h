@@ -64,8 +64,13 @@ struct st_audio_bench {
 /* Defaults: device "", 48 kHz, speaker 0, ear-left 0, ear-right 1, mics
  * 1..6 on inputs 2..7, no loopback, latency unknown, -12 dBFS. */
 void st_audio_bench_default(struct st_audio_bench *b);
+/* Parse a bench file (`name` in messages); errors are ST_ERR_PARSE with
+ * "file:line:col: message".  The _buf form takes len bytes, so a NUL byte
+ * is refused rather than ending the text. */
 int st_audio_bench_parse(const char *name, const char *text,
 			 struct st_audio_bench *b, char *err);
+int st_audio_bench_parse_buf(const char *name, const char *buf, size_t len,
+			     struct st_audio_bench *b, char *err);
 int st_audio_bench_load(const char *path, struct st_audio_bench *b, char *err);
 /* `name` is a path (contains '/' or ends in .audio) or a bench name looked
  * up as DIR/fixtures/benches/NAME.audio. */

@@ -2,7 +2,7 @@
  * limits.c - parser, resolver and judge for limit files (limits.h).
  *
  * A file is read whole, its bytes appended to the hash buffer, then split
- * into lines and each line into words (quoted strings unescaped in place).
+ * into lines and words by the data-file tokenizer (core/tok.h).
  * Definitions outside firmware blocks are applied to the resolved set as
  * they come (an include applies the included file's result at that point);
  * definitions inside a firmware block wait until the end of their file and
@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 
 #include "limits/limits.h"
+#include "core/tok.h"
 #include "model/model.h"
 
 #define MAX_ERRORS 100       /* problems reported before giving up */
@@ -45,13 +46,6 @@ struct st_limits {
 	struct st_mask *masks;        /* resolved masks, each owning its points */
 	int nmasks;                   /* ... how many */
 	int capmasks;                 /* ... allocated */
-};
-
-/* One word of a line. */
-struct tok {
-	char *s;     /* NUL-terminated text (unescaped when quoted) */
-	int col;     /* 1-based byte column of its first character */
-	int quoted;  /* it was a "quoted string" */
 };
 
 /* One definition: applied at once, or waiting in a firmware block. */
@@ -155,96 +149,6 @@ static int lp_stopped(const struct lp *p)
 }
 
 /* ---- words, numbers, versions ----------------------------------------- */
-
-static int is_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r';
-}
-
-/* Split line[0..len) into words; line[len] must be writable.  Returns the
- * number of words, or -1 after reporting a problem. */
-static int tokenize(struct lp *p, const struct lfile *f, int lineno, char *line, size_t len,
-		    struct tok *t)
-{
-	size_t i = 0;
-	int n = 0;
-
-	for (size_t k = 0; k < len; k++) {
-		unsigned char c = (unsigned char)line[k];
-
-		if ((c < 0x20 && c != '\t' && c != '\r') || c == 0x7f) {
-			lp_err(p, f, lineno, (int)(k + 1 > INT_MAX ? INT_MAX : k + 1), ST_ERR_PARSE,
-			       "control character 0x%02x", c);
-			return -1;
-		}
-	}
-	line[len] = '\0';
-	while (i < len) {
-		int col = i + 1 > INT_MAX ? INT_MAX : (int)(i + 1);
-
-		if (is_space(line[i])) {
-			i++;
-			continue;
-		}
-		if (line[i] == '#')
-			break;
-		if (n == MAX_TOKS) {
-			lp_err(p, f, lineno, col, ST_ERR_PARSE, "too many words on one line (max %d)",
-			       MAX_TOKS);
-			return -1;
-		}
-		t[n].col = col;
-		if (line[i] == '"') {
-			size_t j = i + 1, w = i + 1;
-
-			for (;;) {
-				if (j >= len) {
-					lp_err(p, f, lineno, col, ST_ERR_PARSE, "unterminated string");
-					return -1;
-				}
-				if (line[j] == '\\' && j + 1 < len &&
-				    (line[j + 1] == '"' || line[j + 1] == '\\')) {
-					line[w++] = line[j + 1];
-					j += 2;
-					continue;
-				}
-				if (line[j] == '"')
-					break;
-				line[w++] = line[j++];
-			}
-			line[w] = '\0';
-			t[n].s = line + i + 1;
-			t[n].quoted = 1;
-			i = j + 1;
-			if (i < len && !is_space(line[i]) && line[i] != '#') {
-				lp_err(p, f, lineno, (int)(i + 1 > INT_MAX ? INT_MAX : i + 1),
-				       ST_ERR_PARSE, "no space after closing quote");
-				return -1;
-			}
-			n++;
-			continue;
-		}
-		t[n].s = line + i;
-		t[n].quoted = 0;
-		while (i < len && !is_space(line[i]) && line[i] != '#' && line[i] != '"')
-			i++;
-		if (i < len && line[i] == '"') {
-			lp_err(p, f, lineno, (int)(i + 1 > INT_MAX ? INT_MAX : i + 1), ST_ERR_PARSE,
-			       "quote inside a word");
-			return -1;
-		}
-		n++;
-		if (i < len) {
-			char d = line[i];
-
-			line[i] = '\0';
-			if (d == '#')
-				break;
-			i++;
-		}
-	}
-	return n;
-}
 
 /* Plain decimal number (no hex, inf or nan), |x| <= MAX_NUM. */
 static int parse_num(const char *s, double *out)
@@ -575,7 +479,7 @@ static void commit_def(struct lp *p, struct lfile *f, struct fwblock *fw, struct
 }
 
 /* Take the name word of `limit NAME` / `mask NAME`. */
-static int take_name(struct lp *p, const struct lfile *f, int lineno, const struct tok *t,
+static int take_name(struct lp *p, const struct lfile *f, int lineno, const struct st_word *t,
 		     int ntok, const char *what, char name[ST_LIMIT_NAME_LEN], int *col)
 {
 	if (ntok < 2) {
@@ -598,7 +502,7 @@ static int take_name(struct lp *p, const struct lfile *f, int lineno, const stru
 }
 
 /* Options shared by `limit` and `mask`: unit U, source "S". */
-static int take_unit(struct lp *p, const struct lfile *f, int lineno, const struct tok *t,
+static int take_unit(struct lp *p, const struct lfile *f, int lineno, const struct st_word *t,
 		     int ntok, int *i, char unit[ST_LIMIT_UNIT_LEN], int *seen_unit)
 {
 	if (*seen_unit) {
@@ -620,7 +524,7 @@ static int take_unit(struct lp *p, const struct lfile *f, int lineno, const stru
 	return ST_OK;
 }
 
-static int take_source(struct lp *p, const struct lfile *f, int lineno, const struct tok *t,
+static int take_source(struct lp *p, const struct lfile *f, int lineno, const struct st_word *t,
 		       int ntok, int *i, char source[ST_LIMIT_SOURCE_LEN], int *seen_source)
 {
 	if (*seen_source) {
@@ -643,7 +547,7 @@ static int take_source(struct lp *p, const struct lfile *f, int lineno, const st
 }
 
 /* The number after t[*i]; `kwcol` is the keyword's column, for "needs a number". */
-static int take_num(struct lp *p, const struct lfile *f, int lineno, const struct tok *t,
+static int take_num(struct lp *p, const struct lfile *f, int lineno, const struct st_word *t,
 		    int ntok, int *i, const char *what, int kwcol, double *v, int *vcol)
 {
 	if (*i + 1 >= ntok) {
@@ -663,7 +567,7 @@ static int take_num(struct lp *p, const struct lfile *f, int lineno, const struc
 /* limit NAME (min X | max X | min X max Y | range LO HI | eq X)
  *	[unit U] [marginal M] [source "S"] */
 static void parse_limit(struct lp *p, struct lfile *f, struct fwblock *fw, int lineno,
-			struct tok *t, int ntok)
+			struct st_word *t, int ntok)
 {
 	struct def d;
 	int smin = 0, smax = 0, srange = 0, seq = 0, sunit = 0, smarg = 0, ssrc = 0;
@@ -770,7 +674,7 @@ static void parse_limit(struct lp *p, struct lfile *f, struct fwblock *fw, int l
 
 /* mask NAME [unit U] [source "S"]; fills d (points follow). */
 static int parse_mask_head(struct lp *p, struct lfile *f, struct fwblock *fw, int lineno,
-			   struct tok *t, int ntok, struct def *d)
+			   struct st_word *t, int ntok, struct def *d)
 {
 	int sunit = 0, ssrc = 0;
 
@@ -799,7 +703,7 @@ static int parse_mask_head(struct lp *p, struct lfile *f, struct fwblock *fw, in
 }
 
 /* HZ LOW HIGH inside a mask. */
-static int parse_point(struct lp *p, const struct lfile *f, int lineno, struct tok *t, int ntok,
+static int parse_point(struct lp *p, const struct lfile *f, int lineno, struct st_word *t, int ntok,
 		       struct def *d)
 {
 	struct st_mask_point pt;
@@ -868,7 +772,7 @@ static int parse_point(struct lp *p, const struct lfile *f, int lineno, struct t
 
 /* firmware COND...: VERSION [VERSION...] (any of), or OP VERSION [OP VERSION...]
  * (all of), OP one of = != < <= > >= (written apart or joined: ">=2.3.1"). */
-static int parse_firmware(struct lp *p, const struct lfile *f, int lineno, struct tok *t,
+static int parse_firmware(struct lp *p, const struct lfile *f, int lineno, struct st_word *t,
 			  int ntok, int *matched)
 {
 	static const char *const ops[] = { "<=", ">=", "!=", "==", "<", ">", "=" };
@@ -934,7 +838,7 @@ static int parse_firmware(struct lp *p, const struct lfile *f, int lineno, struc
 	return ST_OK;
 }
 
-static int is_keyword(const struct tok *t)
+static int is_keyword(const struct st_word *t)
 {
 	return !t->quoted && (!strcmp(t->s, "limit") || !strcmp(t->s, "mask") ||
 			      !strcmp(t->s, "include") || !strcmp(t->s, "firmware"));
@@ -943,7 +847,7 @@ static int is_keyword(const struct tok *t)
 static int parse_path(struct lp *p, const char *path, const struct lfile *parent,
 		      int parent_line, int parent_col, const char *shown);
 
-static void do_include(struct lp *p, struct lfile *f, int lineno, struct tok *t, int ntok)
+static void do_include(struct lp *p, struct lfile *f, int lineno, struct st_word *t, int ntok)
 {
 	char path[ST_LIMIT_FILE_LEN];
 	const char *slash;
@@ -990,29 +894,46 @@ static void finish_mask(struct lp *p, struct lfile *f, struct fwblock *fw, struc
 		commit_def(p, f, fw, d);
 }
 
-static void parse_text(struct lp *p, struct lfile *f, char *buf, size_t len)
+/* A tokenizer refusal: reported like any other problem, with the includer. */
+static void tok_report(struct lp *p, const struct lfile *f, int line, const char *msg)
 {
-	struct tok t[MAX_TOKS];
+	char out[2 * ST_ERRLEN + 2 * ST_LIMIT_FILE_LEN];
+
+	if (p->nerrors >= MAX_ERRORS) {
+		lp_err(p, f, line, 1, ST_ERR_PARSE, "%s", msg);
+		return;
+	}
+	if (f->parent)
+		snprintf(out, sizeof(out), "%s (included from %s:%d)", msg, f->parent->path,
+			 f->parent_line);
+	else
+		snprintf(out, sizeof(out), "%s", msg);
+	lp_report(p, ST_ERR_PARSE, out);
+}
+
+static void parse_text(struct lp *p, struct lfile *f, const char *buf, size_t len)
+{
+	struct st_word *t;
+	struct st_tok *tk;
 	struct fwblock *fw = NULL;  /* open firmware block */
 	struct def md;              /* open mask */
 	int in_mask = 0, mask_bad = 0, mask_col = 0;
-	size_t pos = 0;
-	int lineno = 0;
+	int lineno = 0, ntok, r;
+	char msg[ST_ERRLEN];
 
 	memset(&md, 0, sizeof(md));
-	while (pos < len && !lp_stopped(p)) {
-		char *line = buf + pos, *nl = memchr(line, '\n', len - pos);
-		size_t ll = nl ? (size_t)(nl - line) : len - pos;
-		int ntok;
-
-		pos += ll + 1;
-		lineno = lineno < INT_MAX ? lineno + 1 : lineno;
-		ntok = tokenize(p, f, lineno, line, ll, t);
-		if (ntok <= 0) {
-			if (ntok < 0 && in_mask)
+	if (st_tok_open(&tk, f->path, buf, len, NULL, msg) != ST_OK) {
+		lp_report(p, ST_ERR_MEM, "out of memory");
+		return;
+	}
+	while (!lp_stopped(p) && (r = st_tok_next(tk, &t, &ntok, msg)) != 0) {
+		if (r < 0) {
+			tok_report(p, f, st_tok_line(tk), msg);
+			if (in_mask)
 				mask_bad = 1;
 			continue;
 		}
+		lineno = t[0].line;
 		const char *kw = t[0].quoted ? "\"" : t[0].s;
 
 		if (in_mask) {
@@ -1115,6 +1036,7 @@ static void parse_text(struct lp *p, struct lfile *f, char *buf, size_t len)
 		blk->defs = NULL;
 		blk->ndefs = 0;
 	}
+	st_tok_close(tk);
 }
 
 /* Read and parse one file; `parent` NULL for the top file.  `shown` is the

@@ -3,11 +3,11 @@
  *
  * A model file (docs/model-format.md) is line based: a keyword, then its
  * arguments, "quoted strings" for free text, `#` comments to the end of
- * the line.  The parser fills a struct st_model and then validates the
+ * the line, split by the data-file tokenizer (core/tok.h).  The parser fills a struct st_model and then validates the
  * whole model: every procedure is walked on a timeline (holds, presses,
  * waits, expectation windows) so that no control is ever held past the
  * model's max-hold and no hold reaches one of its hazards.  Any defect is
- * ST_ERR_PARSE with "file:line: what" in err; no input crashes it.
+ * ST_ERR_PARSE with "file:line:col: what" in err; no input crashes it.
  */
 #include "model.h"
 
@@ -21,9 +21,8 @@
 #include <strings.h>
 
 #include "core/st.h"
+#include "core/tok.h"
 
-#define LINE_MAX_LEN 1024
-#define MAX_TOKENS 32
 #define EPS 1e-9
 /* Sentinels resolved after the whole file is read. */
 #define SEC_POWER_ON_HOLD (-1.0)
@@ -141,11 +140,6 @@ static int word_find(const struct word *w, size_t n, const char *s)
 
 /* ---- parser state ------------------------------------------------------- */
 
-struct token {
-	char *s;      /* NUL-terminated, unescaped */
-	int quoted;   /* 1: came from "..." */
-};
-
 /* Top-level keywords that may appear once; index into seen[]. */
 enum { K_MODEL, K_NAME, K_IDENTITY, K_SOURCE, K_KIND, K_PORT, K_BATTERY,
 	K_FBATTERY, K_TOLERANCE, K_MAXHOLD, K_PON, K_POFF, K_WEAR, K_MICS,
@@ -154,6 +148,7 @@ enum { K_MODEL, K_NAME, K_IDENTITY, K_SOURCE, K_KIND, K_PORT, K_BATTERY,
 struct pstate {
 	const char *name;        /* file name for messages */
 	int line;                /* current line number */
+	int col;                 /* column errors on the current line point at */
 	struct st_model *m;      /* model being filled */
 	char *err;               /* caller's error buffer */
 	int seen[K_COUNT];       /* line each once-only keyword appeared on */
@@ -181,65 +176,23 @@ static int perr(struct pstate *ps, int line, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	return st_fail(ps->err, ST_ERR_PARSE, "%s:%d: %s", ps->name, line, msg);
+	return st_fail(ps->err, ST_ERR_PARSE, "%s:%d:%d: %s", ps->name, line,
+		       line == ps->line && ps->col > 0 ? ps->col : 1, msg);
 }
 
-/* Split a line into tokens in place.  Returns count, or -1 with err set. */
-static int tokenize(struct pstate *ps, char *s, struct token *tok)
+/* An error at word t of the current line. */
+static int perrw(struct pstate *ps, const struct st_word *t, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int perrw(struct pstate *ps, const struct st_word *t, const char *fmt, ...)
 {
-	int n = 0;
+	char msg[ST_ERRLEN];
+	va_list ap;
 
-	for (;;) {
-		while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\f' || *s == '\v')
-			s++;
-		if (!*s || *s == '#')
-			break;
-		if (n == MAX_TOKENS)
-			return perr(ps, ps->line, "too many words on one line (max %d)", MAX_TOKENS), -1;
-		if (*s == '"') {
-			char *w = ++s;
-
-			tok[n].s = w;
-			tok[n].quoted = 1;
-			for (;;) {
-				if (!*s)
-					return perr(ps, ps->line, "unterminated string"), -1;
-				if (*s == '"')
-					break;
-				if (*s == '\\') {
-					if (s[1] != '"' && s[1] != '\\')
-						return perr(ps, ps->line,
-							    "bad escape '\\%c' in string (only \\\" and \\\\)",
-							    isprint((unsigned char)s[1]) ? s[1] : '?'), -1;
-					s++;
-				}
-				*w++ = *s++;
-			}
-			s++;
-			if (*s && !isspace((unsigned char)*s) && *s != '#') {
-				*w = '\0';
-				return perr(ps, ps->line, "text right after a closing quote"), -1;
-			}
-			*w = '\0';
-		} else {
-			tok[n].s = s;
-			tok[n].quoted = 0;
-			while (*s && !isspace((unsigned char)*s) && *s != '#') {
-				if (*s == '"')
-					return perr(ps, ps->line, "quote inside a word"), -1;
-				s++;
-			}
-			if (*s == '#') {
-				*s = '\0';
-				n++;
-				break;
-			}
-			if (*s)
-				*s++ = '\0';
-		}
-		n++;
-	}
-	return n;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return st_fail(ps->err, ST_ERR_PARSE, "%s:%d:%d: %s", ps->name, t->line, t->col, msg);
 }
 
 static int copy_text(struct pstate *ps, char *dst, size_t size, const char *src,
@@ -254,35 +207,35 @@ static int copy_text(struct pstate *ps, char *dst, size_t size, const char *src,
 	return ST_OK;
 }
 
-static int get_number(struct pstate *ps, const struct token *t, const char *what,
+static int get_number(struct pstate *ps, const struct st_word *t, const char *what,
 		      double lo, double hi, double *out)
 {
 	double v;
 
 	if (t->quoted || st_parse_double(t->s, &v) != ST_OK || !isfinite(v))
-		return perr(ps, ps->line, "%s: '%s' is not a number", what, t->s);
+		return perrw(ps, t, "%s: '%s' is not a number", what, t->s);
 	if (v < lo)
-		return perr(ps, ps->line, "%s: %s is below %g", what, t->s, lo);
+		return perrw(ps, t, "%s: %s is below %g", what, t->s, lo);
 	if (v > hi)
-		return perr(ps, ps->line, "%s: %s is above %g", what, t->s, hi);
+		return perrw(ps, t, "%s: %s is above %g", what, t->s, hi);
 	*out = v;
 	return ST_OK;
 }
 
-static int get_count(struct pstate *ps, const struct token *t, const char *what,
+static int get_count(struct pstate *ps, const struct st_word *t, const char *what,
 		     long lo, long hi, int *out)
 {
 	long v;
 
 	if (t->quoted || st_parse_int(t->s, &v) != ST_OK)
-		return perr(ps, ps->line, "%s: '%s' is not a whole number", what, t->s);
+		return perrw(ps, t, "%s: '%s' is not a whole number", what, t->s);
 	if (v < lo || v > hi)
-		return perr(ps, ps->line, "%s: %ld is outside %ld..%ld", what, v, lo, hi);
+		return perrw(ps, t, "%s: %ld is outside %ld..%ld", what, v, lo, hi);
 	*out = (int)v;
 	return ST_OK;
 }
 
-static int get_word(struct pstate *ps, const struct token *t, const struct word *w,
+static int get_word(struct pstate *ps, const struct st_word *t, const struct word *w,
 		    size_t n, const char *what, int *out)
 {
 	char list[256] = "";
@@ -297,7 +250,7 @@ static int get_word(struct pstate *ps, const struct token *t, const struct word 
 			strncat(list, ", ", sizeof(list) - strlen(list) - 1);
 		strncat(list, w[k].name, sizeof(list) - strlen(list) - 1);
 	}
-	return perr(ps, ps->line, "unknown %s '%s' (one of: %s)", what, t->s, list);
+	return perrw(ps, t, "unknown %s '%s' (one of: %s)", what, t->s, list);
 }
 
 #define GET_WORD(ps, t, tab, what, out) get_word(ps, t, tab, ST_ARRAY_SIZE(tab), what, out)
@@ -320,16 +273,16 @@ static int once(struct pstate *ps, int k, const char *kw)
 	return ST_OK;
 }
 
-static int get_controls(struct pstate *ps, const struct token *t, unsigned *mask)
+static int get_controls(struct pstate *ps, const struct st_word *t, unsigned *mask)
 {
 	char msg[ST_ERRLEN];
 	int r;
 
 	if (t->quoted)
-		return perr(ps, ps->line, "controls must not be quoted");
+		return perrw(ps, t, "controls must not be quoted");
 	r = st_model_controls_parse(ps->m, t->s, mask, msg);
 	if (r != ST_OK)
-		return perr(ps, ps->line, "%s", msg);
+		return perrw(ps, t, "%s", msg);
 	return ST_OK;
 }
 
@@ -345,7 +298,7 @@ static int valid_name(const char *s)
 
 /* ---- top-level keywords ------------------------------------------------- */
 
-static int kw_control(struct pstate *ps, struct token *tok, int n)
+static int kw_control(struct pstate *ps, struct st_word *tok, int n)
 {
 	struct st_model *m = ps->m;
 	struct st_control *c;
@@ -356,11 +309,11 @@ static int kw_control(struct pstate *ps, struct token *tok, int n)
 	if (m->ncontrols >= ST_MAX_CONTROLS)
 		return perr(ps, ps->line, "too many controls (max %d)", ST_MAX_CONTROLS);
 	if (tok[1].quoted || !valid_name(tok[1].s) || strchr(tok[1].s, '-'))
-		return perr(ps, ps->line, "bad control name '%s' (letters, digits, _)", tok[1].s);
+		return perrw(ps, &tok[1], "bad control name '%s' (letters, digits, _)", tok[1].s);
 	if (strlen(tok[1].s) >= ST_NAME_LEN)
-		return perr(ps, ps->line, "control name too long (max %d)", ST_NAME_LEN - 1);
+		return perrw(ps, &tok[1], "control name too long (max %d)", ST_NAME_LEN - 1);
 	if (st_model_control(m, tok[1].s) >= 0)
-		return perr(ps, ps->line, "duplicate control '%s'", tok[1].s);
+		return perrw(ps, &tok[1], "duplicate control '%s'", tok[1].s);
 	if (GET_WORD(ps, &tok[2], ctl_words, "control kind", &kind))
 		return ST_ERR_PARSE;
 	c = &m->controls[m->ncontrols];
@@ -376,7 +329,7 @@ static int kw_control(struct pstate *ps, struct token *tok, int n)
 	return ST_OK;
 }
 
-static int kw_hazard(struct pstate *ps, struct token *tok, int n)
+static int kw_hazard(struct pstate *ps, struct st_word *tok, int n)
 {
 	struct st_model *m = ps->m;
 	struct st_hazard *h;
@@ -398,21 +351,21 @@ static int kw_hazard(struct pstate *ps, struct token *tok, int n)
 	if (n == 6 && get_number(ps, &tok[4], "hazard hours", 0, 10000, &h->hours))
 		return ST_ERR_PARSE;
 	if (!tok[n - 1].quoted)
-		return perr(ps, ps->line, "hazard needs its \"source\" (seed and quote) last");
+		return perrw(ps, &tok[n - 1], "hazard needs its \"source\" (seed and quote) last");
 	if (copy_text(ps, h->source, sizeof(h->source), tok[n - 1].s, "hazard source"))
 		return ST_ERR_PARSE;
 	m->nhazards++;
 	return ST_OK;
 }
 
-static int kw_note(struct pstate *ps, struct token *tok, int n)
+static int kw_note(struct pstate *ps, struct st_word *tok, int n)
 {
 	struct st_model *m = ps->m;
 
 	if (need_args(ps, n, 1, 1, "note"))
 		return ST_ERR_PARSE;
 	if (!tok[1].quoted)
-		return perr(ps, ps->line, "note text must be quoted");
+		return perrw(ps, &tok[1], "note text must be quoted");
 	if (m->nnotes >= ST_MAX_NOTES)
 		return perr(ps, ps->line, "too many notes (max %d)", ST_MAX_NOTES);
 	if (copy_text(ps, m->notes[m->nnotes], ST_TEXT_LEN, tok[1].s, "note"))
@@ -421,7 +374,7 @@ static int kw_note(struct pstate *ps, struct token *tok, int n)
 	return ST_OK;
 }
 
-static int kw_procedure(struct pstate *ps, struct token *tok, int n)
+static int kw_procedure(struct pstate *ps, struct st_word *tok, int n)
 {
 	enum st_reset_kind k;
 	struct st_procedure *p;
@@ -429,7 +382,7 @@ static int kw_procedure(struct pstate *ps, struct token *tok, int n)
 	if (need_args(ps, n, 1, 1, "procedure"))
 		return ST_ERR_PARSE;
 	if (tok[1].quoted || st_reset_parse(tok[1].s, &k) != ST_OK)
-		return perr(ps, ps->line, "unknown reset '%s' (soft, bluetooth, factory)", tok[1].s);
+		return perrw(ps, &tok[1], "unknown reset '%s' (soft, bluetooth, factory)", tok[1].s);
 	if (ps->proc_line[k])
 		return perr(ps, ps->line, "duplicate procedure %s (first on line %d)",
 			    st_reset_name(k), ps->proc_line[k]);
@@ -447,7 +400,7 @@ static int kw_procedure(struct pstate *ps, struct token *tok, int n)
 	return ST_OK;
 }
 
-static int top_keyword(struct pstate *ps, struct token *tok, int n)
+static int top_keyword(struct pstate *ps, struct st_word *tok, int n)
 {
 	struct st_model *m = ps->m;
 	const char *kw = tok[0].s;
@@ -457,11 +410,11 @@ static int top_keyword(struct pstate *ps, struct token *tok, int n)
 		if (need_args(ps, n, 1, 1, kw) || once(ps, K_MODEL, kw))
 			return ST_ERR_PARSE;
 		if (!valid_name(tok[1].s) && !tok[1].quoted)
-			return perr(ps, ps->line, "bad model id '%s'", tok[1].s);
+			return perrw(ps, &tok[1], "bad model id '%s'", tok[1].s);
 		if (!tok[1].s[0])
-			return perr(ps, ps->line, "empty model id");
+			return perrw(ps, &tok[1], "empty model id");
 		if (strchr(tok[1].s, '/'))
-			return perr(ps, ps->line, "model id must not contain '/'");
+			return perrw(ps, &tok[1], "model id must not contain '/'");
 		return copy_text(ps, m->id, sizeof(m->id), tok[1].s, "model id");
 	}
 	if (!strcmp(kw, "name")) {
@@ -473,7 +426,7 @@ static int top_keyword(struct pstate *ps, struct token *tok, int n)
 		if (need_args(ps, n, 1, 1, kw) || once(ps, K_IDENTITY, kw))
 			return ST_ERR_PARSE;
 		if (!tok[1].s[0])
-			return perr(ps, ps->line, "empty identity");
+			return perrw(ps, &tok[1], "empty identity");
 		return copy_text(ps, m->identity, sizeof(m->identity), tok[1].s, "identity");
 	}
 	if (!strcmp(kw, "source")) {
@@ -522,7 +475,7 @@ static int top_keyword(struct pstate *ps, struct token *tok, int n)
 		    get_number(ps, &tok[1], kw, 0, 600, &m->max_hold))
 			return ST_ERR_PARSE;
 		if (m->max_hold <= 0)
-			return perr(ps, ps->line, "max-hold must be above 0");
+			return perrw(ps, &tok[1], "max-hold must be above 0");
 		return ST_OK;
 	}
 	if (!strcmp(kw, "power-on-hold")) {
@@ -589,7 +542,7 @@ struct opt {
 	double lo, hi;
 };
 
-static int step_options(struct pstate *ps, struct token *tok, int i, int n,
+static int step_options(struct pstate *ps, struct st_word *tok, int i, int n,
 			struct opt *opts, int nopts)
 {
 	while (i < n) {
@@ -599,9 +552,9 @@ static int step_options(struct pstate *ps, struct token *tok, int i, int n,
 			if (!tok[i].quoted && !strcmp(tok[i].s, opts[k].name))
 				break;
 		if (k == nopts)
-			return perr(ps, ps->line, "unexpected '%s'", tok[i].s);
+			return perrw(ps, &tok[i], "unexpected '%s'", tok[i].s);
 		if (i + 1 >= n)
-			return perr(ps, ps->line, "'%s' needs a value", opts[k].name);
+			return perrw(ps, &tok[i], "'%s' needs a value", opts[k].name);
 		if (get_number(ps, &tok[i + 1], opts[k].name, opts[k].lo, opts[k].hi,
 			       opts[k].out))
 			return ST_ERR_PARSE;
@@ -626,7 +579,7 @@ static int check_kind(struct pstate *ps, unsigned mask, int want_slide, const ch
 	return ST_OK;
 }
 
-static int seconds_arg(struct pstate *ps, const struct token *t, const char *what,
+static int seconds_arg(struct pstate *ps, const struct st_word *t, const char *what,
 		       double *out)
 {
 	if (!t->quoted && !strcmp(t->s, "power-on-hold")) {
@@ -640,11 +593,11 @@ static int seconds_arg(struct pstate *ps, const struct token *t, const char *wha
 	if (get_number(ps, t, what, 0, 3600, out))
 		return ST_ERR_PARSE;
 	if (*out <= 0)
-		return perr(ps, ps->line, "%s must be above 0", what);
+		return perrw(ps, t, "%s must be above 0", what);
 	return ST_OK;
 }
 
-static int step_expect(struct pstate *ps, struct token *tok, int n)
+static int step_expect(struct pstate *ps, struct st_word *tok, int n)
 {
 	struct st_step *s;
 	const char *what;
@@ -666,7 +619,7 @@ static int step_expect(struct pstate *ps, struct token *tok, int n)
 			return ST_ERR_PARSE;
 		st_strlcpy(s->led.where, tok[2].s, sizeof(s->led.where));
 		if (strlen(tok[3].s) >= sizeof(colors))
-			return perr(ps, ps->line, "colour too long");
+			return perrw(ps, &tok[3], "colour too long");
 		st_strlcpy(colors, tok[3].s, sizeof(colors));
 		slash = strchr(colors, '/');
 		if (slash)
@@ -675,7 +628,7 @@ static int step_expect(struct pstate *ps, struct token *tok, int n)
 			const char *cs = c ? slash + 1 : colors;
 
 			if (tok[3].quoted || WORD(color_words, cs) < 0)
-				return perr(ps, ps->line,
+				return perrw(ps, &tok[3],
 					    "unknown colour '%s' (red, green, blue, white, orange, amber, any)",
 					    cs);
 			st_strlcpy(s->led.colors[c], cs, ST_NAME_LEN);
@@ -698,9 +651,9 @@ static int step_expect(struct pstate *ps, struct token *tok, int n)
 		if (n != 5)
 			return perr(ps, ps->line, "usage: expect prompt \"TEXT\" within S");
 		if (!tok[2].quoted)
-			return perr(ps, ps->line, "prompt text must be quoted");
+			return perrw(ps, &tok[2], "prompt text must be quoted");
 		if (!tok[2].s[0])
-			return perr(ps, ps->line, "empty prompt text");
+			return perrw(ps, &tok[2], "empty prompt text");
 		s = new_step(ps, ST_OP_EXPECT_PROMPT);
 		if (!s || copy_text(ps, s->text, sizeof(s->text), tok[2].s, "prompt"))
 			return ST_ERR_PARSE;
@@ -719,18 +672,18 @@ static int step_expect(struct pstate *ps, struct token *tok, int n)
 			i = 3;
 		}
 	} else {
-		return perr(ps, ps->line, "unknown expectation '%s' (led, chime, prompt, tone)", what);
+		return perrw(ps, &tok[1], "unknown expectation '%s' (led, chime, prompt, tone)", what);
 	}
 	if (tok[i].quoted || strcmp(tok[i].s, "within"))
-		return perr(ps, ps->line, "expected 'within S', got '%s'", tok[i].s);
+		return perrw(ps, &tok[i], "expected 'within S', got '%s'", tok[i].s);
 	if (get_number(ps, &tok[i + 1], "within", 0, 600, &s->within))
 		return ST_ERR_PARSE;
 	if (s->within <= 0)
-		return perr(ps, ps->line, "within must be above 0");
+		return perrw(ps, &tok[i + 1], "within must be above 0");
 	return ST_OK;
 }
 
-static int item_list(struct pstate *ps, struct token *tok, int n, unsigned *mask)
+static int item_list(struct pstate *ps, struct st_word *tok, int n, unsigned *mask)
 {
 	enum st_item it;
 
@@ -744,15 +697,15 @@ static int item_list(struct pstate *ps, struct token *tok, int n, unsigned *mask
 			continue;
 		}
 		if (tok[i].quoted || st_item_parse(tok[i].s, &it) != ST_OK)
-			return perr(ps, ps->line, "unknown item '%s'", tok[i].s);
+			return perrw(ps, &tok[i], "unknown item '%s'", tok[i].s);
 		if (*mask & (1u << it))
-			return perr(ps, ps->line, "item '%s' named twice", tok[i].s);
+			return perrw(ps, &tok[i], "item '%s' named twice", tok[i].s);
 		*mask |= 1u << it;
 	}
 	return ST_OK;
 }
 
-static int proc_keyword(struct pstate *ps, struct token *tok, int n)
+static int proc_keyword(struct pstate *ps, struct st_word *tok, int n)
 {
 	struct st_procedure *p = ps->p;
 	const char *kw = tok[0].s;
@@ -783,7 +736,7 @@ static int proc_keyword(struct pstate *ps, struct token *tok, int n)
 		if (need_args(ps, n, 1, 1, kw))
 			return ST_ERR_PARSE;
 		if (!tok[1].quoted)
-			return perr(ps, ps->line, "absent needs a quoted reason");
+			return perrw(ps, &tok[1], "absent needs a quoted reason");
 		if (p->nsteps || ps->p_seen_wipes || ps->p_seen_require || ps->p_seen_generic)
 			return perr(ps, ps->line, "an absent procedure has no steps or items");
 		if (!p->present)
@@ -815,7 +768,7 @@ static int proc_keyword(struct pstate *ps, struct token *tok, int n)
 		else if (!strcmp(tok[1].s, "no"))
 			p->generic = 0;
 		else
-			return perr(ps, ps->line, "generic takes yes or no, not '%s'", tok[1].s);
+			return perrw(ps, &tok[1], "generic takes yes or no, not '%s'", tok[1].s);
 		return ST_OK;
 	}
 	if (!strcmp(kw, "require")) {
@@ -919,7 +872,7 @@ static int proc_keyword(struct pstate *ps, struct token *tok, int n)
 		else if (!strcmp(tok[2].s, "on"))
 			s->position = 1;
 		else
-			return perr(ps, ps->line, "slide position must be off or on, not '%s'",
+			return perrw(ps, &tok[2], "slide position must be off or on, not '%s'",
 				    tok[2].s);
 		o[0] = (struct opt){ "start-within", &s->start_within, 0, 600 };
 		return step_options(ps, tok, 3, n, o, 1);
@@ -1166,12 +1119,13 @@ static int finish(struct pstate *ps, int last_line)
 
 /* ---- public entry points ------------------------------------------------ */
 
-int st_model_parse(const char *name, const char *text, struct st_model *m, char *err)
+int st_model_parse_buf(const char *name, const char *buf, size_t len, struct st_model *m,
+		       char *err)
 {
 	struct pstate ps;
-	struct token tok[MAX_TOKENS];
-	char line[LINE_MAX_LEN + 2];
-	const char *cur;
+	struct st_tok *t;
+	struct st_word *tok;
+	int n, r;
 
 	if (!m)
 		return st_fail(err, ST_ERR_ARG, "st_model_parse: no model");
@@ -1180,34 +1134,36 @@ int st_model_parse(const char *name, const char *text, struct st_model *m, char 
 	ps.name = name ? name : "(model)";
 	ps.m = m;
 	ps.err = err;
-	if (!text)
-		return perr(&ps, 0, "no text");
+	if (!buf)
+		return perr(&ps, 1, "no text");
 	for (int k = 0; k < ST_RESET_COUNT; k++)
 		m->procs[k].kind = (enum st_reset_kind)k;
-	cur = text;
-	while (*cur) {
-		const char *nl = strchr(cur, '\n');
-		size_t len = nl ? (size_t)(nl - cur) : strlen(cur);
-		int n, r;
-
-		ps.line++;
-		if (len > LINE_MAX_LEN)
-			return perr(&ps, ps.line, "line too long (max %d characters)", LINE_MAX_LEN);
-		memcpy(line, cur, len);
-		line[len] = '\0';
-		cur = nl ? nl + 1 : cur + len;
-		n = tokenize(&ps, line, tok);
-		if (n < 0)
-			return ST_ERR_PARSE;
-		if (n == 0)
-			continue;
-		if (tok[0].quoted)
-			return perr(&ps, ps.line, "a line must start with a keyword, not a string");
+	r = st_tok_open(&t, ps.name, buf, len, NULL, err);
+	if (r != ST_OK)
+		return r;
+	while ((r = st_tok_next(t, &tok, &n, err)) == 1) {
+		ps.line = tok[0].line;
+		ps.col = tok[0].col;
+		if (tok[0].quoted) {
+			r = perr(&ps, ps.line, "a line must start with a keyword, not a string");
+			break;
+		}
 		r = ps.p ? proc_keyword(&ps, tok, n) : top_keyword(&ps, tok, n);
 		if (r != ST_OK)
-			return r;
+			break;
 	}
-	return finish(&ps, ps.line ? ps.line : 1);
+	if (r == 0) {
+		ps.line = st_tok_line(t);
+		ps.col = 1;
+		r = finish(&ps, ps.line);
+	}
+	st_tok_close(t);
+	return r;
+}
+
+int st_model_parse(const char *name, const char *text, struct st_model *m, char *err)
+{
+	return st_model_parse_buf(name, text, text ? strlen(text) : 0, m, err);
 }
 
 int st_model_load(const char *path, struct st_model *m, char *err)
@@ -1221,18 +1177,7 @@ int st_model_load(const char *path, struct st_model *m, char *err)
 	r = st_read_file(path, &text, &len, err);
 	if (r != ST_OK)
 		return r;
-	if (strlen(text) != len) {
-		/* Count the line of the first NUL byte for the message. */
-		int line = 1;
-
-		for (size_t i = 0; text[i]; i++)
-			if (text[i] == '\n')
-				line++;
-		free(text);
-		memset(m, 0, sizeof(*m));
-		return st_fail(err, ST_ERR_PARSE, "%s:%d: NUL byte in model file", path, line);
-	}
-	r = st_model_parse(path, text, m, err);
+	r = st_model_parse_buf(path, text, len, m, err);
 	free(text);
 	if (r == ST_OK)
 		st_strlcpy(m->path, path, sizeof(m->path));

@@ -172,10 +172,13 @@ struct st_model {
 };
 
 /* Parse a model file.  On error returns ST_ERR_PARSE (or ST_ERR_IO /
- * ST_ERR_NOTFOUND) and err says "file:line: what". */
+ * ST_ERR_NOTFOUND) and err says "file:line:col: what". */
 int st_model_load(const char *path, struct st_model *m, char *err);
-/* Parse from memory; `name` is used in messages. */
+/* Parse from memory; `name` is used in messages.  The _buf form takes len
+ * bytes, so a NUL byte in them is refused rather than ending the text. */
 int st_model_parse(const char *name, const char *text, struct st_model *m, char *err);
+int st_model_parse_buf(const char *name, const char *buf, size_t len, struct st_model *m,
+		       char *err);
 /* Find fixtures/models/<id>.model under `dir` (case-insensitive id). */
 int st_model_find(const char *dir, const char *id, struct st_model *m, char *err);
 /* List model ids in `dir`, sorted; returns count (<= max) or negative. */

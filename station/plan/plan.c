@@ -1,7 +1,9 @@
 /*
- * plan.c - parser for plan files (docs/plan-format.md).  Line-based:
- * keywords and arguments, "quoted strings", '#' comments; every error is
- * "file:line: message".
+ * plan.c - parser for plan files (docs/plan-format.md) on the data-file
+ * tokenizer (core/tok.h; ',' is a word of its own, for rungs); every error
+ * is "file:line:col: message".  Singular keywords (plan, description,
+ * escalation, retries, pass-disposition, a ladder's min, a step's on-fail)
+ * may appear once; rung names are unique within their ladder.
  */
 #include "plan.h"
 
@@ -11,9 +13,8 @@
 #include <string.h>
 
 #include "core/st.h"
+#include "core/tok.h"
 #include "model/model.h"
-
-#define MAX_TOK 16
 
 static const char *const op_names[ST_PS_COUNT] = {
 	[ST_PS_IDENTIFY] = "identify", [ST_PS_BATTERY] = "battery",
@@ -38,290 +39,341 @@ static int op_parse(const char *s, enum st_plan_op *op)
 	return ST_ERR_PARSE;
 }
 
-/* Split a line into tokens in place; quoted strings keep their spaces.
- * Commas and colons are separators of their own (rungs). */
-static int tokenize(char *line, char *tok[], int max, const char **bad)
-{
-	int n = 0;
-	char *p = line;
-
-	*bad = NULL;
-	for (;;) {
-		while (*p == ' ' || *p == '\t' || *p == '\r')
-			p++;
-		if (!*p || *p == '#')
-			break;
-		if (n == max) {
-			*bad = "too many words on the line";
-			return -1;
-		}
-		if (*p == '"') {
-			char *e = strchr(p + 1, '"');
-			if (!e) {
-				*bad = "unterminated quoted string";
-				return -1;
-			}
-			*e = '\0';
-			tok[n++] = p + 1;
-			p = e + 1;
-			continue;
-		}
-		if (*p == ',') {
-			tok[n++] = ",";
-			*p++ = '\0';
-			continue;
-		}
-		tok[n++] = p;
-		while (*p && *p != ' ' && *p != '\t' && *p != '\r' && *p != ',' && *p != '#')
-			p++;
-		if (*p == ',') {
-			/* leave the comma to be tokenized: move it one on */
-			*p = '\0';
-			if (n == max) {
-				*bad = "too many words on the line";
-				return -1;
-			}
-			tok[n++] = ",";
-			p++;
-		} else if (*p == '#') {
-			*p = '\0';
-			break;
-		} else if (*p) {
-			*p++ = '\0';
-		}
-	}
-	return n;
-}
-
 static int num(const char *s, double *v)
 {
 	return st_parse_double(s, v) == ST_OK && *v >= 0 && *v < 1e6 ? ST_OK : ST_ERR_PARSE;
 }
 
-/* "reset soft" / "wait 10" / "charge 30" starting at tok[i]; returns tokens used. */
-static int parse_action(char **tok, int n, int i, struct st_plan_action *a, const char **bad)
+/* Parser state of one plan file. */
+struct pp {
+	struct st_tok *t;          /* the file's words */
+	struct st_plan *p;         /* plan being filled */
+	char *err;                 /* caller's error buffer */
+	struct st_plan_step *ladder; /* open ladder, NULL outside one */
+	int ladder_min_line;       /* line that set the open ladder's min, 0 = none */
+	int seen_plan, seen_desc, seen_esc, seen_retries, seen_pass; /* singular keywords */
+};
+
+/* "reset soft" / "wait 10" / "charge 30" starting at w[i]; returns words used. */
+static int parse_action(struct pp *pp, struct st_word *w, int n, int i,
+			struct st_plan_action *a)
 {
 	enum st_plan_op op;
 	enum st_reset_kind k;
 
-	if (i >= n || op_parse(tok[i], &op) != ST_OK) {
-		*bad = "expected reset KIND, wait SECONDS or charge SECONDS";
-		return -1;
-	}
+	if (i >= n || w[i].quoted || op_parse(w[i].s, &op) != ST_OK)
+		return st_tok_failw(pp->t, &w[i < n ? i : n - 1], pp->err,
+				    "expected reset KIND, wait SECONDS or charge SECONDS");
 	a->op = op;
-	if (i + 1 >= n) {
-		*bad = "action needs an argument";
-		return -1;
-	}
-	switch (op) {
-	case ST_PS_RESET:
-		if (st_reset_parse(tok[i + 1], &k) != ST_OK) {
-			*bad = "unknown reset kind (soft, bluetooth, factory)";
-			return -1;
-		}
+	if (op != ST_PS_RESET && op != ST_PS_WAIT && op != ST_PS_CHARGE)
+		return st_tok_failw(pp->t, &w[i], pp->err,
+				    "only reset, wait and charge may stand in a rung");
+	if (i + 1 >= n || !strcmp(w[i + 1].s, ","))
+		return st_tok_failw(pp->t, &w[i], pp->err, "action needs an argument");
+	if (op == ST_PS_RESET) {
+		if (w[i + 1].quoted || st_reset_parse(w[i + 1].s, &k) != ST_OK)
+			return st_tok_failw(pp->t, &w[i + 1], pp->err,
+					    "unknown reset kind (soft, bluetooth, factory)");
 		a->reset_kind = (int)k;
 		return 2;
-	case ST_PS_WAIT:
-	case ST_PS_CHARGE:
-		if (num(tok[i + 1], &a->seconds) != ST_OK) {
-			*bad = "seconds must be a number >= 0";
-			return -1;
-		}
-		return 2;
-	default:
-		*bad = "only reset, wait and charge may stand in a rung";
-		return -1;
 	}
+	if (w[i + 1].quoted || num(w[i + 1].s, &a->seconds) != ST_OK)
+		return st_tok_failw(pp->t, &w[i + 1], pp->err, "seconds must be a number >= 0");
+	return 2;
 }
 
-int st_plan_parse(const char *name, const char *text, struct st_plan *p, char *err)
+/* `min N` inside a ladder or on its `ladder` line. */
+static int ladder_min(struct pp *pp, struct st_word *kw, struct st_word *val)
 {
-	char *copy, *line, *save = NULL;
-	int lineno = 0, in_ladder = 0, ret = ST_OK, have_plan = 0;
-	struct st_plan_step *ladder = NULL;
+	double v;
+
+	if (pp->ladder_min_line)
+		return st_tok_failw(pp->t, kw, pp->err, "duplicate 'min' (first on line %d)",
+				    pp->ladder_min_line);
+	if (val->quoted || num(val->s, &v) != ST_OK || v != (int)v)
+		return st_tok_failw(pp->t, val, pp->err, "min takes a whole number of rungs");
+	pp->ladder->min_rungs = (int)v;
+	pp->ladder_min_line = kw->line;
+	return ST_OK;
+}
+
+/* One line inside `ladder` ... `end`. */
+static int ladder_line(struct pp *pp, struct st_word *w, int n)
+{
+	struct st_plan_step *lad = pp->ladder;
+	struct st_plan_rung *r;
+	size_t nl;
+
+	if (!strcmp(w[0].s, "end")) {
+		if (n > 1)
+			return st_tok_failw(pp->t, &w[1], pp->err, "unexpected '%s' after end",
+					    w[1].s);
+		if (lad->nrungs == 0)
+			return st_tok_failw(pp->t, &w[0], pp->err, "ladder has no rungs");
+		pp->ladder = NULL;
+		return ST_OK;
+	}
+	if (!strcmp(w[0].s, "min") && n == 2)
+		return ladder_min(pp, &w[0], &w[1]);
+	if (strcmp(w[0].s, "rung"))
+		return st_tok_failw(pp->t, &w[0], pp->err,
+				    "expected 'rung NAME: ACTION[, ACTION]...' or 'end' in a ladder, got '%s'",
+				    w[0].s);
+	if (n < 4)
+		return st_tok_failw(pp->t, &w[0], pp->err,
+				    "rung needs a name and at least one action");
+	if (lad->nrungs == ST_PLAN_MAX_RUNGS)
+		return st_tok_failw(pp->t, &w[0], pp->err, "more than %d rungs", ST_PLAN_MAX_RUNGS);
+	nl = strlen(w[1].s);
+	if (w[1].quoted || nl < 2 || w[1].s[nl - 1] != ':')
+		return st_tok_failw(pp->t, &w[1], pp->err,
+				    "rung name must end with ':' (rung NAME: ACTION...)");
+	if (nl > sizeof(r->name))
+		return st_tok_failw(pp->t, &w[1], pp->err, "rung name longer than %zu characters",
+				    sizeof(r->name) - 1);
+	w[1].s[nl - 1] = '\0';
+	for (int k = 0; k < lad->nrungs; k++)
+		if (!strcmp(lad->rungs[k].name, w[1].s))
+			return st_tok_failw(pp->t, &w[1], pp->err,
+					    "duplicate rung '%s' (first on line %d)", w[1].s,
+					    lad->rungs[k].line);
+	r = &lad->rungs[lad->nrungs++];
+	st_strlcpy(r->name, w[1].s, sizeof(r->name));
+	r->line = w[0].line;
+	for (int i = 2; i < n;) {
+		int used;
+
+		if (r->nacts == ST_PLAN_MAX_ACTS)
+			return st_tok_failw(pp->t, &w[i], pp->err, "more than %d actions in a rung",
+					    ST_PLAN_MAX_ACTS);
+		used = parse_action(pp, w, n, i, &r->acts[r->nacts]);
+		if (used < 0)
+			return used;
+		r->nacts++;
+		i += used;
+		if (i < n) {
+			if (strcmp(w[i].s, ",") || w[i].quoted)
+				return st_tok_failw(pp->t, &w[i], pp->err,
+						    "expected ',' between actions, got '%s'", w[i].s);
+			if (i + 1 == n)
+				return st_tok_failw(pp->t, &w[i], pp->err, "trailing ','");
+			i++;
+		}
+	}
+	return ST_OK;
+}
+
+/* The words after a step's kind: its argument, then `on-fail continue|stop`. */
+static int step_args(struct pp *pp, struct st_plan_step *s, struct st_word *w, int n)
+{
+	enum st_reset_kind k;
+	int i = 2, seen_onfail = 0;
+
+	if (s->op == ST_PS_RESET) {
+		if (n < 3 || w[2].quoted || st_reset_parse(w[2].s, &k) != ST_OK)
+			return st_tok_failw(pp->t, &w[n < 3 ? 1 : 2], pp->err,
+					    "reset takes soft, bluetooth or factory");
+		s->reset_kind = (int)k;
+		i = 3;
+	} else if (s->op == ST_PS_WAIT || s->op == ST_PS_CHARGE) {
+		if (n < 3 || w[2].quoted || num(w[2].s, &s->seconds) != ST_OK)
+			return st_tok_failw(pp->t, &w[n < 3 ? 1 : 2], pp->err,
+					    "%s takes seconds (a number >= 0)", w[1].s);
+		i = 3;
+	} else if (s->op == ST_PS_HEALTH && n >= 3 && !strcmp(w[2].s, "observe")) {
+		if (n < 4 || w[3].quoted || num(w[3].s, &s->seconds) != ST_OK)
+			return st_tok_failw(pp->t, &w[n < 4 ? 2 : 3], pp->err,
+					    "observe takes seconds (a number >= 0)");
+		i = 4;
+	}
+	for (; i < n; i++) {
+		if (w[i].quoted || strcmp(w[i].s, "on-fail") || i + 1 >= n ||
+		    (strcmp(w[i + 1].s, "continue") && strcmp(w[i + 1].s, "stop")))
+			return st_tok_failw(pp->t, &w[i], pp->err,
+					    "unexpected '%s' (only 'on-fail continue|stop' may follow)",
+					    w[i].s);
+		if (st_tok_once(pp->t, &w[i], &seen_onfail, pp->err))
+			return ST_ERR_PARSE;
+		s->keep_going = !strcmp(w[i + 1].s, "continue");
+		i++;
+	}
+	return ST_OK;
+}
+
+/* `step KIND ...` or `ladder [min N]`. */
+static int step_line(struct pp *pp, struct st_word *w, int n)
+{
+	struct st_plan *p = pp->p;
+	struct st_plan_step *s;
+	enum st_plan_op op;
+
+	if (!pp->seen_plan)
+		return st_tok_failw(pp->t, &w[0], pp->err, "'plan NAME' must come first");
+	if (p->nsteps == ST_PLAN_MAX_STEPS)
+		return st_tok_failw(pp->t, &w[0], pp->err, "more than %d steps", ST_PLAN_MAX_STEPS);
+	s = &p->steps[p->nsteps];
+	memset(s, 0, sizeof(*s));
+	s->line = w[0].line;
+	if (!strcmp(w[0].s, "ladder")) {
+		s->op = ST_PS_LADDER;
+		pp->ladder = s;
+		pp->ladder_min_line = 0;
+		if (n >= 2 && !strcmp(w[1].s, "min") && !w[1].quoted) {
+			if (n < 3)
+				return st_tok_failw(pp->t, &w[1], pp->err,
+						    "min takes a whole number of rungs");
+			if (ladder_min(pp, &w[1], &w[2]))
+				return ST_ERR_PARSE;
+			if (n > 3)
+				return st_tok_failw(pp->t, &w[3], pp->err, "unexpected '%s'", w[3].s);
+		} else if (n > 1) {
+			return st_tok_failw(pp->t, &w[1], pp->err,
+					    "unexpected '%s' (ladder [min N])", w[1].s);
+		}
+		p->nsteps++;
+		return ST_OK;
+	}
+	if (n < 2 || w[1].quoted || op_parse(w[1].s, &op) != ST_OK || op == ST_PS_LADDER)
+		return st_tok_failw(pp->t, &w[n < 2 ? 0 : 1], pp->err,
+				    "unknown step '%s' (identify, battery, controls, health, reset, verify, wait, charge, anc, mics, ramp, assistant)",
+				    n < 2 ? "" : w[1].s);
+	s->op = op;
+	if (step_args(pp, s, w, n))
+		return ST_ERR_PARSE;
+	p->nsteps++;
+	return ST_OK;
+}
+
+/* A top-level line. */
+static int top_line(struct pp *pp, struct st_word *w, int n)
+{
+	struct st_plan *p = pp->p;
+	const char *kw = w[0].s;
+
+	if (!strcmp(kw, "step") || !strcmp(kw, "ladder"))
+		return step_line(pp, w, n);
+	if (!strcmp(kw, "plan")) {
+		if (n != 2)
+			return st_tok_failw(pp->t, &w[0], pp->err, "plan takes one name");
+		if (pp->seen_plan)
+			return st_tok_failw(pp->t, &w[0], pp->err,
+					    "second 'plan' line (first on line %d)", pp->seen_plan);
+		pp->seen_plan = w[0].line;
+		if (strlen(w[1].s) >= sizeof(p->name))
+			return st_tok_failw(pp->t, &w[1], pp->err, "plan name longer than %zu characters",
+					    sizeof(p->name) - 1);
+		st_strlcpy(p->name, w[1].s, sizeof(p->name));
+		return ST_OK;
+	}
+	if (!strcmp(kw, "description")) {
+		if (n != 2)
+			return st_tok_failw(pp->t, &w[0], pp->err, "description takes one quoted string");
+		if (st_tok_once(pp->t, &w[0], &pp->seen_desc, pp->err))
+			return ST_ERR_PARSE;
+		if (strlen(w[1].s) >= sizeof(p->description))
+			return st_tok_failw(pp->t, &w[1], pp->err, "description longer than %zu bytes",
+					    sizeof(p->description) - 1);
+		st_strlcpy(p->description, w[1].s, sizeof(p->description));
+		return ST_OK;
+	}
+	if (!strcmp(kw, "escalation")) {
+		if (n != 2 || (strcmp(w[1].s, "on") && strcmp(w[1].s, "off")))
+			return st_tok_failw(pp->t, &w[n > 1 ? 1 : 0], pp->err,
+					    "escalation takes on or off");
+		if (st_tok_once(pp->t, &w[0], &pp->seen_esc, pp->err))
+			return ST_ERR_PARSE;
+		p->escalation = !strcmp(w[1].s, "on");
+		return ST_OK;
+	}
+	if (!strcmp(kw, "retries")) {
+		double v;
+
+		if (n != 2 || num(w[1].s, &v) != ST_OK || v != (int)v || v > 5)
+			return st_tok_failw(pp->t, &w[n > 1 ? 1 : 0], pp->err,
+					    "retries takes a whole number from 0 to 5");
+		if (st_tok_once(pp->t, &w[0], &pp->seen_retries, pp->err))
+			return ST_ERR_PARSE;
+		p->retries = (int)v;
+		return ST_OK;
+	}
+	if (!strcmp(kw, "pass-disposition")) {
+		if (n != 2)
+			return st_tok_failw(pp->t, &w[0], pp->err, "pass-disposition takes one word");
+		if (st_tok_once(pp->t, &w[0], &pp->seen_pass, pp->err))
+			return ST_ERR_PARSE;
+		if (strlen(w[1].s) >= sizeof(p->pass_disposition))
+			return st_tok_failw(pp->t, &w[1], pp->err,
+					    "pass-disposition longer than %zu characters",
+					    sizeof(p->pass_disposition) - 1);
+		st_strlcpy(p->pass_disposition, w[1].s, sizeof(p->pass_disposition));
+		return ST_OK;
+	}
+	return st_tok_failw(pp->t, &w[0], pp->err, "unknown keyword '%s'", kw);
+}
+
+static int parse_words(struct pp *pp)
+{
+	struct st_word *w;
+	int n, r, last;
+
+	while ((r = st_tok_next(pp->t, &w, &n, pp->err)) == 1) {
+		if (w[0].quoted)
+			return st_tok_failw(pp->t, &w[0], pp->err,
+					    "a line must start with a keyword, not a string");
+		r = pp->ladder ? ladder_line(pp, w, n) : top_line(pp, w, n);
+		if (r != ST_OK)
+			return r;
+	}
+	if (r < 0)
+		return r;
+	/* errors at the end of the file name its last line */
+	last = st_tok_line(pp->t);
+	if (pp->ladder)
+		return st_tok_fail(pp->t, last, 1, pp->err,
+				   "ladder not closed with 'end' (opened at line %d)", pp->ladder->line);
+	if (!pp->seen_plan)
+		return st_tok_fail(pp->t, last, 1, pp->err, "no 'plan NAME' line");
+	if (pp->p->nsteps == 0)
+		return st_tok_fail(pp->t, last, 1, pp->err, "plan has no steps");
+	return ST_OK;
+}
+
+int st_plan_parse_buf(const char *name, const char *buf, size_t len, struct st_plan *p,
+		      char *err)
+{
+	static const struct st_tok_opts opts = { "," };
+	struct pp pp;
+	int ret;
 
 	memset(p, 0, sizeof(*p));
 	p->escalation = 1;
 	p->retries = 2;
 	st_strlcpy(p->pass_disposition, "no-fault-found", sizeof(p->pass_disposition));
-	copy = strdup(text);
-	if (!copy)
-		return st_fail(err, ST_ERR_MEM, "%s: out of memory", name);
-
-#define BAD(...) do { st_seterr(err, "%s:%d: ", name, lineno); \
-	size_t _l = strlen(err); snprintf(err + _l, ST_ERRLEN - _l, __VA_ARGS__); \
-	ret = ST_ERR_PARSE; goto out_free; } while (0)
-
-	for (char *next = copy; next; ) {
-		char *tok[MAX_TOK];
-		const char *bad;
-		int n;
-
-		line = next;
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		lineno++;
-		(void)save;
-		n = tokenize(line, tok, MAX_TOK, &bad);
-		if (n < 0)
-			BAD("%s", bad);
-		if (n == 0)
-			continue;
-
-		if (in_ladder) {
-			if (!strcmp(tok[0], "end")) {
-				if (ladder->nrungs == 0)
-					BAD("ladder has no rungs");
-				in_ladder = 0;
-				continue;
-			}
-			if (!strcmp(tok[0], "min") && n == 2) {
-				double v;
-				if (num(tok[1], &v) != ST_OK || v != (int)v)
-					BAD("min takes a whole number of rungs");
-				ladder->min_rungs = (int)v;
-				continue;
-			}
-			if (strcmp(tok[0], "rung"))
-				BAD("expected 'rung NAME: ACTION[, ACTION]...' or 'end' in a ladder, got '%s'", tok[0]);
-			if (n < 4)
-				BAD("rung needs a name and at least one action");
-			if (ladder->nrungs == ST_PLAN_MAX_RUNGS)
-				BAD("more than %d rungs", ST_PLAN_MAX_RUNGS);
-			struct st_plan_rung *r = &ladder->rungs[ladder->nrungs++];
-			size_t nl = strlen(tok[1]);
-			if (nl < 2 || tok[1][nl - 1] != ':')
-				BAD("rung name must end with ':' (rung NAME: ACTION...)");
-			tok[1][nl - 1] = '\0';
-			st_strlcpy(r->name, tok[1], sizeof(r->name));
-			r->line = lineno;
-			for (int i = 2; i < n; ) {
-				if (r->nacts == ST_PLAN_MAX_ACTS)
-					BAD("more than %d actions in a rung", ST_PLAN_MAX_ACTS);
-				int used = parse_action(tok, n, i, &r->acts[r->nacts], &bad);
-				if (used < 0)
-					BAD("%s", bad);
-				r->nacts++;
-				i += used;
-				if (i < n) {
-					if (strcmp(tok[i], ","))
-						BAD("expected ',' between actions, got '%s'", tok[i]);
-					i++;
-					if (i == n)
-						BAD("trailing ','");
-				}
-			}
-			continue;
-		}
-
-		if (!strcmp(tok[0], "plan")) {
-			if (n != 2)
-				BAD("plan takes one name");
-			if (have_plan)
-				BAD("second 'plan' line");
-			st_strlcpy(p->name, tok[1], sizeof(p->name));
-			have_plan = 1;
-		} else if (!strcmp(tok[0], "description")) {
-			if (n != 2)
-				BAD("description takes one quoted string");
-			st_strlcpy(p->description, tok[1], sizeof(p->description));
-		} else if (!strcmp(tok[0], "escalation")) {
-			if (n != 2 || (strcmp(tok[1], "on") && strcmp(tok[1], "off")))
-				BAD("escalation takes on or off");
-			p->escalation = !strcmp(tok[1], "on");
-		} else if (!strcmp(tok[0], "retries")) {
-			double v;
-			if (n != 2 || num(tok[1], &v) != ST_OK || v != (int)v || v > 5)
-				BAD("retries takes a whole number from 0 to 5");
-			p->retries = (int)v;
-		} else if (!strcmp(tok[0], "pass-disposition")) {
-			if (n != 2)
-				BAD("pass-disposition takes one word");
-			st_strlcpy(p->pass_disposition, tok[1], sizeof(p->pass_disposition));
-		} else if (!strcmp(tok[0], "step") || !strcmp(tok[0], "ladder")) {
-			struct st_plan_step *s;
-			enum st_plan_op op;
-			int i;
-
-			if (!have_plan)
-				BAD("'plan NAME' must come first");
-			if (p->nsteps == ST_PLAN_MAX_STEPS)
-				BAD("more than %d steps", ST_PLAN_MAX_STEPS);
-			s = &p->steps[p->nsteps];
-			memset(s, 0, sizeof(*s));
-			s->line = lineno;
-			if (!strcmp(tok[0], "ladder")) {
-				s->op = ST_PS_LADDER;
-				i = 1;
-				if (n >= 3 && !strcmp(tok[1], "min")) {
-					double v;
-					if (num(tok[2], &v) != ST_OK || v != (int)v)
-						BAD("min takes a whole number of rungs");
-					s->min_rungs = (int)v;
-					i = 3;
-				}
-				ladder = s;
-				in_ladder = 1;
-			} else {
-				if (n < 2 || op_parse(tok[1], &op) != ST_OK || op == ST_PS_LADDER)
-					BAD("unknown step '%s' (identify, battery, controls, health, reset, verify, wait, charge, anc, mics, ramp, assistant)",
-					    n < 2 ? "" : tok[1]);
-				s->op = op;
-				i = 2;
-				if (op == ST_PS_RESET) {
-					enum st_reset_kind k;
-					if (n < 3 || st_reset_parse(tok[2], &k) != ST_OK)
-						BAD("reset takes soft, bluetooth or factory");
-					s->reset_kind = (int)k;
-					i = 3;
-				} else if (op == ST_PS_WAIT || op == ST_PS_CHARGE) {
-					if (n < 3 || num(tok[2], &s->seconds) != ST_OK)
-						BAD("%s takes seconds (a number >= 0)", tok[1]);
-					i = 3;
-				} else if (op == ST_PS_HEALTH && n >= 4 && !strcmp(tok[2], "observe")) {
-					if (num(tok[3], &s->seconds) != ST_OK)
-						BAD("observe takes seconds (a number >= 0)");
-					i = 4;
-				}
-			}
-			for (; i < n; i++) {
-				if (!strcmp(tok[i], "on-fail") && i + 1 < n &&
-				    (!strcmp(tok[i + 1], "continue") || !strcmp(tok[i + 1], "stop"))) {
-					s->keep_going = !strcmp(tok[i + 1], "continue");
-					i++;
-				} else {
-					BAD("unexpected '%s' (only 'on-fail continue|stop' may follow)", tok[i]);
-				}
-			}
-			p->nsteps++;
-		} else {
-			BAD("unknown keyword '%s'", tok[0]);
-		}
-	}
-	/* errors at the end of the file name its last line */
-	if (lineno > 1 && text[0] && text[strlen(text) - 1] == '\n')
-		lineno--;
-	if (in_ladder)
-		BAD("ladder not closed with 'end' (opened at line %d)", ladder->line);
-	if (!have_plan)
-		BAD("no 'plan NAME' line");
-	if (p->nsteps == 0)
-		BAD("plan has no steps");
-#undef BAD
-out_free:
-	free(copy);
+	memset(&pp, 0, sizeof(pp));
+	pp.p = p;
+	pp.err = err;
+	ret = st_tok_open(&pp.t, name, buf, len, &opts, err);
+	if (ret != ST_OK)
+		return ret;
+	ret = parse_words(&pp);
+	st_tok_close(pp.t);
 	return ret;
+}
+
+int st_plan_parse(const char *name, const char *text, struct st_plan *p, char *err)
+{
+	return st_plan_parse_buf(name, text ? text : "", text ? strlen(text) : 0, p, err);
 }
 
 int st_plan_load(const char *path, struct st_plan *p, char *err)
 {
 	char *text;
-	int ret = st_read_file(path, &text, NULL, err);
+	size_t len;
+	int ret = st_read_file(path, &text, &len, err);
 
 	if (ret)
 		return ret;
-	ret = st_plan_parse(path, text, p, err);
+	ret = st_plan_parse_buf(path, text, len, p, err);
 	free(text);
 	if (ret == ST_OK)
 		st_strlcpy(p->path, path, sizeof(p->path));

@@ -9,6 +9,8 @@
 #ifndef ST_PLAN_H
 #define ST_PLAN_H
 
+#include <stddef.h>
+
 #define ST_PLAN_MAX_STEPS 24
 #define ST_PLAN_MAX_RUNGS 8
 #define ST_PLAN_MAX_ACTS 6
@@ -66,7 +68,12 @@ struct st_plan {
 	char path[256];
 };
 
+/* Parse a plan from text (`name` in messages); every error is
+ * "file:line:col: message" with ST_ERR_PARSE.  The _buf form takes len
+ * bytes, so a NUL byte in them is refused rather than ending the text. */
 int st_plan_parse(const char *name, const char *text, struct st_plan *p, char *err);
+int st_plan_parse_buf(const char *name, const char *buf, size_t len, struct st_plan *p,
+		      char *err);
 int st_plan_load(const char *path, struct st_plan *p, char *err);
 /* fixtures/plans/<name>.plan under dir. */
 int st_plan_find(const char *dir, const char *name, struct st_plan *p, char *err);

@@ -497,15 +497,17 @@ static const struct bad bads[] = {
 static void check_bad(const char *text, int err_line, const char *words, const char *what)
 {
 	char err[ST_ERRLEN] = "";
-	char want[64];
+	char want[64], *end = NULL;
 	int r;
 
 	r = st_model_parse("t.model", text, &model, err);
 	if (r != ST_ERR_PARSE)
 		fail_msg("%s: returned %d, want parse error", what, r);
-	snprintf(want, sizeof(want), "t.model:%d: ", err_line);
-	if (strncmp(err, want, strlen(want)) || !strstr(err, words))
-		fail_msg("%s: got \"%s\", want \"%s...%s\"", what, err, want, words);
+	snprintf(want, sizeof(want), "t.model:%d:", err_line);
+	/* file:line:col: the column is a number >= 1 */
+	if (strncmp(err, want, strlen(want)) || strtol(err + strlen(want), &end, 10) < 1 ||
+	    strncmp(end, ": ", 2) || !strstr(err, words))
+		fail_msg("%s: got \"%s\", want \"%sCOL: ...%s\"", what, err, want, words);
 	assert_null(strchr(err, '\n'));
 }
 
@@ -599,7 +601,7 @@ static void test_nul_and_io(void **state)
 	fwrite("model X\nkind headphones\nport \0usb-c\n", 1, 36, f);
 	fclose(f);
 	assert_int_equal(st_model_load(p, &model, err), ST_ERR_PARSE);
-	assert_non_null(strstr(err, ":3: NUL"));
+	assert_non_null(strstr(err, ":3:6: NUL"));
 	unlink(p);
 	assert_int_equal(st_model_load("/nonexistent/x.model", &model, err), ST_ERR_NOTFOUND);
 }
