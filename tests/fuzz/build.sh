@@ -12,7 +12,8 @@ src="$top/tests/fuzz/fuzz_proto.c $top/station/fixture/proto/proto.c
 	$top/station/fixture/proto/fixmap.c $top/station/fixture/numato/numato.c
 	$top/station/fixture/transport/transport.c $top/station/fixture/transport/termios.c
 	$top/station/fixture/transport/serial.c $top/station/fixture/transport/tcp.c
-	$top/station/core/st.c $top/station/core/clock.c $top/station/model/model.c"
+	$top/station/core/st.c $top/station/core/tok.c $top/station/core/clock.c
+	$top/station/model/model.c"
 flags="-std=c11 -D_GNU_SOURCE -g -O1 -I$top/station -DST_DATA_DIR=\"$top\""
 libs="$(pkg-config --libs libserialport 2>/dev/null || echo -lserialport) -lm"
 if command -v clang >/dev/null 2>&1 &&
