@@ -129,7 +129,7 @@ static int load_model(struct st_bench *b, const char *id, char *err)
 	b->model = old_model;
 	if (ret)
 		goto undo_model;
-	ret = b->limits_file[0] ? st_limits_load(b->limits_file, NULL, &lim, err)
+	ret = b->limits_file[0] ? st_limits_load_run(b->limits_file, NULL, &lim, err)
 				: st_limits_load_model(b->data_dir, m->id, NULL, &lim, err);
 	if (ret)
 		goto undo_model;

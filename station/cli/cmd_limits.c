@@ -4,7 +4,9 @@
  *
  *   station limits check FILE... [--firmware V]
  *	every problem as "file:line:col: message" on stderr, exit 2; or
- *	"FILE: ok (N limits, M masks, sha256 HASH)" on stdout, exit 0
+ *	"FILE: ok (N limits, M masks, sha256 HASH)" on stdout, exit 0.  The
+ *	file is resolved with its includes as a run resolves it, and must
+ *	hold every limit a run judges by (st_limits_require)
  *   station limits show MODEL|FILE [--firmware V]
  *	the resolved set: each limit's bounds, unit, guard band, the file:line
  *	that defined it and its source; each mask's points
@@ -26,7 +28,8 @@ static void usage(FILE *f)
 		"usage: station limits check FILE... [--firmware V]\n"
 		"       station limits show MODEL|FILE [--firmware V]\n"
 		"\n"
-		"check: validate limit files and their includes; prints one\n"
+		"check: validate limit files and their includes, and that the resolved set\n"
+		"  holds every limit a run judges by (battery.min_pct, ...); prints one\n"
 		"  'file:line:col: message' per problem (exit 2) or 'FILE: ok (...)' (exit 0).\n"
 		"show: print the limits and masks a model (limits/MODEL.lim under the data\n"
 		"  directory) or a file resolves to, with where each was defined.\n"
@@ -49,6 +52,12 @@ static int check_files(char **files, int nfiles, const char *firmware)
 
 		if (st_limits_check(files[i], firmware, &l, print_err, NULL) != ST_OK) {
 			rc = ST_EXIT_USAGE;
+			continue;
+		}
+		/* what a run needs: a set without it would blame the unit */
+		if (st_limits_require(l, print_err, NULL) != ST_OK) {
+			rc = ST_EXIT_USAGE;
+			st_limits_free(l);
 			continue;
 		}
 		printf("%s: ok (%d limits, %d masks, sha256 %s)\n", files[i], st_limits_count(l),

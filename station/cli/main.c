@@ -21,6 +21,7 @@ static const struct command commands[] = {
 	{ "models", cmd_models, "list models, or show one: models [MODEL]" },
 	{ "history", cmd_history, "list stored runs" },
 	{ "limits", cmd_limits, "limits check FILE: validate a limit file" },
+	{ "check", cmd_check, "check FILE...: validate data files (.model .lim .plan .audio .fixture)" },
 	{ "sim", cmd_sim, "run a simulated headset behind a simulated fixture on a pty" },
 	{ "audio", cmd_audio, "bench audio: list devices, run one acoustic measurement" },
 	{ "ports", cmd_ports, "list serial ports and find fixtures" },

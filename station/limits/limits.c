@@ -40,6 +40,7 @@ struct st_limits {
 	char path[ST_LIMIT_FILE_LEN]; /* top file, as given */
 	char hash[65];                /* SHA-256 hex over every file read, in order */
 	char firmware[64];            /* firmware the set was resolved for ("" = none) */
+	int top_lines;                /* lines in the top file (where to add a limit) */
 	struct st_limit *lims;        /* resolved limits, in first-definition order */
 	int nlims;                    /* ... how many */
 	int caplims;                  /* ... allocated */
@@ -911,7 +912,8 @@ static void tok_report(struct lp *p, const struct lfile *f, int line, const char
 	lp_report(p, ST_ERR_PARSE, out);
 }
 
-static void parse_text(struct lp *p, struct lfile *f, const char *buf, size_t len)
+/* Parse one file's text; returns its number of lines. */
+static int parse_text(struct lp *p, struct lfile *f, const char *buf, size_t len)
 {
 	struct st_word *t;
 	struct st_tok *tk;
@@ -924,7 +926,7 @@ static void parse_text(struct lp *p, struct lfile *f, const char *buf, size_t le
 	memset(&md, 0, sizeof(md));
 	if (st_tok_open(&tk, f->path, buf, len, NULL, msg) != ST_OK) {
 		lp_report(p, ST_ERR_MEM, "out of memory");
-		return;
+		return 1;
 	}
 	while (!lp_stopped(p) && (r = st_tok_next(tk, &t, &ntok, msg)) != 0) {
 		if (r < 0) {
@@ -1036,7 +1038,9 @@ static void parse_text(struct lp *p, struct lfile *f, const char *buf, size_t le
 		blk->defs = NULL;
 		blk->ndefs = 0;
 	}
+	lineno = st_tok_line(tk);
 	st_tok_close(tk);
+	return lineno;
 }
 
 /* Read and parse one file; `parent` NULL for the top file.  `shown` is the
@@ -1047,7 +1051,7 @@ static int parse_path(struct lp *p, const char *path, const struct lfile *parent
 	struct lfile *f;
 	char *buf = NULL, err[ST_ERRLEN];
 	size_t len = 0;
-	int ret;
+	int ret, lines;
 
 	if (parent && p->depth >= MAX_DEPTH) {
 		lp_err(p, parent, parent_line, parent_col, ST_ERR_PARSE,
@@ -1144,8 +1148,10 @@ static int parse_path(struct lp *p, const char *path, const struct lfile *parent
 		goto out_buf;
 	}
 	p->depth++;
-	parse_text(p, f, buf, len);
+	lines = parse_text(p, f, buf, len);
 	p->depth--;
+	if (!parent)
+		p->set->top_lines = lines;
 	ret = ST_OK;
 	free(f->blocks);
 out_buf:
@@ -1251,6 +1257,66 @@ int st_limits_load(const char *path, const char *firmware, struct st_limits **ou
 	return ret;
 }
 
+const struct st_limit_need st_limits_needed[] = {
+	{ "battery.min_pct", 0, "the battery gate" },
+	{ "control.presses_to_register", 0, "step controls" },
+	{ "unit.phantom_resets", 0, "step health" },
+	{ "bt.link_ok", 0, "step health" },
+	{ "bt.paired_after_reset", 0, "reset verification" },
+	{ "bt.addr_fresh", 0, "reset verification" },
+	{ "led.feedback_latency_s", 0, "reset feedback" },
+	{ "anc.active_db", 1, "step anc" },
+	{ "mic.delay_us", 0, "step mics" },
+	{ "mic.gain_db", 0, "step mics" },
+	{ "mic.phase_deg", 0, "step mics" },
+	{ "mic.polarity", 0, "step mics" },
+	{ "anc.rampup_s", 0, "step ramp" },
+	{ "assistant.latency_s", 0, "step assistant" },
+};
+const int st_limits_nneeded = (int)ST_ARRAY_SIZE(st_limits_needed);
+
+int st_limits_require(const struct st_limits *l, st_limits_report_fn report, void *ctx)
+{
+	int missing = 0;
+
+	for (int i = 0; i < st_limits_nneeded; i++) {
+		const struct st_limit_need *nd = &st_limits_needed[i];
+		char msg[ST_ERRLEN];
+
+		if (nd->is_mask ? st_limits_mask(l, nd->name) != NULL
+				: st_limits_get(l, nd->name) != NULL)
+			continue;
+		missing++;
+		snprintf(msg, sizeof(msg),
+			 "%s:%d:1: no %s '%s', which %s judges by (limits/defaults.lim has one: include it)",
+			 l->path, l->top_lines > 0 ? l->top_lines : 1, nd->is_mask ? "mask" : "limit",
+			 nd->name, nd->why);
+		if (report)
+			report(ctx, msg);
+	}
+	return missing ? ST_ERR_PARSE : ST_OK;
+}
+
+int st_limits_load_run(const char *path, const char *firmware, struct st_limits **out,
+		       char *err)
+{
+	struct first_err fe = { err, 0 };
+	int ret = st_limits_load(path, firmware, out, err);
+
+	if (ret != ST_OK)
+		return ret;
+	if (st_limits_require(*out, keep_first, &fe) == ST_OK)
+		return ST_OK;
+	if (fe.n > 1 && err) {
+		size_t n = strlen(err);
+
+		snprintf(err + n, ST_ERRLEN - n, " (and %d more)", fe.n - 1);
+	}
+	st_limits_free(*out);
+	*out = NULL;
+	return ST_ERR_PARSE;
+}
+
 /* Model id -> file name: spaces become '-'; only [A-Za-z0-9._ -], no leading '.'. */
 static int model_file_name(const char *model, char *out, size_t n)
 {
@@ -1316,7 +1382,7 @@ int st_limits_load_model(const char *dir, const char *model, const char *firmwar
 				       "no limits for model %.60s: neither %s/%s nor defaults.lim",
 				       model, ldir, fname);
 	}
-	return st_limits_load(path, firmware, out, err);
+	return st_limits_load_run(path, firmware, out, err);
 }
 
 const struct st_limit *st_limits_get(const struct st_limits *l, const char *name)

@@ -74,9 +74,32 @@ int st_limits_check(const char *path, const char *firmware, struct st_limits **o
 
 /* Load <dir>/limits/<model>.lim (model id with spaces -> '-', matched
  * case-insensitively), falling back to <dir>/limits/defaults.lim when the
- * model has no file.  dir NULL = st_data_dir(). */
+ * model has no file, with st_limits_load_run (every needed limit present).
+ * dir NULL = st_data_dir(). */
 int st_limits_load_model(const char *dir, const char *model, const char *firmware,
 			 struct st_limits **out, char *err);
+
+/* What every run judges by: the battery gate's `battery.min_pct` and the
+ * limits and masks the sequencer's steps judge (station/seq/).  A set that
+ * lacks one would either leave a step unjudgeable mid-run or, for the
+ * battery gate, blame the unit; runs refuse it before they start. */
+struct st_limit_need {
+	const char *name;     /* limit or mask name */
+	int is_mask;          /* 1: a mask */
+	const char *why;      /* who judges by it */
+};
+extern const struct st_limit_need st_limits_needed[];
+extern const int st_limits_nneeded;
+
+/* Report every needed limit or mask the resolved set lacks, as
+ * "TOP:LINE:1: no limit 'NAME' (WHY)" with LINE the end of the top file;
+ * returns ST_OK, or ST_ERR_PARSE if any is missing. */
+int st_limits_require(const struct st_limits *l, st_limits_report_fn report, void *ctx);
+
+/* st_limits_load, then st_limits_require: the set a run may use.  err holds
+ * the first problem (and how many more). */
+int st_limits_load_run(const char *path, const char *firmware, struct st_limits **out,
+		       char *err);
 
 void st_limits_free(struct st_limits *l);
 

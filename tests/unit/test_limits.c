@@ -883,6 +883,51 @@ static void test_huge(void **state)
 	free(buf);
 }
 
+/* Issue 9 item 5: what a run needs.  A set without battery.min_pct used to
+ * load and make the battery gate blame the unit; runs now refuse it. */
+static void count_msg(void *ctx, const char *msg)
+{
+	int *n = ctx;
+
+	if (strstr(msg, ":1:1: no "))
+		(*n)++;
+}
+
+static void test_needed_limits(void **state)
+{
+	struct st_limits *l = NULL;
+	char err[ST_ERRLEN], path[600], dir[600], cmd[1300];
+	int n = 0;
+
+	(void)state;
+	/* every shipped file resolves to a complete set */
+	for (size_t i = 0; i < ST_ARRAY_SIZE(models); i++) {
+		assert_int_equal(st_limits_load_model(data_dir(), models[i], NULL, &l, err), ST_OK);
+		assert_int_equal(st_limits_require(l, NULL, NULL), ST_OK);
+		st_limits_free(l);
+	}
+	/* a partial set still loads for judging, but is not a run's set */
+	l = load_ok(put("partial.lim", "limit a max 1\n"), NULL);
+	assert_int_equal(st_limits_require(l, count_msg, &n), ST_ERR_PARSE);
+	assert_int_equal(n, st_limits_nneeded);
+	st_limits_free(l);
+	l = (struct st_limits *)&l;
+	assert_int_equal(st_limits_load_run(put("partial.lim", "limit a max 1\n"), NULL, &l, err),
+			 ST_ERR_PARSE);
+	assert_null(l);
+	assert_non_null(strstr(err, ":1:1: no limit 'battery.min_pct', which the battery gate judges by"));
+	assert_non_null(strstr(err, "(and 13 more)"));
+	/* the model lookup resolves the same way */
+	snprintf(dir, sizeof(dir), "%s/nobat", tmpdir);
+	snprintf(path, sizeof(path), "%s/limits", dir);
+	snprintf(cmd, sizeof(cmd), "mkdir -p '%s' && grep -v '^limit battery.min_pct' "
+		 "'%s/limits/defaults.lim' >'%s/defaults.lim'", path, data_dir(), path);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(st_limits_load_model(dir, "WH-1000XM5", NULL, &l, err), ST_ERR_PARSE);
+	assert_null(l);
+	assert_non_null(strstr(err, "no limit 'battery.min_pct'"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -901,6 +946,7 @@ int main(void)
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_huge),
+		cmocka_unit_test(test_needed_limits),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
