@@ -291,6 +291,7 @@ int st_bench_run_plan(struct st_bench *b, const struct st_plan *plan, const char
 	cfg.audio = b->audio;
 	cfg.capture_dir = b->audio && b->captures[0] ? b->captures : NULL;
 	b->abort_flag = 0;
+	st_fixture_abort_clear(b->fx);
 	ret = st_seq_run(&cfg, res, err);
 	/* the sequencer released everything; make sure of it on every path */
 	st_fixture_release_all(b->fx, NULL);

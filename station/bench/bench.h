@@ -80,7 +80,8 @@ struct st_bench_opts {
 	const char *station;     /* station name; NULL = the host name */
 	enum st_bench_confirm confirm;  /* operator questions */
 	int (*confirm_fn)(const char *question, void *ctx); /* for ST_BENCH_CONFIRM_ASK */
-	double time_scale;       /* real-clock speed with a real fixture; 0 = 1.0 */
+	double time_scale;       /* real-clock speed; 0 = 1.0 with a real fixture, the
+				  * virtual clock on the simulated bench */
 };
 
 /* Defaults: everything NULL/0, sim.battery -1. */

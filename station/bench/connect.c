@@ -123,13 +123,17 @@ int bench_connect(struct st_bench *b, const char *serial, char *err)
 	if (b->fx && !b->stale && (!b->simulated || !strcmp(serial, b->unit_serial)))
 		return ST_OK;
 	bench_disconnect(b);
-	b->clock = b->simulated ? st_clock_new_virtual()
-				: st_clock_new_real(b->time_scale > 0 ? b->time_scale : 1.0);
+	/* the simulated bench runs on virtual time unless asked for a real,
+	 * scaled clock (so a signal can interrupt a hold) */
+	b->clock = b->simulated && b->time_scale <= 0 ? st_clock_new_virtual()
+		   : st_clock_new_real(b->time_scale > 0 ? b->time_scale : 1.0);
 	if (!b->clock)
 		return st_fail(err, ST_ERR_MEM, "out of memory");
 	ret = open_fixture(b, serial, err);
 	if (ret)
 		goto undo_clock;
+	/* the abort flag reaches the fixture's waits too (fixture.h) */
+	st_fixture_set_abort(b->fx, &b->abort_flag);
 	st_strlcpy(b->unit_serial, serial, sizeof(b->unit_serial));
 	if (strcmp(b->audio_addr, "none")) {
 		ret = st_audio_open(&b->audio, b->audio_addr, &b->abench, b->fx, e);

@@ -136,8 +136,10 @@ int st_bench_identify(struct st_bench *b, char *id, size_t n, char *err)
 
 void st_bench_abort(struct st_bench *b)
 {
-	if (b)
-		b->abort_flag = 1;
+	if (!b)
+		return;
+	b->abort_flag = 1;
+	st_fixture_abort(b->fx); /* wakes a driver's wait at once; thread-safe */
 }
 
 volatile sig_atomic_t *st_bench_abort_flag(struct st_bench *b)
@@ -172,6 +174,7 @@ static void on_signal(int sig)
 		return;
 	}
 	*flag = 1;
+	st_fixture_abort_all(); /* wake a driver's wait at once (async-signal-safe) */
 }
 
 int st_bench_signals_install(struct st_bench *b, char *err)

@@ -265,6 +265,8 @@ static void run_usage(FILE *f)
 		"  --battery PCT       simulated unit's battery level\n"
 		"  --worn              simulated unit's wear sensor says worn\n"
 		"  --identity MODEL    simulated unit reports this model (wrong-model tests)\n"
+		"  --time-scale X      run the simulated bench on a real clock X times faster\n"
+		"                      than real time (default: virtual time, no waiting)\n"
 		"  --limits FILE       limit file (default limits/<MODEL>.lim)\n"
 		"  --audio ADDR        acoustic bench: sim, pa or pa:DEVICE, or none\n"
 		"                      (default: sim on the simulated bench, none with --fixture)\n"
@@ -297,6 +299,7 @@ static int run_parse(int argc, char **argv, struct st_bench_opts *bo, const char
 		{ "junit", required_argument, 0, 'J' },
 		{ "audio", required_argument, 0, 'A' }, { "bench", required_argument, 0, 'B' },
 		{ "captures", required_argument, 0, 'C' },
+		{ "time-scale", required_argument, 0, 'T' },
 		{ "help", no_argument, 0, 'h' },        { 0, 0, 0, 0 },
 	};
 	int c;
@@ -333,6 +336,12 @@ static int run_parse(int argc, char **argv, struct st_bench_opts *bo, const char
 		case 'A': bo->audio = optarg; break;
 		case 'B': bo->audio_bench = optarg; break;
 		case 'C': bo->captures = optarg; break;
+		case 'T':
+			if (st_parse_double(optarg, &bo->time_scale) ||
+			    !(bo->time_scale >= 0.01 && bo->time_scale <= 1e4))
+				return cli_usage_error("run", "--time-scale takes a factor 0.01-10000, not '%s'",
+						       optarg);
+			break;
 		case 'h': run_usage(stdout); return 0;
 		default:
 			return cli_usage_error("run", "unknown or incomplete option '%s' (station run --help)",
@@ -347,6 +356,8 @@ static int run_parse(int argc, char **argv, struct st_bench_opts *bo, const char
 		return cli_usage_error("run", "--serial must be 1 to 63 characters");
 	if (*confirm && strcmp(*confirm, "yes") && strcmp(*confirm, "no"))
 		return cli_usage_error("run", "--confirm takes yes or no");
+	if (bo->fixture && bo->time_scale > 0)
+		return cli_usage_error("run", "--time-scale is for the simulated bench; a fixture announces its own");
 	return -1;
 }
 
