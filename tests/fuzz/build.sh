@@ -10,6 +10,7 @@ out=$1
 mkdir -p "$out"
 src="$top/tests/fuzz/fuzz_proto.c $top/station/fixture/proto/proto.c
 	$top/station/fixture/proto/fixmap.c $top/station/fixture/numato/numato.c
+	$top/station/fixture/std.c
 	$top/station/fixture/transport/transport.c $top/station/fixture/transport/termios.c
 	$top/station/fixture/transport/serial.c $top/station/fixture/transport/tcp.c
 	$top/station/core/st.c $top/station/core/tok.c $top/station/core/clock.c
