@@ -415,6 +415,8 @@ static int top_keyword(struct pstate *ps, struct st_word *tok, int n)
 			return perrw(ps, &tok[1], "empty model id");
 		if (strchr(tok[1].s, '/'))
 			return perrw(ps, &tok[1], "model id must not contain '/'");
+		m->id_line = tok[1].line;
+		m->id_col = tok[1].col;
 		return copy_text(ps, m->id, sizeof(m->id), tok[1].s, "model id");
 	}
 	if (!strcmp(kw, "name")) {
@@ -1194,6 +1196,22 @@ static void file_form(const char *id, char *out, size_t n)
 	out[i] = '\0';
 }
 
+/* A model file in the models directory is named after its id: the file a
+ * lookup finds must hold that model. */
+static int check_file_name(const struct st_model *m, const char *fname, char *err)
+{
+	char want[ST_TEXT_LEN];
+
+	file_form(m->id, want, sizeof(want) - 8);
+	strcat(want, ".model");
+	if (!strcasecmp(fname, want))
+		return ST_OK;
+	return st_fail(err, ST_ERR_PARSE,
+		       "%s:%d:%d: model id '%s' does not match the file name (it belongs in %s)",
+		       m->path, m->id_line > 0 ? m->id_line : 1, m->id_col > 0 ? m->id_col : 1,
+		       m->id, want);
+}
+
 static void models_dir(const char *dir, char *out, size_t n)
 {
 	snprintf(out, n, "%s/fixtures/models", dir ? dir : st_data_dir());
@@ -1226,7 +1244,10 @@ int st_model_find(const char *dir, const char *id, struct st_model *m, char *err
 	closedir(d);
 	if (!found)
 		return st_fail(err, ST_ERR_NOTFOUND, "unknown model '%s' (see 'station models')", id);
-	return st_model_load(path, m, err);
+	found = st_model_load(path, m, err);
+	if (found != ST_OK)
+		return found;
+	return check_file_name(m, strrchr(path, '/') + 1, err);
 }
 
 static int cmp_ids(const void *a, const void *b)
@@ -1262,6 +1283,8 @@ int st_model_list(const char *dir, char ids[][ST_NAME_LEN], int max, char *err)
 			break;
 		snprintf(path, sizeof(path), "%s/%s", mdir, de->d_name);
 		r = st_model_load(path, m, err);
+		if (r == ST_OK)
+			r = check_file_name(m, de->d_name, err);
 		if (r != ST_OK)
 			goto out_free;
 		st_strlcpy(ids[n++], m->id, ST_NAME_LEN);

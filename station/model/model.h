@@ -169,6 +169,7 @@ struct st_model {
 	char notes[ST_MAX_NOTES][ST_TEXT_LEN];     /* seed disagreements etc. */
 	int nnotes;
 	char path[256];              /* file it was loaded from */
+	int id_line, id_col;         /* where the file states the id */
 };
 
 /* Parse a model file.  On error returns ST_ERR_PARSE (or ST_ERR_IO /

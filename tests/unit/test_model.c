@@ -685,6 +685,34 @@ static void test_fuzz(void **state)
 	free(buf);
 }
 
+/* Found by the hostile-file suite: a file in the models directory whose
+ * `model` line names another model was listed under that id, and then not
+ * found by it.  It is refused at the id, naming the file it belongs in. */
+static void test_id_matches_file_name(void **state)
+{
+	char dir[] = "/tmp/st-model-ids-XXXXXX", sub[300], path[400], err[ST_ERRLEN], cmd[900];
+	char ids[4][ST_NAME_LEN];
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(sub, sizeof(sub), "%s/fixtures/models", dir);
+	snprintf(cmd, sizeof(cmd), "mkdir -p '%s' && sed 's/^model WH-1000XM5/model  WH-1000XM4/' "
+		 "'%s/fixtures/models/WH-1000XM5.model' >'%s/WH-1000XM5.model'", sub, st_data_dir(), sub);
+	assert_int_equal(system(cmd), 0);
+	snprintf(path, sizeof(path), "%s/WH-1000XM5.model", sub);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	fclose(f);
+	assert_int_equal(st_model_list(dir, ids, 4, err), ST_ERR_PARSE);
+	assert_non_null(strstr(err, "WH-1000XM5.model:"));
+	assert_non_null(strstr(err, ":8: model id 'WH-1000XM4' does not match the file name (it belongs in WH-1000XM4.model)"));
+	assert_int_equal(st_model_find(dir, "WH-1000XM5", &model, err), ST_ERR_PARSE);
+	assert_non_null(strstr(err, "does not match the file name"));
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -700,6 +728,7 @@ int main(void)
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_nul_and_io),
 		cmocka_unit_test(test_fuzz),
+		cmocka_unit_test(test_id_matches_file_name),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
