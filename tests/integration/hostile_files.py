@@ -208,6 +208,8 @@ def feed_data_dir(tally, station, data, work, kind, paths, rng, count):
         d = os.path.join(work, "dd-%s-%d" % (kind, k))
         os.makedirs(os.path.join(d, "fixtures", "models"))
         os.makedirs(os.path.join(d, "fixtures", "plans"))
+        shutil.copytree(os.path.join(data, "fixtures", "benches"),
+                        os.path.join(d, "fixtures", "benches"))
         shutil.copytree(os.path.join(data, "limits"), os.path.join(d, "limits"))
         env = dict(os.environ, STATION_DATA=d)
         if kind == "model":
