@@ -21,5 +21,10 @@ int cmd_analyze(int argc, char **argv);   /* cmd_analyze.c: offline analysis */
 /* Print a one-line usage error "station CMD: msg" and return ST_EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Print "station CMD: msg" on stderr as one line.  Both print the message
+ * terminal-clean (core/enc.h): error messages quote outside text (a serial,
+ * a line of a data file), which must not reach the terminal raw. */
+void cli_error(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 #endif

@@ -13,6 +13,7 @@
 #include "analysis/analysis.h"
 #include "audio/wav.h"
 #include "cli.h"
+#include "core/enc.h"
 #include "core/st.h"
 
 /* Options of every analyze mode (unused ones stay at their defaults). */
@@ -28,14 +29,32 @@ struct an_opts {
 	double stim_time;       /* --stimulus-time S (tones: prompt latency); NAN = none */
 };
 
-/* "key":v with prec decimals, or "key":null when v is not finite. */
-static void json_num(FILE *f, const char *key, double v, int prec)
+/* A band's nominal frequency: whole ones as integers (100), others real (31.5). */
+static json_t *band_hz(int b)
 {
-	fprintf(f, "\"%s\":", key);
-	if (isfinite(v))
-		fprintf(f, "%.*f", prec, v);
-	else
-		fputs("null", f);
+	double hz = st_an_band_nominal(b);
+
+	return hz == floor(hz) ? json_integer((json_int_t)hz) : st_json_num(hz, -6);
+}
+
+/* Append v to the array a; 0, or -1 (out of memory: v was NULL). */
+static int push(json_t *a, json_t *v)
+{
+	return a && v ? json_array_append_new(a, v) : (json_decref(v), -1);
+}
+
+/* Print the analysis object as one line (core/enc.h); an exit code. */
+static int json_done(const char *cmd, json_t *root, int bad)
+{
+	if (bad) {
+		json_decref(root);
+		root = NULL;
+	}
+	if (st_json_put(stdout, root)) {
+		cli_error(cmd, "cannot write the JSON result");
+		return ST_EXIT_ERROR;
+	}
+	return 0;
 }
 
 static void table_num(FILE *f, double v, int prec, int width)
@@ -138,7 +157,7 @@ int cmd_sweep(int argc, char **argv)
 	n = st_sweep_frames(&s);
 	x = malloc(n * sizeof(float));
 	if (!x) {
-		fprintf(stderr, "station sweep: out of memory\n");
+		cli_error("sweep", "out of memory");
 		return ST_EXIT_ERROR;
 	}
 	ret = st_sweep_generate(&s, x, n, err);
@@ -146,7 +165,7 @@ int cmd_sweep(int argc, char **argv)
 		ret = st_wav_write(out, x, n, 1, (int)s.rate, fmt, err);
 	free(x);
 	if (ret) {
-		fprintf(stderr, "station sweep: %s\n", err);
+		cli_error("sweep", "%s", err);
 		return ret == ST_ERR_ARG ? ST_EXIT_USAGE : ST_EXIT_ERROR;
 	}
 	printf("wrote %s: %zu frames, %g..%g Hz, %g s, %g Hz, %g dBFS peak\n", out, n, s.f1, s.f2,
@@ -186,7 +205,7 @@ static int load_capture(const char *cmd, const char *path, int rate, struct st_w
 	char err[ST_ERRLEN];
 
 	if (st_wav_read_expect(path, rate, 0, w, err)) {
-		fprintf(stderr, "station %s: %s%s\n", cmd, err,
+		cli_error(cmd, "%s%s", err,
 			strstr(err, "expected") && strstr(err, "Hz") ? " (the stimulus's rate)" : "");
 		return ST_EXIT_USAGE;
 	}
@@ -200,12 +219,12 @@ static int load_stimulus(const char *cmd, const struct an_opts *o, struct stim *
 
 	memset(s, 0, sizeof(*s));
 	if (st_wav_read(o->stimulus, &s->wav, err)) {
-		fprintf(stderr, "station %s: %s\n", cmd, err);
+		cli_error(cmd, "%s", err);
 		return ST_EXIT_USAGE;
 	}
 	s->mono = malloc(s->wav.frames * sizeof(float));
 	if (!s->mono) {
-		fprintf(stderr, "station %s: out of memory\n", cmd);
+		cli_error(cmd, "out of memory");
 		return ST_EXIT_ERROR;
 	}
 	for (size_t i = 0; i < s->wav.frames; i++)
@@ -226,26 +245,24 @@ static int stim_ctx(const char *cmd, const struct an_opts *o, size_t max_capture
 	cfg.max_capture = max_capture > s->wav.frames ? max_capture : s->wav.frames;
 	ret = st_an_ctx_create(&s->ctx, s->mono, s->wav.frames, &cfg, err);
 	if (ret) {
-		fprintf(stderr, "station %s: %s: %s\n", cmd, o->stimulus, err);
+		cli_error(cmd, "%s: %s", o->stimulus, err);
 		return ret == ST_ERR_MEM ? ST_EXIT_ERROR : ST_EXIT_USAGE;
 	}
 	return 0;
 }
 
-static void json_stimulus(FILE *f, const struct stim *s)
+/* {"stimulus":{...}} to which the caller adds its results; NULL if out of memory. */
+static json_t *json_stimulus(const struct stim *s)
 {
-	fprintf(f, "\"stimulus\":{\"rate\":%d,\"frames\":%zu,", s->wav.rate, s->wav.frames);
-	json_num(f, "f1", st_an_ctx_f1(s->ctx), 2);
-	fputc(',', f);
-	json_num(f, "f2", st_an_ctx_f2(s->ctx), 2);
-	fputc(',', f);
-	json_num(f, "sweep_l", st_an_ctx_sweep_l(s->ctx), 6);
-	fputc('}', f);
+	return json_pack("{s:{s:i,s:I,s:o,s:o,s:o}}", "stimulus", "rate", s->wav.rate,
+			 "frames", (json_int_t)s->wav.frames, "f1", st_json_num(st_an_ctx_f1(s->ctx), 2),
+			 "f2", st_json_num(st_an_ctx_f2(s->ctx), 2),
+			 "sweep_l", st_json_num(st_an_ctx_sweep_l(s->ctx), 6));
 }
 
 static int analysis_failed(const char *cmd, const char *path, long ch, const char *err)
 {
-	fprintf(stderr, "station %s: %s channel %ld: %s\n", cmd, path, ch, err);
+	cli_error(cmd, "%s channel %ld: %s", path, ch, err);
 	return ST_EXIT_USAGE;
 }
 
@@ -287,30 +304,26 @@ static int do_response(const char *cmd, const struct an_opts *o)
 		}
 	}
 	if (o->json) {
-		printf("{");
-		json_stimulus(stdout, &s);
-		printf(",\"channels\":[");
-		for (int c = c0; c <= c1; c++) {
-			int first = 1;
+		json_t *root = json_stimulus(&s), *chans = json_array();
+		int bad = !root || !chans || json_object_set_new(root, "channels", chans);
 
-			printf("%s{\"channel\":%d,", c > c0 ? "," : "", c);
-			json_num(stdout, "latency_ms", r[c].latency_ms, 4);
-			printf(",\"clipped\":%zu,\"bands\":[", r[c].clipped);
-			for (int b = 0; b < ST_AN_NBANDS; b++) {
+		for (int c = c0; c <= c1 && !bad; c++) {
+			json_t *bands = json_array();
+
+			bad |= push(chans, json_pack("{s:i,s:o,s:I,s:o}", "channel", c, "latency_ms",
+						     st_json_num(r[c].latency_ms, 4), "clipped",
+						     (json_int_t)r[c].clipped, "bands", bands));
+			for (int b = 0; b < ST_AN_NBANDS && !bad; b++) {
 				if (!isfinite(r[c].band_db[b]))
 					continue;
-				printf("%s{\"hz\":%g,", first ? "" : ",", st_an_band_nominal(b));
-				json_num(stdout, "db", r[c].band_db[b], 3);
-				putchar(',');
-				json_num(stdout, "snr_db", r[c].snr_db[b], 1);
-				putchar(',');
-				json_num(stdout, "thd_pct", r[c].thd_pct[b], 4);
-				putchar('}');
-				first = 0;
+				bad |= push(bands, json_pack("{s:o,s:o,s:o,s:o}", "hz", band_hz(b),
+							     "db", st_json_num(r[c].band_db[b], 3),
+							     "snr_db", st_json_num(r[c].snr_db[b], 1),
+							     "thd_pct", st_json_num(r[c].thd_pct[b], 4)));
 			}
-			printf("]}");
 		}
-		printf("]}\n");
+		ret = json_done(cmd, root, bad);
+		goto out;
 	} else {
 		printf("stimulus %s: %d Hz, band %.1f..%.1f Hz\n", o->stimulus, s.wav.rate,
 		       st_an_ctx_f1(s.ctx), st_an_ctx_f2(s.ctx));
@@ -340,6 +353,29 @@ out:
 	st_wav_free(&cap);
 	stim_free(&s);
 	return ret;
+}
+
+static int anc_json(const char *cmd, const struct stim *s, struct st_an_response *r[3], int nch)
+{
+	json_t *root = json_stimulus(s), *chans = json_array();
+	int bad = !root || !chans || json_object_set_new(root, "channels", chans);
+	struct st_an_anc anc;
+
+	for (int c = 0; c < nch && !bad; c++) {
+		json_t *bands = json_array();
+
+		st_an_anc(r[0] ? &r[0][c] : NULL, &r[1][c], &r[2][c], &anc);
+		bad |= push(chans, json_pack("{s:i,s:o}", "channel", c, "bands", bands));
+		for (int b = 0; b < ST_AN_NBANDS && !bad; b++) {
+			if (!isfinite(anc.active_db[b]))
+				continue;
+			bad |= push(bands, json_pack("{s:o,s:o,s:o,s:o}", "hz", band_hz(b),
+						     "passive_db", st_json_num(anc.passive_db[b], 3),
+						     "active_db", st_json_num(anc.active_db[b], 3),
+						     "total_db", st_json_num(anc.total_db[b], 3)));
+		}
+	}
+	return json_done(cmd, root, bad);
 }
 
 static int do_anc(const char *cmd, const struct an_opts *o)
@@ -393,49 +429,26 @@ static int do_anc(const char *cmd, const struct an_opts *o)
 		}
 	}
 	if (o->json) {
-		printf("{");
-		json_stimulus(stdout, &s);
-		printf(",\"channels\":[");
-	} else {
-		printf("stimulus %s: band %.1f..%.1f Hz; attenuation in dB, positive = quieter at the ear\n",
-		       o->stimulus, st_an_ctx_f1(s.ctx), st_an_ctx_f2(s.ctx));
+		ret = anc_json(cmd, &s, r, nch);
+		goto out;
 	}
+	printf("stimulus %s: band %.1f..%.1f Hz; attenuation in dB, positive = quieter at the ear\n",
+	       o->stimulus, st_an_ctx_f1(s.ctx), st_an_ctx_f2(s.ctx));
 	for (int c = 0; c < nch; c++) {
-		int first = 1;
-
 		st_an_anc(r[0] ? &r[0][c] : NULL, &r[1][c], &r[2][c], &anc);
-		if (o->json) {
-			printf("%s{\"channel\":%d,\"bands\":[", c ? "," : "", c);
-		} else {
-			printf("\nchannel %d\n%8s %10s %10s %10s\n", c, "band Hz", "passive", "active", "total");
-		}
+		printf("\nchannel %d\n%8s %10s %10s %10s\n", c, "band Hz", "passive", "active", "total");
 		for (int b = 0; b < ST_AN_NBANDS; b++) {
 			if (!isfinite(anc.active_db[b]))
 				continue;
-			if (o->json) {
-				printf("%s{\"hz\":%g,", first ? "" : ",", st_an_band_nominal(b));
-				json_num(stdout, "passive_db", anc.passive_db[b], 3);
-				putchar(',');
-				json_num(stdout, "active_db", anc.active_db[b], 3);
-				putchar(',');
-				json_num(stdout, "total_db", anc.total_db[b], 3);
-				putchar('}');
-			} else {
-				printf("%8g ", st_an_band_nominal(b));
-				table_num(stdout, anc.passive_db[b], 2, 10);
-				putchar(' ');
-				table_num(stdout, anc.active_db[b], 2, 10);
-				putchar(' ');
-				table_num(stdout, anc.total_db[b], 2, 10);
-				putchar('\n');
-			}
-			first = 0;
+			printf("%8g ", st_an_band_nominal(b));
+			table_num(stdout, anc.passive_db[b], 2, 10);
+			putchar(' ');
+			table_num(stdout, anc.active_db[b], 2, 10);
+			putchar(' ');
+			table_num(stdout, anc.total_db[b], 2, 10);
+			putchar('\n');
 		}
-		if (o->json)
-			printf("]}");
 	}
-	if (o->json)
-		printf("]}\n");
 	ret = 0;
 out:
 	for (int i = 0; i < 3; i++) {
@@ -449,6 +462,42 @@ out:
 	return ret;
 }
 
+static int mics_json(const char *cmd, const struct stim *s, struct st_an_response *r, int nch,
+		     int ref, const char *capture)
+{
+	json_t *root = json_pack("{s:i}", "reference", ref), *chans = json_array();
+	int bad = !root || !chans || json_object_set_new(root, "channels", chans);
+	struct st_an_align al;
+	char err[ST_ERRLEN];
+
+	for (int c = 0; c < nch && !bad; c++) {
+		json_t *bands = json_array();
+
+		if (c == ref) {
+			json_decref(bands);
+			continue;
+		}
+		if (st_an_align(s->ctx, &r[ref], &r[c], 0, 0, &al, err)) {
+			json_decref(bands);
+			json_decref(root);
+			return analysis_failed(cmd, capture, c, err);
+		}
+		bad |= push(chans, json_pack("{s:i,s:o,s:o,s:o,s:i,s:o}", "channel", c,
+					     "delay_us", st_json_num(al.delay_us, 3),
+					     "gain_db", st_json_num(al.gain_db, 3),
+					     "phase_deg", st_json_num(al.phase_deg, 3),
+					     "polarity", al.polarity, "bands", bands));
+		for (int b = 0; b < ST_AN_NBANDS && !bad; b++) {
+			if (!isfinite(al.band_gain_db[b]))
+				continue;
+			bad |= push(bands, json_pack("{s:o,s:o,s:o}", "hz", band_hz(b),
+						     "gain_db", st_json_num(al.band_gain_db[b], 3),
+						     "phase_deg", st_json_num(al.band_phase_deg[b], 2)));
+		}
+	}
+	return json_done(cmd, root, bad);
+}
+
 static int do_mics(const char *cmd, const struct an_opts *o)
 {
 	struct stim s;
@@ -456,7 +505,7 @@ static int do_mics(const char *cmd, const struct an_opts *o)
 	struct st_an_response *r = NULL;
 	struct st_an_align al;
 	char err[ST_ERRLEN];
-	int ret, ref = (int)o->reference, first = 1;
+	int ret, ref = (int)o->reference;
 
 	memset(&s, 0, sizeof(s));
 	if (!o->stimulus || !o->capture)
@@ -491,54 +540,27 @@ static int do_mics(const char *cmd, const struct an_opts *o)
 			goto out;
 		}
 	}
-	if (o->json)
-		printf("{\"reference\":%d,\"channels\":[", ref);
-	else
-		printf("reference channel %d; delay > 0 = hears later; gain and phase at 1 kHz\n"
-		       "%7s %10s %9s %10s %8s\n", ref, "channel", "delay us", "gain dB", "phase deg", "polarity");
+	if (o->json) {
+		ret = mics_json(cmd, &s, r, cap.channels, ref, o->capture);
+		goto out;
+	}
+	printf("reference channel %d; delay > 0 = hears later; gain and phase at 1 kHz\n"
+	       "%7s %10s %9s %10s %8s\n", ref, "channel", "delay us", "gain dB", "phase deg", "polarity");
 	for (int c = 0; c < cap.channels; c++) {
 		if (c == ref)
 			continue;
 		if (st_an_align(s.ctx, &r[ref], &r[c], 0, 0, &al, err)) {
-			if (o->json)
-				printf("]}\n");
 			ret = analysis_failed(cmd, o->capture, c, err);
 			goto out;
 		}
-		if (o->json) {
-			int bf = 1;
-
-			printf("%s{\"channel\":%d,", first ? "" : ",", c);
-			json_num(stdout, "delay_us", al.delay_us, 3);
-			putchar(',');
-			json_num(stdout, "gain_db", al.gain_db, 3);
-			putchar(',');
-			json_num(stdout, "phase_deg", al.phase_deg, 3);
-			printf(",\"polarity\":%d,\"bands\":[", al.polarity);
-			for (int b = 0; b < ST_AN_NBANDS; b++) {
-				if (!isfinite(al.band_gain_db[b]))
-					continue;
-				printf("%s{\"hz\":%g,", bf ? "" : ",", st_an_band_nominal(b));
-				json_num(stdout, "gain_db", al.band_gain_db[b], 3);
-				putchar(',');
-				json_num(stdout, "phase_deg", al.band_phase_deg[b], 2);
-				putchar('}');
-				bf = 0;
-			}
-			printf("]}");
-		} else {
-			printf("%7d ", c);
-			table_num(stdout, al.delay_us, 3, 10);
-			putchar(' ');
-			table_num(stdout, al.gain_db, 3, 9);
-			putchar(' ');
-			table_num(stdout, al.phase_deg, 3, 10);
-			printf(" %8d\n", al.polarity);
-		}
-		first = 0;
+		printf("%7d ", c);
+		table_num(stdout, al.delay_us, 3, 10);
+		putchar(' ');
+		table_num(stdout, al.gain_db, 3, 9);
+		putchar(' ');
+		table_num(stdout, al.phase_deg, 3, 10);
+		printf(" %8d\n", al.polarity);
 	}
-	if (o->json)
-		printf("]}\n");
 	ret = 0;
 out:
 	if (r)
@@ -548,6 +570,38 @@ out:
 	st_wav_free(&cap);
 	stim_free(&s);
 	return ret;
+}
+
+static int tones_json(const char *cmd, const struct st_an_events *ev, long ch, double stim_time,
+		      double lat)
+{
+	json_t *tones = json_array(), *chimes = json_array(), *prompts = json_array();
+	json_t *root = json_pack("{s:I,s:o,s:o,s:o,s:o}", "channel", (json_int_t)ch,
+				 "noise_db", st_json_num(ev->noise_db, 1), "tones", tones,
+				 "chimes", chimes, "prompts", prompts);
+	int bad = !root;
+
+	for (size_t i = 0; i < ev->ntones && !bad; i++) {
+		const struct st_an_tone *t = &ev->tones[i];
+
+		bad |= push(tones, json_pack("{s:o,s:o,s:o,s:o,s:i}", "onset_s", st_json_num(t->onset_s, 5),
+					     "hz", st_json_num(t->hz, 2),
+					     "duration_s", st_json_num(t->duration_s, 5),
+					     "level_db", st_json_num(t->level_db, 2), "chime", t->chime));
+	}
+	for (size_t i = 0; i < ev->nchimes && !bad; i++)
+		bad |= push(chimes, json_pack("{s:o,s:o,s:i}",
+					      "onset_s", st_json_num(ev->chimes[i].onset_s, 5),
+					      "duration_s", st_json_num(ev->chimes[i].duration_s, 5),
+					      "tones", ev->chimes[i].ntones));
+	for (size_t i = 0; i < ev->nprompts && !bad; i++)
+		bad |= push(prompts, json_pack("{s:o,s:o,s:o}",
+					       "onset_s", st_json_num(ev->prompts[i].onset_s, 5),
+					       "duration_s", st_json_num(ev->prompts[i].duration_s, 5),
+					       "level_db", st_json_num(ev->prompts[i].level_db, 2)));
+	if (!bad && isfinite(stim_time))
+		bad |= st_json_set_num(root, "prompt_latency_s", lat, 5);
+	return json_done(cmd, root, bad);
 }
 
 static int do_tones(const char *cmd, const struct an_opts *o)
@@ -577,29 +631,8 @@ static int do_tones(const char *cmd, const struct an_opts *o)
 	if (isfinite(o->stim_time))
 		lat = st_an_prompt_latency(&ev, o->stim_time);
 	if (o->json) {
-		printf("{\"channel\":%ld,", ch);
-		json_num(stdout, "noise_db", ev.noise_db, 1);
-		printf(",\"tones\":[");
-		for (size_t i = 0; i < ev.ntones; i++) {
-			const struct st_an_tone *t = &ev.tones[i];
-
-			printf("%s{\"onset_s\":%.5f,\"hz\":%.2f,\"duration_s\":%.5f,\"level_db\":%.2f,\"chime\":%d}",
-			       i ? "," : "", t->onset_s, t->hz, t->duration_s, t->level_db, t->chime);
-		}
-		printf("],\"chimes\":[");
-		for (size_t i = 0; i < ev.nchimes; i++)
-			printf("%s{\"onset_s\":%.5f,\"duration_s\":%.5f,\"tones\":%d}", i ? "," : "",
-			       ev.chimes[i].onset_s, ev.chimes[i].duration_s, ev.chimes[i].ntones);
-		printf("],\"prompts\":[");
-		for (size_t i = 0; i < ev.nprompts; i++)
-			printf("%s{\"onset_s\":%.5f,\"duration_s\":%.5f,\"level_db\":%.2f}", i ? "," : "",
-			       ev.prompts[i].onset_s, ev.prompts[i].duration_s, ev.prompts[i].level_db);
-		printf("]");
-		if (isfinite(o->stim_time)) {
-			putchar(',');
-			json_num(stdout, "prompt_latency_s", lat, 5);
-		}
-		printf("}\n");
+		ret = tones_json(cmd, &ev, ch, o->stim_time, lat);
+		goto out;
 	} else {
 		static const char *const names[] = { "", "single", "double", "triple", "quadruple" };
 

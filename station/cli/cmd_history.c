@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "core/enc.h"
 #include "core/st.h"
 #include "store/store.h"
 
@@ -61,7 +63,8 @@ static int text_width(const char *s)
 	return w;
 }
 
-/* Copy of s fit for one table cell: control characters become spaces,
+/* Copy of s fit for one table cell: terminal-clean (core/enc.h), so a
+ * stored serial or reason can neither move the cursor nor break a row;
  * "" becomes "-". */
 static char *cell_dup(const char *s)
 {
@@ -69,14 +72,11 @@ static char *cell_dup(const char *s)
 
 	if (!s || !*s)
 		s = "-";
-	d = strdup(s);
+	d = st_term_dup(s);
 	if (!d) {
 		fprintf(stderr, "station history: out of memory\n");
 		exit(ST_EXIT_ERROR);
 	}
-	for (char *p = d; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = ' ';
 	return d;
 }
 
@@ -91,7 +91,7 @@ static void table_init(struct table *t, int ncol, unsigned right, int color_col,
 	t->color = isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
 	t->cells = calloc((size_t)ncol, sizeof(char *));
 	if (!t->cells) {
-		fprintf(stderr, "station history: out of memory\n");
+		cli_error("history", "out of memory");
 		exit(ST_EXIT_ERROR);
 	}
 	va_start(ap, color_col);
@@ -108,7 +108,7 @@ static void table_add(struct table *t, ...)
 		int ncap = t->cap ? t->cap * 2 : 32;
 		char **n = realloc(t->cells, (size_t)(ncap + 1) * (size_t)t->ncol * sizeof(char *));
 		if (!n) {
-			fprintf(stderr, "station history: out of memory\n");
+			cli_error("history", "out of memory");
 			exit(ST_EXIT_ERROR);
 		}
 		t->cells = n;
@@ -219,64 +219,60 @@ static void fmt_num(char *buf, size_t n, double v, int fixed)
 		snprintf(buf, n, fixed ? "%.2f" : "%.6g", v);
 }
 
-static void json_str(const char *key, const char *v, int first)
+/* Print one JSON object (jansson, core/enc.h) as a line; 0 or 1 (stop). */
+static int json_line(json_t *o, int bad)
 {
-	printf("%s\"%s\":\"", first ? "" : ",", key);
-	for (const unsigned char *p = (const unsigned char *)(v ? v : ""); *p; p++) {
-		switch (*p) {
-		case '"': fputs("\\\"", stdout); break;
-		case '\\': fputs("\\\\", stdout); break;
-		case '\n': fputs("\\n", stdout); break;
-		case '\r': fputs("\\r", stdout); break;
-		case '\t': fputs("\\t", stdout); break;
-		default:
-			if (*p < 0x20 || *p == 0x7f)
-				printf("\\u%04x", *p);
-			else
-				fputc(*p, stdout);
-		}
+	if (bad) {
+		json_decref(o);
+		o = NULL;
 	}
-	fputc('"', stdout);
+	if (st_json_put(stdout, o)) {
+		cli_error("history", "cannot write JSON: %s", o ? "output error" : "out of memory");
+		return 1;
+	}
+	return 0;
 }
 
-/* Shortest text that reads back as the same double; null for NaN / inf. */
-static void json_num(const char *key, double v)
+static int json_run(const struct st_run_info *ri)
 {
-	char buf[40];
+	static const struct { const char *key; size_t off; } cols[] = {
+		{ "uuid", offsetof(struct st_run_info, uuid) },
+		{ "serial", offsetof(struct st_run_info, serial) },
+		{ "model", offsetof(struct st_run_info, model) },
+		{ "firmware", offsetof(struct st_run_info, firmware) },
+		{ "plan", offsetof(struct st_run_info, plan) },
+		{ "limits_path", offsetof(struct st_run_info, limits_path) },
+		{ "limits_hash", offsetof(struct st_run_info, limits_hash) },
+		{ "station", offsetof(struct st_run_info, station) },
+		{ "operator", offsetof(struct st_run_info, operator_) },
+		{ "fixture", offsetof(struct st_run_info, fixture) },
+		{ "started", offsetof(struct st_run_info, started) },
+	};
+	json_t *o = json_object();
+	int bad = !o;
 
-	printf(",\"%s\":", key);
-	if (!isfinite(v)) {
-		fputs("null", stdout);
-		return;
-	}
-	snprintf(buf, sizeof(buf), "%.15g", v);
-	if (strtod(buf, NULL) != v)
-		snprintf(buf, sizeof(buf), "%.17g", v);
-	fputs(buf, stdout);
-}
-
-static void json_run(const struct st_run_info *ri)
-{
-	printf("{\"type\":\"run\",\"id\":%lld", ri->id);
-	json_str("uuid", ri->uuid, 0);
-	json_str("serial", ri->serial, 0);
-	json_str("model", ri->model, 0);
-	json_str("firmware", ri->firmware, 0);
-	json_str("plan", ri->plan, 0);
-	json_str("limits_path", ri->limits_path, 0);
-	json_str("limits_hash", ri->limits_hash, 0);
-	json_str("station", ri->station, 0);
-	json_str("operator", ri->operator_, 0);
-	json_str("fixture", ri->fixture, 0);
-	json_str("started", ri->started, 0);
+	if (!o)
+		return json_line(NULL, 1);
+	bad |= st_json_set_text(o, "type", "run");
+	bad |= st_json_set_int(o, "id", ri->id);
+	for (size_t i = 0; i < ST_ARRAY_SIZE(cols); i++)
+		bad |= st_json_set_text(o, cols[i].key, (const char *)ri + cols[i].off);
 	if (ri->ended[0])
-		json_str("ended", ri->ended, 0);
+		bad |= st_json_set_text(o, "ended", ri->ended);
 	else
-		fputs(",\"ended\":null", stdout);
-	json_str("outcome", ri->outcome, 0);
-	json_str("disposition", ri->disposition, 0);
-	json_str("reason", ri->reason, 0);
-	fputs("}\n", stdout);
+		bad |= json_object_set_new(o, "ended", json_null());
+	bad |= st_json_set_text(o, "outcome", ri->outcome);
+	bad |= st_json_set_text(o, "disposition", ri->disposition);
+	bad |= st_json_set_text(o, "reason", ri->reason);
+	return json_line(o, bad);
+}
+
+/* "step_id": the id, or null for a run-level row. */
+static int json_step_id(json_t *o, long long step_id)
+{
+	if (step_id)
+		return st_json_set_int(o, "step_id", step_id);
+	return json_object_set_new(o, "step_id", json_null());
 }
 
 /* --- station history (list) --- */
@@ -291,10 +287,8 @@ static int collect_run(const struct st_run_info *ri, void *ctx)
 {
 	struct run_list *l = ctx;
 
-	if (l->json) {
-		json_run(ri);
-		return 0;
-	}
+	if (l->json)
+		return json_run(ri);
 	if (l->n == l->cap) {
 		size_t ncap = l->cap ? l->cap * 2 : 64;
 		struct st_run_info *n = realloc(l->runs, ncap * sizeof(*n));
@@ -316,7 +310,7 @@ static int history_list(struct st_store *s, const struct history_opts *o)
 	char err[ST_ERRLEN];
 
 	if (st_store_runs(s, o->serial, (int)limit, collect_run, &l, err)) {
-		fprintf(stderr, "station history: %s\n", err);
+		cli_error("history", "%s", err);
 		free(l.runs);
 		return ST_EXIT_ERROR;
 	}
@@ -324,9 +318,11 @@ static int history_list(struct st_store *s, const struct history_opts *o)
 		return ST_EXIT_PASS;
 	if (!l.n) {
 		if (o->serial)
-			printf("no runs of unit %s in %s\n", o->serial, st_store_path(s));
+			printf("no runs of unit %s in ", o->serial);
 		else
-			printf("no runs in %s\n", st_store_path(s));
+			printf("no runs in ");
+		st_term_put(stdout, st_store_path(s));
+		fputc('\n', stdout);
 		return ST_EXIT_PASS;
 	}
 	table_init(&t, 9, 0, 6, "STARTED", "RUN", "SERIAL", "MODEL", "FIRMWARE", "PLAN",
@@ -381,15 +377,21 @@ static int detail_step(const struct st_step_row *r, void *ctx)
 	}
 	d->steps[d->nsteps++] = *r;
 	if (d->json) {
-		printf("{\"type\":\"step\",\"id\":%lld,\"idx\":%d", r->id, r->idx);
-		json_str("name", r->name, 0);
-		json_str("kind", r->kind, 0);
-		json_str("verdict", r->verdict, 0);
-		json_num("started_s", r->started_s);
-		json_num("duration_s", r->duration_s);
-		json_str("message", r->message, 0);
-		fputs("}\n", stdout);
-		return 0;
+		json_t *o = json_object();
+		int bad = !o;
+
+		if (o) {
+			bad |= st_json_set_text(o, "type", "step");
+			bad |= st_json_set_int(o, "id", r->id);
+			bad |= st_json_set_int(o, "idx", r->idx);
+			bad |= st_json_set_text(o, "name", r->name);
+			bad |= st_json_set_text(o, "kind", r->kind);
+			bad |= st_json_set_text(o, "verdict", r->verdict);
+			bad |= st_json_set_num(o, "started_s", r->started_s, -15);
+			bad |= st_json_set_num(o, "duration_s", r->duration_s, -15);
+			bad |= st_json_set_text(o, "message", r->message);
+		}
+		return json_line(o, bad);
 	}
 	snprintf(idx, sizeof(idx), "%d", r->idx);
 	fmt_num(start, sizeof(start), r->started_s, 1);
@@ -404,20 +406,21 @@ static int detail_meas(const struct st_meas_row *r, void *ctx)
 	char value[32], low[32], high[32];
 
 	if (d->json) {
-		printf("{\"type\":\"measurement\"");
-		if (r->step_id)
-			printf(",\"step_id\":%lld", r->step_id);
-		else
-			fputs(",\"step_id\":null", stdout);
-		json_str("step", step_name(d, r->step_id), 0);
-		json_str("name", r->name, 0);
-		json_num("value", r->value);
-		json_str("unit", r->unit, 0);
-		json_num("low", r->low);
-		json_num("high", r->high);
-		json_str("verdict", r->verdict, 0);
-		fputs("}\n", stdout);
-		return 0;
+		json_t *o = json_object();
+		int bad = !o;
+
+		if (o) {
+			bad |= st_json_set_text(o, "type", "measurement");
+			bad |= json_step_id(o, r->step_id);
+			bad |= st_json_set_text(o, "step", step_name(d, r->step_id));
+			bad |= st_json_set_text(o, "name", r->name);
+			bad |= st_json_set_num(o, "value", r->value, -15);
+			bad |= st_json_set_text(o, "unit", r->unit);
+			bad |= st_json_set_num(o, "low", r->low, -15);
+			bad |= st_json_set_num(o, "high", r->high, -15);
+			bad |= st_json_set_text(o, "verdict", r->verdict);
+		}
+		return json_line(o, bad);
 	}
 	fmt_num(value, sizeof(value), r->value, 0);
 	fmt_num(low, sizeof(low), r->low, 0);
@@ -433,12 +436,16 @@ static int detail_event(const struct st_event_row *r, void *ctx)
 	char t[32];
 
 	if (d->json) {
-		printf("{\"type\":\"event\"");
-		json_num("t_s", r->t_s);
-		json_str("kind", r->kind, 0);
-		json_str("text", r->text, 0);
-		fputs("}\n", stdout);
-		return 0;
+		json_t *o = json_object();
+		int bad = !o;
+
+		if (o) {
+			bad |= st_json_set_text(o, "type", "event");
+			bad |= st_json_set_num(o, "t_s", r->t_s, -15);
+			bad |= st_json_set_text(o, "kind", r->kind);
+			bad |= st_json_set_text(o, "text", r->text);
+		}
+		return json_line(o, bad);
 	}
 	fmt_num(t, sizeof(t), r->t_s, 1);
 	table_add(&d->t, t, r->kind, r->text);
@@ -451,17 +458,18 @@ static int detail_artifact(const struct st_artifact_row *r, void *ctx)
 	char sha[13];
 
 	if (d->json) {
-		printf("{\"type\":\"artifact\"");
-		if (r->step_id)
-			printf(",\"step_id\":%lld", r->step_id);
-		else
-			fputs(",\"step_id\":null", stdout);
-		json_str("step", step_name(d, r->step_id), 0);
-		json_str("kind", r->kind, 0);
-		json_str("path", r->path, 0);
-		json_str("sha256", r->sha256, 0);
-		fputs("}\n", stdout);
-		return 0;
+		json_t *o = json_object();
+		int bad = !o;
+
+		if (o) {
+			bad |= st_json_set_text(o, "type", "artifact");
+			bad |= json_step_id(o, r->step_id);
+			bad |= st_json_set_text(o, "step", step_name(d, r->step_id));
+			bad |= st_json_set_text(o, "kind", r->kind);
+			bad |= st_json_set_text(o, "path", r->path);
+			bad |= st_json_set_text(o, "sha256", r->sha256);
+		}
+		return json_line(o, bad);
 	}
 	st_strlcpy(sha, r->sha256, sizeof(sha));
 	table_add(&d->t, r->step_id ? step_name(d, r->step_id) : "(run)", r->kind, r->path, sha);
@@ -479,10 +487,9 @@ static void field(const char *name, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	for (char *p = buf; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = ' ';
-	printf("%-12s %s\n", name, buf);
+	printf("%-12s ", name);
+	st_term_put(stdout, buf);
+	fputc('\n', stdout);
 }
 
 static const char *dash(const char *s)
@@ -499,11 +506,12 @@ static int history_run(struct st_store *s, const struct history_opts *o)
 
 	ret = st_store_find_run(s, o->run, &ri, err);
 	if (ret) {
-		fprintf(stderr, "station history: %s\n", err);
+		cli_error("history", "%s", err);
 		return ret == ST_ERR_DB ? ST_EXIT_ERROR : ST_EXIT_USAGE;
 	}
 	if (o->json) {
-		json_run(&ri);
+		if (json_run(&ri))
+			return ST_EXIT_ERROR;
 		if (st_store_steps(s, ri.id, detail_step, &d, err) ||
 		    st_store_measurements(s, ri.id, detail_meas, &d, err) ||
 		    st_store_events(s, ri.id, detail_event, &d, err) ||
@@ -525,7 +533,7 @@ static int history_run(struct st_store *s, const struct history_opts *o)
 	if (ri.ended[0]) {
 		double secs = iso_seconds(ri.ended) - iso_seconds(ri.started);
 		if (isfinite(secs))
-			field("time", "%s to %s (%.1f s)", start, end, secs);
+			field("time", "%s to %s (%.1f s) wall clock", start, end, secs);
 		else
 			field("time", "%s to %s", start, end);
 	} else {
@@ -536,7 +544,7 @@ static int history_run(struct st_store *s, const struct history_opts *o)
 	field("reason", "%s", dash(ri.reason));
 
 	table_init(&d.t, 7, (1u << 0) | (1u << 4) | (1u << 5), 3, "#", "STEP", "KIND", "VERDICT",
-		   "START s", "TIME s", "MESSAGE");
+		   "BENCH START s", "BENCH TIME s", "MESSAGE");
 	ret = st_store_steps(s, ri.id, detail_step, &d, err);
 	if (!ret && d.t.nrows) {
 		printf("\n");
@@ -557,7 +565,7 @@ static int history_run(struct st_store *s, const struct history_opts *o)
 	if (ret)
 		goto fail;
 
-	table_init(&d.t, 3, 1u << 0, -1, "T s", "EVENT", "TEXT");
+	table_init(&d.t, 3, 1u << 0, -1, "BENCH T s", "EVENT", "TEXT");
 	ret = st_store_events(s, ri.id, detail_event, &d, err);
 	if (!ret && d.t.nrows) {
 		printf("\n");
@@ -581,7 +589,7 @@ static int history_run(struct st_store *s, const struct history_opts *o)
 
 fail:
 	free(d.steps);
-	fprintf(stderr, "station history: %s\n", err);
+	cli_error("history", "%s", err);
 	return ST_EXIT_ERROR;
 }
 
@@ -619,8 +627,12 @@ static int parse_opts(int argc, char **argv, struct history_opts *o)
 		if (!strcmp(a, "--json")) {
 			o->json = 1;
 		} else if (opt_value(argc, argv, &i, "--serial", &v)) {
+			char err[ST_ERRLEN];
+
 			if (!v || !*v)
 				return cli_usage_error("history", "--serial needs a serial (" HISTORY_USAGE ")");
+			if (st_serial_check(v, err))
+				return cli_usage_error("history", "--serial: %s", err);
 			o->serial = v;
 		} else if (opt_value(argc, argv, &i, "--db", &v)) {
 			if (!v || !*v)
@@ -672,12 +684,12 @@ int cmd_history(int argc, char **argv)
 		return ret;
 	path = o.db ? o.db : st_store_default_path();
 	if (stat(path, &sb) != 0 && errno == ENOENT) {
-		fprintf(stderr, "station history: no database at %s\n", path);
+		cli_error("history", "no database at %s", path);
 		return ST_EXIT_USAGE;
 	}
 	ret = st_store_open_ex(&s, path, ST_STORE_NOCREATE | ST_STORE_READONLY_OK, NULL, err);
 	if (ret) {
-		fprintf(stderr, "station history: %s\n", err);
+		cli_error("history", "%s", err);
 		return ret == ST_ERR_REFUSED || ret == ST_ERR_NOTFOUND ? ST_EXIT_USAGE : ST_EXIT_ERROR;
 	}
 	ret = o.run ? history_run(s, &o) : history_list(s, &o);

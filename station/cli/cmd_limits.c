@@ -148,7 +148,7 @@ static int show(const char *what, const char *firmware)
 	else
 		ret = st_limits_load_model(st_data_dir(), what, firmware, &l, err);
 	if (ret) {
-		fprintf(stderr, "station limits: %s\n", err);
+		cli_error("limits", "%s", err);
 		return ret == ST_ERR_PARSE || ret == ST_ERR_ARG || ret == ST_ERR_NOTFOUND ?
 			       ST_EXIT_USAGE : ST_EXIT_ERROR;
 	}

@@ -50,20 +50,20 @@ static int list_models(const char *dir)
 	ids = calloc(MAX_MODELS, sizeof(*ids));
 	m = malloc(sizeof(*m));
 	if (!ids || !m) {
-		fprintf(stderr, "station models: out of memory\n");
+		cli_error("models", "out of memory");
 		ret = ST_EXIT_ERROR;
 		goto out_free;
 	}
 	n = st_model_list(dir, ids, MAX_MODELS, err);
 	if (n < 0) {
-		fprintf(stderr, "station models: %s\n", err);
+		cli_error("models", "%s", err);
 		ret = ST_EXIT_ERROR;
 		goto out_free;
 	}
 	printf("%-14s %-11s %-8s %-10s %s\n", "MODEL", "KIND", "SOFT", "BLUETOOTH", "FACTORY");
 	for (int i = 0; i < n; i++) {
 		if (st_model_find(dir, ids[i], m, err) != ST_OK) {
-			fprintf(stderr, "station models: %s\n", err);
+			cli_error("models", "%s", err);
 			ret = ST_EXIT_ERROR;
 			goto out_free;
 		}
@@ -187,7 +187,7 @@ int cmd_models(int argc, char **argv)
 		return list_models(dir);
 	m = malloc(sizeof(*m));
 	if (!m) {
-		fprintf(stderr, "station models: out of memory\n");
+		cli_error("models", "out of memory");
 		return ST_EXIT_ERROR;
 	}
 	r = st_model_find(dir, argv[1], m, err);
@@ -196,7 +196,7 @@ int cmd_models(int argc, char **argv)
 		return cli_usage_error(argv[0], "%s", err);
 	}
 	if (r != ST_OK) {
-		fprintf(stderr, "station models: %s\n", err);
+		cli_error("models", "%s", err);
 		free(m);
 		return ST_EXIT_ERROR;
 	}

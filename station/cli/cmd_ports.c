@@ -82,7 +82,7 @@ int cmd_ports(int argc, char **argv)
 		if (r != SP_OK) {
 			char *msg = sp_last_error_message();
 
-			fprintf(stderr, "station ports: cannot list serial ports: %s\n",
+			cli_error("ports", "cannot list serial ports: %s",
 				msg ? msg : "libserialport failed");
 			sp_free_error_message(msg);
 			free(paths);

@@ -6,14 +6,17 @@
  * as one JSON object per line, and exits with the verdict's code.
  */
 #include <errno.h>
+#include <math.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "bench/bench.h"
 #include "cli.h"
+#include "core/enc.h"
 #include "core/st.h"
 #include "model/model.h"
 #include "plan/plan.h"
@@ -37,21 +40,6 @@ struct run_out {
 	struct junit_case *cases; /* --junit: steps collected for the report */
 	int ncases;
 };
-
-static void xml_escape(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '&': fputs("&amp;", f); break;
-		case '"': fputs("&quot;", f); break;
-		default:
-			if ((unsigned char)*s >= 0x20 || *s == '\n' || *s == '\t')
-				fputc(*s, f);
-		}
-	}
-}
 
 static void junit_event(struct run_out *o, const struct st_event *ev)
 {
@@ -85,107 +73,177 @@ static void junit_event(struct run_out *o, const struct st_event *ev)
 	}
 }
 
-/* JUnit XML for CI: one testsuite per run, one testcase per step; FAIL is a
- * <failure>, ERROR and ABORTED an <error>, SKIP <skipped>. */
-static int junit_write(const char *path, const struct run_out *o, const struct st_model *m,
+/* One <property name="name" value="value"/>. */
+static void junit_property(FILE *f, const char *name, const char *value)
+{
+	fprintf(f, "      <property name=\"%s\" value=\"", name);
+	st_xml_put(f, value, 1);
+	fputs("\"/>\n", f);
+}
+
+static void junit_case(FILE *f, const struct junit_case *c, int number, const char *classname)
+{
+	fprintf(f, "    <testcase classname=\"");
+	st_xml_put(f, classname, 1);
+	fprintf(f, "\" name=\"step %d: ", number);
+	st_xml_put(f, c->name, 1);
+	fprintf(f, "\" time=\"%.3f\">\n", c->t1 > c->t0 ? c->t1 - c->t0 : 0.0);
+	if (c->verdict == ST_FAIL || c->verdict == ST_ERROR || c->verdict == ST_ABORTED) {
+		fprintf(f, "      <%s type=\"%s\" message=\"", c->verdict == ST_FAIL ? "failure" : "error",
+			st_verdict_name(c->verdict));
+		st_xml_put(f, c->message, 1);
+		fprintf(f, "\"/>\n");
+	} else if (c->verdict == ST_SKIP) {
+		fprintf(f, "      <skipped message=\"");
+		st_xml_put(f, c->message, 1);
+		fprintf(f, "\"/>\n");
+	}
+	if (c->log[0]) {
+		fprintf(f, "      <system-out>");
+		st_xml_put(f, c->log, 0);
+		fprintf(f, "</system-out>\n");
+	}
+	fprintf(f, "    </testcase>\n");
+}
+
+/* Open the --junit file before the run, so an unwritable path is a usage
+ * error (exit 2) and not a lost report after it; "a" keeps an existing file
+ * until junit_write() replaces its content. */
+static int junit_open(const char *path, FILE **f, char *err)
+{
+	struct stat sb;
+
+	if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode))
+		return st_fail(err, ST_ERR_ARG, "--junit %s: not a regular file", path);
+	*f = fopen(path, "a");
+	if (!*f)
+		return st_fail(err, ST_ERR_ARG, "--junit %s: cannot write: %s", path, strerror(errno));
+	return ST_OK;
+}
+
+/* A run that ended before its report: close the file, removing it if the
+ * run left it empty. */
+static void junit_discard(const char *path, FILE *f)
+{
+	if (!f)
+		return;
+	if (ftell(f) == 0 && fseek(f, 0, SEEK_END) == 0 && ftell(f) == 0)
+		unlink(path);
+	fclose(f);
+}
+
+/* JUnit XML for CI: one testsuite per run, one testcase per step, named
+ * "step N: NAME" (1-based, as the live output numbers them), its time in
+ * bench seconds; FAIL is a <failure>, ERROR and ABORTED an <error>, SKIP
+ * <skipped>.  f was opened (and so checked writable) before the run; it is
+ * emptied and written now, and closed.  Every text goes through
+ * st_xml_put(), so the file is well-formed XML whatever the unit said. */
+static int junit_write(FILE *f, const struct run_out *o, const struct st_model *m,
 		       const char *serial, const char *plan, const struct st_seq_result *res)
 {
-	FILE *f = fopen(path, "w");
-	int failures = 0, errors = 0, skipped = 0;
+	int failures = 0, errors = 0, skipped = 0, bad;
+	char classname[128];
 
-	if (!f)
-		return -1;
+	snprintf(classname, sizeof(classname), "%s.%s", m->id, plan);
 	for (int i = 0; i < o->ncases; i++) {
 		failures += o->cases[i].verdict == ST_FAIL;
 		errors += o->cases[i].verdict == ST_ERROR || o->cases[i].verdict == ST_ABORTED;
 		skipped += o->cases[i].verdict == ST_SKIP;
 	}
+	bad = fflush(f) || ftruncate(fileno(f), 0) || fseek(f, 0, SEEK_SET);
 	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n");
 	fprintf(f, "  <testsuite name=\"");
-	xml_escape(f, m->id);
-	fprintf(f, ".");
-	xml_escape(f, plan);
+	st_xml_put(f, classname, 1);
 	fprintf(f, "\" tests=\"%d\" failures=\"%d\" errors=\"%d\" skipped=\"%d\">\n",
 		o->ncases, failures, errors, skipped);
 	fprintf(f, "    <properties>\n");
-	fprintf(f, "      <property name=\"serial\" value=\"");
-	xml_escape(f, serial);
-	fprintf(f, "\"/>\n      <property name=\"firmware\" value=\"");
-	xml_escape(f, res->firmware);
-	fprintf(f, "\"/>\n      <property name=\"verdict\" value=\"%s\"/>\n",
-		st_verdict_name(res->verdict));
-	fprintf(f, "      <property name=\"disposition\" value=\"");
-	xml_escape(f, res->disposition);
-	fprintf(f, "\"/>\n      <property name=\"run\" value=\"%s\"/>\n    </properties>\n", res->uuid);
-	for (int i = 0; i < o->ncases; i++) {
-		const struct junit_case *c = &o->cases[i];
-
-		fprintf(f, "    <testcase classname=\"");
-		xml_escape(f, m->id);
-		fprintf(f, ".");
-		xml_escape(f, plan);
-		fprintf(f, "\" name=\"%02d ", i + 1);
-		xml_escape(f, c->name);
-		fprintf(f, "\" time=\"%.3f\">\n", c->t1 > c->t0 ? c->t1 - c->t0 : 0.0);
-		if (c->verdict == ST_FAIL || c->verdict == ST_ERROR || c->verdict == ST_ABORTED) {
-			fprintf(f, "      <%s type=\"%s\" message=\"", c->verdict == ST_FAIL ? "failure" : "error",
-				st_verdict_name(c->verdict));
-			xml_escape(f, c->message);
-			fprintf(f, "\"/>\n");
-		} else if (c->verdict == ST_SKIP) {
-			fprintf(f, "      <skipped message=\"");
-			xml_escape(f, c->message);
-			fprintf(f, "\"/>\n");
-		}
-		if (c->log[0]) {
-			fprintf(f, "      <system-out>");
-			xml_escape(f, c->log);
-			fprintf(f, "</system-out>\n");
-		}
-		fprintf(f, "    </testcase>\n");
-	}
+	junit_property(f, "serial", serial);
+	junit_property(f, "firmware", res->firmware);
+	junit_property(f, "verdict", st_verdict_name(res->verdict));
+	junit_property(f, "disposition", res->disposition);
+	junit_property(f, "run", res->uuid);
+	junit_property(f, "time-base", "bench seconds");
+	fprintf(f, "    </properties>\n");
+	for (int i = 0; i < o->ncases; i++)
+		junit_case(f, &o->cases[i], i + 1, classname);
 	fprintf(f, "  </testsuite>\n</testsuites>\n");
-	return fclose(f) == 0 ? 0 : -1;
+	bad |= ferror(f);
+	return fclose(f) == 0 && !bad ? 0 : -1;
 }
 
+/* One JSON object per event, built with jansson (core/enc.h): whatever
+ * bytes the unit or the operator gave, the line parses. */
 static void print_json(const struct st_event *ev, FILE *f)
 {
-	char text[1024], step[128], name[128], disp[128], reason[512];
+	json_t *o = json_object();
+	int bad = !o;
 
-	st_json_escape(text, sizeof(text), ev->text ? ev->text : "");
-	st_json_escape(step, sizeof(step), ev->step ? ev->step : "");
-	fprintf(f, "{\"event\":\"%s\",\"t\":%.3f", st_ev_kind_name(ev->kind), ev->t);
-	if (ev->step_idx >= 0)
-		fprintf(f, ",\"step_idx\":%d,\"step\":\"%s\"", ev->step_idx, step);
-	if (ev->kind == ST_EV_MEASUREMENT) {
-		st_json_escape(name, sizeof(name), ev->name);
-		fprintf(f, ",\"name\":\"%s\",\"value\":%.6g,\"unit\":\"%s\"", name, ev->value,
-			ev->unit ? ev->unit : "");
-		if (ev->has_low)
-			fprintf(f, ",\"low\":%.6g", ev->low);
-		else
-			fprintf(f, ",\"low\":null");
-		if (ev->has_high)
-			fprintf(f, ",\"high\":%.6g", ev->high);
-		else
-			fprintf(f, ",\"high\":null");
-		fprintf(f, ",\"marginal\":%s", ev->marginal ? "true" : "false");
+	if (o) {
+		bad |= st_json_set_text(o, "event", st_ev_kind_name(ev->kind));
+		bad |= st_json_set_num(o, "t", ev->t, 3);
 	}
-	if (ev->kind == ST_EV_STEP_END || ev->kind == ST_EV_RUN_END || ev->kind == ST_EV_MEASUREMENT)
-		fprintf(f, ",\"verdict\":\"%s\"", st_verdict_name(ev->verdict));
-	if (ev->kind == ST_EV_RUN_END) {
-		st_json_escape(disp, sizeof(disp), ev->disposition ? ev->disposition : "");
-		st_json_escape(reason, sizeof(reason), ev->reason ? ev->reason : "");
-		fprintf(f, ",\"disposition\":\"%s\",\"reason\":\"%s\",\"uuid\":\"%s\"", disp, reason,
-			ev->uuid ? ev->uuid : "");
+	if (o && ev->step_idx >= 0) {
+		bad |= st_json_set_int(o, "step_idx", ev->step_idx);
+		bad |= st_json_set_text(o, "step", ev->step);
 	}
-	fprintf(f, ",\"text\":\"%s\"}\n", text);
-	fflush(f);
+	if (o && ev->kind == ST_EV_MEASUREMENT) {
+		bad |= st_json_set_text(o, "name", ev->name);
+		bad |= st_json_set_num(o, "value", ev->value, -6);
+		bad |= st_json_set_text(o, "unit", ev->unit);
+		bad |= st_json_set_num(o, "low", ev->has_low ? ev->low : NAN, -6);
+		bad |= st_json_set_num(o, "high", ev->has_high ? ev->high : NAN, -6);
+		bad |= json_object_set_new(o, "marginal", json_boolean(ev->marginal));
+	}
+	if (o && (ev->kind == ST_EV_STEP_END || ev->kind == ST_EV_RUN_END ||
+		  ev->kind == ST_EV_MEASUREMENT))
+		bad |= st_json_set_text(o, "verdict", st_verdict_name(ev->verdict));
+	if (o && ev->kind == ST_EV_RUN_END) {
+		bad |= st_json_set_text(o, "disposition", ev->disposition);
+		bad |= st_json_set_text(o, "reason", ev->reason);
+		bad |= st_json_set_text(o, "uuid", ev->uuid);
+	}
+	if (o)
+		bad |= st_json_set_text(o, "text", ev->text);
+	if (bad) {
+		json_decref(o);
+		o = NULL;
+	}
+	if (st_json_put(f, o) == ST_ERR_MEM)
+		cli_error("run", "out of memory writing a JSON event");
 }
 
+/* "[   12.3s] " then outside text terminal-clean (core/enc.h): no escape
+ * sequence, no line of its own. */
+static void say_line(FILE *f, double t, const char *lead, const char *text, const char *tail)
+{
+	fprintf(f, "[%7.1fs] %s", t, lead);
+	st_term_put(f, text);
+	fputs(tail, f);
+}
+
+static void print_measurement(FILE *f, const struct st_event *ev)
+{
+	char name[64], unit[32];
+
+	say_line(f, ev->t, "  ", "", "");
+	fprintf(f, "%-28s %10.4g %-5s", st_term_clean(name, sizeof(name), ev->name), ev->value,
+		st_term_clean(unit, sizeof(unit), ev->unit));
+	if (ev->has_low && ev->has_high && ev->low == ev->high)
+		fprintf(f, " (= %g)", ev->low);
+	else if (ev->has_low && ev->has_high)
+		fprintf(f, " [%g, %g]", ev->low, ev->high);
+	else if (ev->has_low)
+		fprintf(f, " (>= %g)", ev->low);
+	else if (ev->has_high)
+		fprintf(f, " (<= %g)", ev->high);
+	fprintf(f, " %s%s\n", st_verdict_name(ev->verdict), ev->marginal ? " marginal" : "");
+}
+
+/* Live text output; times in [ ] are bench seconds (docs/cli.md). */
 static void on_event(const struct st_event *ev, void *ctx)
 {
 	struct run_out *o = ctx;
+	char lead[32];
 
 	junit_event(o, ev);
 	if (o->json) {
@@ -196,41 +254,56 @@ static void on_event(const struct st_event *ev, void *ctx)
 		return;
 	switch (ev->kind) {
 	case ST_EV_RUN_START:
-		fprintf(o->f, "[%7.1fs] run: %s\n", ev->t, ev->text);
+		say_line(o->f, ev->t, "run: ", ev->text, " (times in bench seconds)\n");
 		break;
 	case ST_EV_STEP_START:
-		fprintf(o->f, "[%7.1fs] step %d: %s\n", ev->t, ev->step_idx + 1, ev->text);
+		snprintf(lead, sizeof(lead), "step %d: ", ev->step_idx + 1);
+		say_line(o->f, ev->t, lead, ev->text, "\n");
 		break;
 	case ST_EV_STEP_END:
-		fprintf(o->f, "[%7.1fs]   -> %s%s%s\n", ev->t, st_verdict_name(ev->verdict),
-			ev->text && ev->text[0] ? ": " : "", ev->text ? ev->text : "");
+		say_line(o->f, ev->t, "  -> ", st_verdict_name(ev->verdict), "");
+		if (ev->text && ev->text[0]) {
+			fputs(": ", o->f);
+			st_term_put(o->f, ev->text);
+		}
+		fputc('\n', o->f);
 		break;
 	case ST_EV_MEASUREMENT:
-		fprintf(o->f, "[%7.1fs]   %-28s %10.4g %-5s", ev->t, ev->name, ev->value,
-			ev->unit ? ev->unit : "");
-		if (ev->has_low && ev->has_high && ev->low == ev->high)
-			fprintf(o->f, " (= %g)", ev->low);
-		else if (ev->has_low && ev->has_high)
-			fprintf(o->f, " [%g, %g]", ev->low, ev->high);
-		else if (ev->has_low)
-			fprintf(o->f, " (>= %g)", ev->low);
-		else if (ev->has_high)
-			fprintf(o->f, " (<= %g)", ev->high);
-		fprintf(o->f, " %s%s\n", st_verdict_name(ev->verdict), ev->marginal ? " marginal" : "");
+		print_measurement(o->f, ev);
 		break;
 	case ST_EV_RUN_END:
 		break;
 	case ST_EV_FEEDBACK:
-		fprintf(o->f, "[%7.1fs]     saw %s\n", ev->t, ev->text);
+		say_line(o->f, ev->t, "    saw ", ev->text, "\n");
 		break;
 	case ST_EV_REFUSED:
-		fprintf(o->f, "[%7.1fs]   REFUSED %s\n", ev->t, ev->text);
+		say_line(o->f, ev->t, "  REFUSED ", ev->text, "\n");
 		break;
 	default:
-		fprintf(o->f, "[%7.1fs]   %s\n", ev->t, ev->text);
+		say_line(o->f, ev->t, "  ", ev->text, "\n");
 		break;
 	}
 	fflush(o->f);
+}
+
+/* The verdict lines after the run; outside text terminal-clean. */
+static void print_verdict(const struct st_seq_result *res, const char *model, const char *serial,
+			  const char *plan, const char *db)
+{
+	printf("\n%s  %s  serial ", st_verdict_name(res->verdict), model);
+	st_term_put(stdout, serial);
+	printf("  plan %s\ndisposition: ", plan);
+	st_term_put(stdout, res->disposition[0] ? res->disposition : "-");
+	if (res->reason[0]) {
+		printf("\nreason: ");
+		st_term_put(stdout, res->reason);
+	}
+	fputc('\n', stdout);
+	if (db) {
+		printf("run %s stored in ", res->uuid);
+		st_term_put(stdout, db);
+		fputc('\n', stdout);
+	}
 }
 
 /* Ask the operator on the terminal. */
@@ -240,7 +313,9 @@ static int tty_confirm(const char *question, void *ctx)
 	(void)ctx;
 
 	for (;;) {
-		fprintf(stderr, "\a%s [y/n/q] ", question);
+		fputc('\a', stderr);
+		st_term_put(stderr, question);
+		fputs(" [y/n/q] ", stderr);
 		fflush(stderr);
 		if (!fgets(line, sizeof(line), stdin))
 			return -1;
@@ -302,6 +377,7 @@ static int run_parse(int argc, char **argv, struct st_bench_opts *bo, const char
 		{ "time-scale", required_argument, 0, 'T' },
 		{ "help", no_argument, 0, 'h' },        { 0, 0, 0, 0 },
 	};
+	char err[ST_ERRLEN];
 	int c;
 
 	optind = 1;
@@ -352,8 +428,12 @@ static int run_parse(int argc, char **argv, struct st_bench_opts *bo, const char
 		return cli_usage_error("run", "unexpected argument '%s'", argv[optind]);
 	if (!bo->model || !*serial || !bo->plan)
 		return cli_usage_error("run", "--model, --serial and --plan are required (station run --help)");
-	if (!(*serial)[0] || strlen(*serial) >= 64)
-		return cli_usage_error("run", "--serial must be 1 to 63 characters");
+	if (st_serial_check(*serial, err))
+		return cli_usage_error("run", "--serial: %s", err);
+	/* no --operator and no $USER: the operator is unknown ("") */
+	if ((bo->operator_ && *bo->operator_ && st_name_check("--operator", bo->operator_, err)) ||
+	    (bo->station && st_name_check("--station", bo->station, err)))
+		return cli_usage_error("run", "%s", err);
 	if (*confirm && strcmp(*confirm, "yes") && strcmp(*confirm, "no"))
 		return cli_usage_error("run", "--confirm takes yes or no");
 	if (bo->fixture && bo->time_scale > 0)
@@ -370,6 +450,7 @@ int cmd_run(int argc, char **argv)
 	struct st_bench *bench = NULL;
 	struct st_seq_result res;
 	struct run_out out = { .f = stdout };
+	FILE *junit_f = NULL;
 
 	st_bench_opts_init(&bo);
 	bo.operator_ = getenv("USER");
@@ -384,8 +465,13 @@ int cmd_run(int argc, char **argv)
 	if (junit) {
 		out.cases = calloc(JUNIT_MAX, sizeof(*out.cases));
 		if (!out.cases) {
-			fprintf(stderr, "station run: out of memory\n");
+			cli_error("run", "out of memory");
 			return ST_EXIT_ERROR;
+		}
+		/* an unwritable --junit path is found now, not after the run */
+		if (junit_open(junit, &junit_f, err)) {
+			free(out.cases);
+			return cli_usage_error("run", "%s", err);
 		}
 	}
 	ret = st_bench_open(&bench, &bo, err);
@@ -395,33 +481,33 @@ int cmd_run(int argc, char **argv)
 	if (!ret)
 		ret = st_bench_connect(bench, serial, err);
 	if (ret) {
-		fprintf(stderr, "station run: %s\n", err);
+		cli_error("run", "%s", err);
 		exit_code = st_bench_exit_code(ret);
 		goto out_bench;
 	}
 	ret = st_bench_run(bench, bo.plan, serial, on_event, &out, &res, err);
 	if (ret) {
-		fprintf(stderr, "station run: %s\n", err);
+		cli_error("run", "%s", err);
 		exit_code = ret == ST_ERR_DB ? ST_EXIT_ERROR : ST_EXIT_USAGE;
 		goto out_bench;
 	}
-	if (!out.json) {
-		printf("\n%s  %s  serial %s  plan %s\n", st_verdict_name(res.verdict),
-		       st_bench_model(bench)->id, serial, bo.plan);
-		printf("disposition: %s\n", res.disposition[0] ? res.disposition : "-");
-		if (res.reason[0])
-			printf("reason: %s\n", res.reason);
-		if (st_bench_db_path(bench))
-			printf("run %s stored in %s\n", res.uuid, st_bench_db_path(bench));
-	}
+	if (!out.json)
+		print_verdict(&res, st_bench_model(bench)->id, serial, bo.plan,
+			      st_bench_db_path(bench));
 	exit_code = st_verdict_exit(res.verdict);
-	if (junit && junit_write(junit, &out, st_bench_model(bench), serial, bo.plan, &res)) {
-		fprintf(stderr, "station run: --junit %s: %s\n", junit, strerror(errno));
-		if (exit_code == ST_EXIT_PASS)
-			exit_code = ST_EXIT_ERROR;
+	if (junit_f) {
+		int bad = junit_write(junit_f, &out, st_bench_model(bench), serial, bo.plan, &res);
+
+		junit_f = NULL;
+		if (bad) {
+			cli_error("run", "--junit %s: %s", junit, strerror(errno));
+			if (exit_code == ST_EXIT_PASS)
+				exit_code = ST_EXIT_ERROR;
+		}
 	}
 out_bench:
 	st_bench_close(bench);
+	junit_discard(junit, junit_f);
 	free(out.cases);
 	return exit_code;
 }
@@ -436,7 +522,7 @@ int cmd_plans(int argc, char **argv)
 	(void)argv;
 	n = st_plan_list(st_data_dir(), names, 64, err);
 	if (n < 0) {
-		fprintf(stderr, "station plans: %s\n", err);
+		cli_error("plans", "%s", err);
 		return ST_EXIT_USAGE;
 	}
 	for (int i = 0; i < n; i++) {

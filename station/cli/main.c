@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "core/enc.h"
 #include "core/st.h"
 
 struct command {
@@ -29,16 +30,33 @@ static const struct command commands[] = {
 	{ "analyze", cmd_analyze, "analyse recorded captures: response, anc, mics, tones" },
 };
 
+static void verror(const char *cmd, const char *fmt, va_list ap)
+{
+	char msg[4096];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	fprintf(stderr, "station %s: ", cmd);
+	st_term_put(stderr, msg);
+	fputc('\n', stderr);
+}
+
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "station %s: ", cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	verror(cmd, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	return ST_EXIT_USAGE;
+}
+
+void cli_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	verror(cmd, fmt, ap);
+	va_end(ap);
 }
 
 static void usage(FILE *f)
@@ -62,6 +80,8 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < ST_ARRAY_SIZE(commands); i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].fn(argc - 1, argv + 1);
-	fprintf(stderr, "station: unknown command '%s' (try 'station --help')\n", argv[1]);
+	fputs("station: unknown command '", stderr);
+	st_term_put(stderr, argv[1]);
+	fputs("' (try 'station --help')\n", stderr);
 	return ST_EXIT_USAGE;
 }

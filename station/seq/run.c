@@ -23,8 +23,9 @@ static void step_begin(struct seq *s, const char *name)
 	s->step_id = 0;
 	if (s->cfg->store && s->run_id) {
 		char e[ST_ERRLEN];
-		/* stored now so measurements can refer to it; finished in step_end */
-		if (st_store_step(s->cfg->store, s->run_id, s->step_idx, name, "step", "running",
+		/* stored now so measurements can refer to it; finished in step_end;
+		 * idx is the 1-based step number people read (docs/store.md) */
+		if (st_store_step(s->cfg->store, s->run_id, s->step_idx + 1, name, "step", "running",
 				  s->step_t0, 0, "", &s->step_id, e) != ST_OK)
 			s->step_id = 0;
 	}

@@ -26,8 +26,9 @@ static const char *capture_dir(struct seq *s, char *buf, size_t n)
 		return NULL;
 	mkdir(s->cfg->capture_dir, 0777);
 	snprintf(buf, n, "%s/%s", s->cfg->capture_dir, s->res->uuid);
-	if (mkdir(buf, 0777) && errno != EEXIST)
-		return NULL;
+	/* a folder that cannot be made is not skipped: writing the capture
+	 * into it then fails naming the path, and the step is an ERROR */
+	mkdir(buf, 0777);
 	return buf;
 }
 
@@ -46,7 +47,7 @@ static void measure_setup(struct seq *s, struct st_measure *m, char *dir, size_t
 {
 	st_measure_init(m, s->cfg->audio, s->fx, s->m);
 	m->outdir = capture_dir(s, dir, n);
-	m->tag = s->cfg->serial;
+	m->tag = s->res->uuid;  /* file names from the run uuid, never the typed serial */
 }
 
 

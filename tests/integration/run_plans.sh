@@ -57,7 +57,9 @@ check "inverted microphone" 1 "microphone 2 is wired inverted" \
 check "noisy room is an ERROR, not the unit's FAIL" 3 "not judgeable" \
 	"$STATION" run --model WH-1000XM5 --serial A4 --plan repair --db "$db" --fault noisy-room
 n=$((n + 1))
-if ls "$tmp"/captures/*/A1-*.wav >/dev/null 2>&1; then echo "ok $n - raw captures kept as WAV beside the database"; else echo "not ok $n - no WAV captures in $tmp/captures"; fi
+# captures are named by the run uuid (DIR/<uuid>/<uuid>-what-N.wav), never by the typed serial
+if ls "$tmp"/captures/*/*.wav 2>/dev/null | grep -Eq '/([0-9a-f-]{36})/\1-[a-z-]+-[0-9]+\.wav$' &&
+   ! ls "$tmp"/captures/*/*.wav | grep -q '/A1-'; then echo "ok $n - raw captures kept as WAV beside the database, named by run uuid"; else echo "not ok $n - no WAV captures named by run uuid in $tmp/captures"; fi
 out=$("$STATION" history --db "$db" --serial A1 --json 2>&1)
 uuid=$(sed -n 's/.*"uuid":"\([0-9a-f-]*\)".*/\1/p' <<<"$out" | head -1)
 n=$((n + 1))
