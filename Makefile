@@ -8,7 +8,10 @@
 #
 # Sources are found by wildcard: every station/**/*.c except station/cli/
 # goes into build/libstation.a; station/cli/*.c makes the binary; each
-# tests/unit/test_*.c is its own cmocka program.
+# tests/unit/test_*.c is its own cmocka program.  The library is linked
+# whole: fixture drivers and audio back ends register themselves in linker
+# sections (ST_FIXTURE_DRIVER, ST_AUDIO_BACKEND) and nothing calls them by
+# name.
 
 CC ?= cc
 ifeq ($(CC),cc)
@@ -48,6 +51,7 @@ CFLAGS ?= $(OPT) -g
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(SANFLAGS) $(PKG_CFLAGS) \
 	-DST_DATA_DIR='"$(CURDIR)"' -Istation -MMD -MP $(CFLAGS)
 LDLIBS = $(PKG_LIBS) -lm -lpthread -lutil
+WHOLE = -Wl,--whole-archive $(BUILD)/libstation.a -Wl,--no-whole-archive
 LDFLAGS += $(SANFLAGS)
 
 LIB_SRC := $(sort $(shell find station -name '*.c' -not -path 'station/cli/*'))
@@ -71,15 +75,15 @@ $(BUILD)/libstation.a: $(LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/station: $(CLI_OBJ) $(BUILD)/libstation.a
-	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libstation.a $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(WHOLE) $(LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libstation.a tests/unit/testutil.h
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(BUILD)/libstation.a $(LDFLAGS) $(LDLIBS) -lcmocka
+	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(WHOLE) $(LDFLAGS) $(LDLIBS) -lcmocka
 
 $(BUILD)/bench/%: tests/bench/%.c $(BUILD)/libstation.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libstation.a $(LDFLAGS) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(WHOLE) $(LDFLAGS) $(LDLIBS)
 
 # Install missing Debian packages (as root), or say the one line to run.
 deps:

@@ -13,6 +13,10 @@
 #include "core/st.h"
 #include "core/tok.h"
 
+/* The back-end table, filled by the linker (weak: empty when none). */
+extern const struct st_audio_backend *const __start_st_audio_backends[] __attribute__((weak));
+extern const struct st_audio_backend *const __stop_st_audio_backends[] __attribute__((weak));
+
 const char *st_audio_role_name(int role)
 {
 	static const char *const names[ST_ROLE_COUNT] = {
@@ -261,22 +265,25 @@ int st_audio_open(struct st_audio **out, const char *addr,
 		  const struct st_audio_bench *bench, struct st_fixture *fx, char *err)
 {
 	struct st_audio *a;
-	const struct st_audio_ops *ops;
+	const struct st_audio_ops *ops = NULL;
 	const char *rest = NULL;
 	int ret;
 
 	*out = NULL;
-	if (!addr || strcmp(addr, "sim") == 0) {
-		ops = &st_audio_sim_ops;
-	} else if (strcmp(addr, "pa") == 0) {
-		ops = &st_audio_pa_ops;
-	} else if (strncmp(addr, "pa:", 3) == 0) {
-		ops = &st_audio_pa_ops;
-		rest = addr + 3;
-	} else {
+	if (!addr)
+		addr = "sim";
+	for (const struct st_audio_backend *const *b = __start_st_audio_backends;
+	     b && b < __stop_st_audio_backends && !ops; b++) {
+		size_t n = strlen((*b)->form);
+
+		if ((*b)->form[n - 1] == ':' ? !strncmp(addr, (*b)->form, n) : !strcmp(addr, (*b)->form)) {
+			ops = (*b)->ops;
+			rest = (*b)->form[n - 1] == ':' ? addr + n : NULL;
+		}
+	}
+	if (!ops)
 		return st_fail(err, ST_ERR_ARG,
 			       "audio address '%s': use \"sim\", \"pa\" or \"pa:DEVICE\"", addr);
-	}
 	a = calloc(1, sizeof(*a));
 	if (!a)
 		return st_fail(err, ST_ERR_MEM, "audio: out of memory");

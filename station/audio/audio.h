@@ -5,8 +5,9 @@
  * the unit's microphones 1..6).
  *
  * Like the fixture drivers, each back end fills a table of function
- * pointers and the measurement layer only sees struct st_audio:
- *   "sim"          the in-process acoustic model (station/sim/acoustic.h)
+ * pointers, registers itself with ST_AUDIO_BACKEND() in its own file, and
+ * the measurement layer only sees struct st_audio:
+ *   "sim"          the in-process acoustic model (station/sim/simaudio.h)
  *                  on the in-process simulated headset; needs the "sim"
  *                  fixture, renders in bench time (virtual clock: free)
  *   "pa:NAME"      PortAudio, the device whose name contains NAME
@@ -145,8 +146,18 @@ int st_audio_feedback(struct st_audio *a, const struct st_feedback *ev, char *er
  * ports`-style listings and docs.  Returns the device count or < 0. */
 int st_audio_pa_list(FILE *f, char *err);
 
-/* Back ends (audio.c picks by address). */
-extern const struct st_audio_ops st_audio_sim_ops;
+/* A back end's entry in the table audio.c picks from by address. */
+struct st_audio_backend {
+	const char *form;   /* exact word ("sim", "pa") or prefix ending in ':'
+			     * ("pa:"), whose rest is handed to open() */
+	const struct st_audio_ops *ops;
+};
+/* Put a back end in the table: one line in its own file (collected by the
+ * linker in section st_audio_backends, like ST_FIXTURE_DRIVER). */
+#define ST_AUDIO_BACKEND(be) \
+	static const struct st_audio_backend *const st_audio_backend_entry_##be \
+	__attribute__((used, section("st_audio_backends"), aligned(sizeof(void *)))) = &(be)
+
 extern const struct st_audio_ops st_audio_pa_ops;
 
 #endif

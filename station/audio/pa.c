@@ -490,3 +490,8 @@ const struct st_audio_ops st_audio_pa_ops = {
 	.close = pa_close,
 	.playrec = pa_playrec,
 };
+
+static const struct st_audio_backend pa_default = { .form = "pa", .ops = &st_audio_pa_ops };
+ST_AUDIO_BACKEND(pa_default);
+static const struct st_audio_backend pa_named = { .form = "pa:", .ops = &st_audio_pa_ops };
+ST_AUDIO_BACKEND(pa_named);

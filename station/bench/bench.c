@@ -68,7 +68,11 @@ static int copy_opts(struct st_bench *b, const struct st_bench_opts *o, char *er
 /* Which fixture and audio, and are the options consistent? */
 static int choose_bench(struct st_bench *b, const struct st_bench_opts *o, char *err)
 {
-	b->simulated = !b->fixture[0] || !strcmp(b->fixture, "sim");
+	/* the simulated bench: no address, or "sim" with address options */
+	b->simulated = !b->fixture[0] || !strcmp(b->fixture, "sim") ||
+		       !strncmp(b->fixture, "sim,", 4);
+	if (!b->fixture[0])
+		st_strlcpy(b->fixture, "sim", sizeof(b->fixture));
 	if (!b->simulated && (b->sim.nfaults || b->sim.battery >= 0 || b->sim.worn ||
 			      b->sim.identity[0] || b->sim.seed))
 		return st_fail(err, ST_ERR_ARG, "--fault, --battery, --worn and --identity are for "

@@ -4,9 +4,13 @@
  * simulated bench putting a simulated unit (serial, faults, battery, wear,
  * identity) on it.  Closing releases every actuator before anything else.
  *
- * The fixture is reopened when the model changes (a real fixture's
- * channel map is per model) and, on the simulated bench, when the unit
- * changes (another serial or other simulated-unit options).
+ * The simulated bench is the fixture driver registered for "sim"
+ * (station/sim/simdrv.h); the session hands it the simulated unit as
+ * driver options (fault=, battery=, worn=, identity=, seed=, serial=) and
+ * knows nothing else of the simulator.  The fixture is reopened when the
+ * model changes (a real fixture's channel map is per model) and, on the
+ * simulated bench, when the unit changes (another serial or other
+ * simulated-unit options).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +19,6 @@
 #include "bench/internal.h"
 #include "fixture/fixture.h"
 #include "model/model.h"
-#include "sim/headset.h"
 
 int bench_sim_copy(struct bench_sim *dst, const struct st_bench_sim *src, char *err)
 {
@@ -46,21 +49,52 @@ int bench_sim_copy(struct bench_sim *dst, const struct st_bench_sim *src, char *
 	return ST_OK;
 }
 
+/* The simulated unit as driver options; values point into b and fo. */
+struct sim_fxopts {
+	struct st_fixture_opt o[ST_BENCH_MAX_FAULTS + 6]; /* the options */
+	int n;                   /* entries used */
+	char battery[32];        /* battery= value */
+	char seed[16];           /* seed= value */
+};
+
+static void sim_fxopts(const struct st_bench *b, const char *serial, struct sim_fxopts *fo)
+{
+	struct st_fixture_opt *o = fo->o;
+
+	for (int i = 0; i < b->sim.nfaults; i++)
+		*o++ = (struct st_fixture_opt){ "fault", b->sim.faults[i] };
+	if (b->sim.battery >= 0) {
+		snprintf(fo->battery, sizeof(fo->battery), "%.17g", b->sim.battery);
+		*o++ = (struct st_fixture_opt){ "battery", fo->battery };
+	}
+	if (b->sim.worn)
+		*o++ = (struct st_fixture_opt){ "worn", "1" };
+	if (b->sim.identity[0])
+		*o++ = (struct st_fixture_opt){ "identity", b->sim.identity };
+	if (b->sim.seed) {
+		snprintf(fo->seed, sizeof(fo->seed), "%u", b->sim.seed);
+		*o++ = (struct st_fixture_opt){ "seed", fo->seed };
+	}
+	if (serial)
+		*o++ = (struct st_fixture_opt){ "serial", serial };
+	fo->n = (int)(o - fo->o);
+}
+
 /* Are the simulated unit's options right for the current model?  (A fault
  * naming a control needs a control of that model; --identity a model.) */
 int bench_sim_check(struct st_bench *b, char *err)
 {
+	struct sim_fxopts fo;
 	char e[ST_ERRLEN];
 	struct st_model *other;
 	int ret;
 
 	if (!b->simulated || !b->model)
 		return ST_OK;
-	for (int i = 0; i < b->sim.nfaults; i++)
-		if (st_sim_fault_check(b->model, b->sim.faults[i], e))
-			return st_fail(err, ST_ERR_ARG, "--fault %s: %s", b->sim.faults[i], e);
-	if (!b->sim.identity[0])
-		return ST_OK;
+	sim_fxopts(b, NULL, &fo);
+	ret = st_fixture_check_opts(b->fixture, b->model, fo.o, fo.n, err);
+	if (ret || !b->sim.identity[0])
+		return ret;
 	other = calloc(1, sizeof(*other));
 	if (!other)
 		return st_fail(err, ST_ERR_MEM, "--identity: out of memory");
@@ -85,23 +119,15 @@ void bench_disconnect(struct st_bench *b)
 
 static int open_fixture(struct st_bench *b, const char *serial, char *err)
 {
-	struct st_sim_opts so;
+	struct sim_fxopts fo;
 	char e[ST_ERRLEN];
 	int ret;
 
 	if (b->simulated) {
-		memset(&so, 0, sizeof(so));
-		for (int i = 0; i < b->sim.nfaults; i++)
-			st_strlcpy(so.faults[i], b->sim.faults[i], sizeof(so.faults[i]));
-		so.nfaults = b->sim.nfaults;
-		so.battery = b->sim.battery;
-		so.worn = b->sim.worn;
-		so.identity = b->sim.identity[0] ? b->sim.identity : NULL;
-		so.seed = b->sim.seed;
-		so.serial = serial;
-		ret = st_fixture_open(&b->fx, "sim", b->model, b->clock, &so, e);
+		sim_fxopts(b, serial, &fo);
+		ret = st_fixture_open(&b->fx, b->fixture, b->model, b->clock, fo.o, fo.n, e);
 	} else {
-		ret = st_fixture_open(&b->fx, b->fixture, b->model, b->clock, NULL, e);
+		ret = st_fixture_open(&b->fx, b->fixture, b->model, b->clock, NULL, 0, e);
 		/* a real bench that cannot be reached or set up is a station fault */
 		if (ret == ST_ERR_ARG || ret == ST_ERR_PARSE || ret == ST_ERR_NOTFOUND)
 			ret = ST_ERR_IO;

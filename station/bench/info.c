@@ -24,7 +24,7 @@ void st_bench_fixture_info(const struct st_bench *b, struct st_bench_fixture_inf
 		return;
 	fi->simulated = b->simulated;
 	fi->connected = b->fx != NULL;
-	st_strlcpy(fi->port, b->simulated ? "sim" : b->fixture, sizeof(fi->port));
+	st_strlcpy(fi->port, b->fixture, sizeof(fi->port));
 	if (!b->fx) {
 		st_strlcpy(fi->driver, b->simulated ? "sim" : "?", sizeof(fi->driver));
 		snprintf(fi->desc, sizeof(fi->desc), "%s", b->simulated

@@ -19,7 +19,6 @@
 #include "core/st.h"
 #include "fixture/fixture.h"
 #include "model/model.h"
-#include "sim/acoustic.h"
 
 #define DEFAULT_SWEEP_S 2.0
 #define DEFAULT_SNR_DB 20.0
@@ -708,8 +707,8 @@ int st_measure_assistant(struct st_measure *m, const float *wake, size_t n,
 			double env = fmin(1.0, fmin(t, 0.5 - t) / 0.005);
 
 			token[i] = (float)(0.5 * amp * env *
-					   (sin(2 * M_PI * ST_AC_WAKE_HZ1 * t) +
-					    sin(2 * M_PI * ST_AC_WAKE_HZ2 * t)));
+					   (sin(2 * M_PI * ST_MEAS_WAKE_HZ1 * t) +
+					    sin(2 * M_PI * ST_MEAS_WAKE_HZ2 * t)));
 		}
 		wake = token;
 	}

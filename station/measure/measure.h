@@ -145,8 +145,13 @@ struct st_meas_assistant {
 	double latency_s;    /* end of the wake phrase -> answer onset; NAN if none */
 	struct st_meas_files files;
 };
+/* The bench's synthetic wake token: two simultaneous tones for 0.5 s (a
+ * real bench plays a recorded "Hey Google"); the simulated assistant
+ * listens for them (station/sim/acoustic.h). */
+#define ST_MEAS_WAKE_HZ1 2400.0
+#define ST_MEAS_WAKE_HZ2 3100.0
 /* wake: a mono float recording of the wake phrase at the bench rate, or
- * NULL for the bench's synthetic wake token (see station/sim/acoustic.h). */
+ * NULL for the synthetic wake token above. */
 int st_measure_assistant(struct st_measure *m, const float *wake, size_t n,
 			 struct st_meas_assistant *out, char *err);
 

@@ -36,6 +36,7 @@
 #define ST_ACOUSTIC_H
 
 #include <stddef.h>
+#include "measure/measure.h"
 
 struct st_model;
 struct st_sim_opts;
@@ -56,8 +57,8 @@ enum st_ac_out {
  * bench plays a recorded "Hey Google").  The assistant answers, after its
  * latency counted from the token's end, with a voice prompt (0.8 s of
  * speech-like sound) in both ears. */
-#define ST_AC_WAKE_HZ1 2400.0
-#define ST_AC_WAKE_HZ2 3100.0
+#define ST_AC_WAKE_HZ1 ST_MEAS_WAKE_HZ1  /* the station's token (measure.h) */
+#define ST_AC_WAKE_HZ2 ST_MEAS_WAKE_HZ2
 #define ST_AC_WAKE_MIN_S 0.3
 
 /* Sounds the headset makes (rendered into both ear simulators). */

@@ -122,7 +122,7 @@ static int measure(const char *what, const char *addr, const struct st_model *m)
 	char err[ST_ERRLEN];
 	unsigned power = 1u << st_model_control(m, "POWER");
 
-	if (!c || st_fixture_open(&fx, addr, m, c, NULL, err)) {
+	if (!c || st_fixture_open(&fx, addr, m, c, NULL, 0, err)) {
 		fprintf(stderr, "%s: %s\n", what, err);
 		st_clock_free(c);
 		return -1;

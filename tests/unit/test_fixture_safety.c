@@ -140,7 +140,7 @@ static void abort_station_fixture(void **state)
 	double lat;
 
 	(void)state;
-	if (st_fixture_open(&fx, r->path, &r->m, c, NULL, err))
+	if (st_fixture_open(&fx, r->path, &r->m, c, NULL, 0, err))
 		fail_msg("open: %s", err);
 	lat = press_and_abort(fx, &r->m);
 	/* the driver returned only after the fixture confirmed the release */
@@ -164,7 +164,7 @@ static void abort_numato(void **state)
 
 	(void)state;
 	snprintf(addr, sizeof(addr), "numato:%s", r->path);
-	if (st_fixture_open(&fx, addr, &r->m, c, NULL, err))
+	if (st_fixture_open(&fx, addr, &r->m, c, NULL, 0, err))
 		fail_msg("open: %s", err);
 	lat = press_and_abort(fx, &r->m);
 	assert_int_equal(st_simfix_closed(r->s), 0);
@@ -185,7 +185,7 @@ static void abort_in_process_real_clock(void **state)
 
 	(void)state;
 	assert_int_equal(st_model_find(st_data_dir(), "WH-1000XM5", &m, err), ST_OK);
-	if (st_fixture_open(&fx, "sim", &m, c, NULL, err))
+	if (st_fixture_open(&fx, "sim", &m, c, NULL, 0, err))
 		fail_msg("open: %s", err);
 	lat = press_and_abort(fx, &m);
 	print_message("in-process bench: press returned %.1f ms after the abort\n", lat * 1e3);
@@ -210,7 +210,7 @@ static void abort_in_process_virtual_clock(void **state)
 
 	(void)state;
 	assert_int_equal(st_model_find(st_data_dir(), "WH-1000XM5", &m, err), ST_OK);
-	if (st_fixture_open(&fx, NULL, &m, c, NULL, err))
+	if (st_fixture_open(&fx, NULL, &m, c, NULL, 0, err))
 		fail_msg("open: %s", err);
 	st_fixture_set_abort(fx, &flag);
 	a.fx = fx;
@@ -250,7 +250,7 @@ static void ceiling_refuses_model_at_open(void **state)
 	/* an edited model file: max-hold 600 s, the soft reset held 599 s */
 	m.max_hold = 600;
 	m.nhazards = 0;
-	assert_int_equal(st_fixture_open(&fx, "sim", &m, c, NULL, err), ST_ERR_REFUSED);
+	assert_int_equal(st_fixture_open(&fx, "sim", &m, c, NULL, 0, err), ST_ERR_REFUSED);
 	print_message("%s\n", err);
 	assert_non_null(strstr(err, "600.0"));
 	assert_non_null(strstr(err, "ceiling of 60.0 s"));
@@ -282,14 +282,14 @@ static void ceiling_per_channel(void **state)
 	up = 1u << st_model_control(&m, "VOL_UP");
 	/* VOL_UP's channel allows 5 s, the model may hold any control 12.3 s */
 	snprintf(addr, sizeof(addr), "sim,bench=%s", bench);
-	assert_int_equal(st_fixture_open(&fx, addr, &m, c, NULL, err), ST_ERR_REFUSED);
+	assert_int_equal(st_fixture_open(&fx, addr, &m, c, NULL, 0, err), ST_ERR_REFUSED);
 	assert_non_null(strstr(err, "VOL_UP"));
 	assert_non_null(strstr(err, "12.3"));
 	assert_non_null(strstr(err, "5.0 s"));
 	assert_non_null(strstr(err, ":7)"));     /* the channel line */
 	/* a ceiling above the model's max-hold: open, and enforced per channel */
 	snprintf(addr, sizeof(addr), "sim,bench=%s", bench2);
-	if (st_fixture_open(&fx, addr, &m, c, NULL, err))
+	if (st_fixture_open(&fx, addr, &m, c, NULL, 0, err))
 		fail_msg("open: %s", err);
 	assert_int_equal(st_fixture_press(fx, power, 13.5, err), ST_ERR_REFUSED);
 	assert_non_null(strstr(err, "ceiling of 13.00 s"));
@@ -315,14 +315,14 @@ static void ceiling_on_hardware_drivers(void **state)
 
 	(void)state;
 	snprintf(addr, sizeof(addr), "numato:%s,bench=%s", r->path, bench);
-	assert_int_equal(st_fixture_open(&fx, addr, &r->m, c, NULL, err), ST_ERR_REFUSED);
+	assert_int_equal(st_fixture_open(&fx, addr, &r->m, c, NULL, 0, err), ST_ERR_REFUSED);
 	assert_non_null(strstr(err, "ceiling of 10.0 s"));
 	assert_non_null(strstr(err, "12.3"));
 	/* the station's fixture: the board's 60 s, and 61 s refused before
 	 * anything is sent */
 	r->m.max_hold = 70;
 	snprintf(addr, sizeof(addr), "numato:%s", r->path);
-	assert_int_equal(st_fixture_open(&fx, addr, &r->m, c, NULL, err), ST_ERR_REFUSED);
+	assert_int_equal(st_fixture_open(&fx, addr, &r->m, c, NULL, 0, err), ST_ERR_REFUSED);
 	assert_non_null(strstr(err, "numato-8.fixture:"));
 	assert_non_null(strstr(err, "70.0"));
 	st_clock_free(c);

@@ -13,9 +13,9 @@
 #include "core/clock.h"
 #include "core/st.h"
 #include "fixture/fixture.h"
-#include "fixture/sim/sim.h"
 #include "model/model.h"
 #include "sim/headset.h"
+#include "sim/simdrv.h"
 
 struct env {
 	struct st_model m;
@@ -40,7 +40,7 @@ static void env_open(struct env *e, const char *model, const char *addr,
 		fail_msg("%s", e->err);
 	e->clock = st_clock_new_virtual();
 	assert_non_null(e->clock);
-	if (st_fixture_open(&e->fx, addr, &e->m, e->clock, o, e->err) != ST_OK)
+	if (st_sim_fixture_open(&e->fx, addr, &e->m, e->clock, o, e->err) != ST_OK)
 		fail_msg("open: %s", e->err);
 }
 
@@ -94,16 +94,16 @@ static void test_open_forms(void **state)
 	assert_non_null(st_fixture_sim_headset(e.fx));
 	assert_non_null(st_fixture_sim_opts(e.fx));
 	/* "sim" spelt out, second one open at the same time */
-	assert_int_equal(st_fixture_open(&fx, "sim", &e.m, e.clock, NULL, e.err), ST_OK);
+	assert_int_equal(st_fixture_open(&fx, "sim", &e.m, e.clock, NULL, 0, e.err), ST_OK);
 	assert_string_equal(fx->ops->name, "sim");
 	st_fixture_close(fx);
 	/* bad arguments: one-line errors, nothing opened */
 	fx = (struct st_fixture *)&e;
-	assert_int_equal(st_fixture_open(&fx, "sim", NULL, e.clock, NULL, e.err), ST_ERR_ARG);
+	assert_int_equal(st_fixture_open(&fx, "sim", NULL, e.clock, NULL, 0, e.err), ST_ERR_ARG);
 	assert_null(fx);
-	assert_int_not_equal(st_fixture_open(&fx, "sim", &e.m, NULL, NULL, e.err), ST_OK);
+	assert_int_not_equal(st_fixture_open(&fx, "sim", &e.m, NULL, NULL, 0, e.err), ST_OK);
 	/* hardware drivers refuse a virtual clock */
-	assert_int_not_equal(st_fixture_open(&fx, "tcp:127.0.0.1:1", &e.m, e.clock, NULL, e.err),
+	assert_int_not_equal(st_fixture_open(&fx, "tcp:127.0.0.1:1", &e.m, e.clock, NULL, 0, e.err),
 			     ST_OK);
 	assert_null(fx);
 	assert_null(strchr(e.err, '\n'));
@@ -114,7 +114,7 @@ static void test_open_forms(void **state)
 		o.battery = -1;
 		st_strlcpy(o.faults[0], "no-such-fault", sizeof(o.faults[0]));
 		o.nfaults = 1;
-		assert_int_not_equal(st_fixture_open(&fx, NULL, &e.m, e.clock, &o, e.err), ST_OK);
+		assert_int_not_equal(st_sim_fixture_open(&fx, NULL, &e.m, e.clock, &o, e.err), ST_OK);
 		assert_non_null(strstr(e.err, "no-such-fault"));
 	}
 	/* the accessors refuse what is not the sim driver */

@@ -12,12 +12,13 @@
 #include <sys/stat.h>
 
 #include "audio/audio.h"
-#include "audio/audio_sim.h"
 #include "core/clock.h"
 #include "core/st.h"
 #include "fixture/fixture.h"
 #include "measure/measure.h"
 #include "model/model.h"
+#include "sim/simaudio.h"
+#include "sim/simdrv.h"
 #include "sim/acoustic.h"
 #include "sim/headset.h"
 
@@ -55,7 +56,7 @@ static void open_bench(struct bench *b, const char *fault)
 	if (fault)
 		st_strlcpy(o.faults[o.nfaults++], fault, sizeof(o.faults[0]));
 	b->clock = st_clock_new_virtual();
-	if (st_fixture_open(&b->fx, "sim", &model, b->clock, &o, err) != ST_OK)
+	if (st_sim_fixture_open(&b->fx, "sim", &model, b->clock, &o, err) != ST_OK)
 		fail_msg("fixture: %s", err);
 	if (st_audio_open(&b->audio, "sim", NULL, b->fx, err) != ST_OK)
 		fail_msg("audio: %s", err);

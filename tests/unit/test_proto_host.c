@@ -358,7 +358,7 @@ static void table_routes_paths(void **state)
 
 	(void)state;
 	/* a device path goes to the proto driver through fixture.c's table */
-	if (st_fixture_open(&fx, r->path, r->m, c, NULL, err))
+	if (st_fixture_open(&fx, r->path, r->m, c, NULL, 0, err))
 		fail_msg("st_fixture_open: %s", err);
 	assert_string_equal(fx->ops->name, "proto");
 	assert_int_equal(st_fixture_press(fx, 0x4, 0.5, err), ST_OK);

@@ -16,6 +16,7 @@
 #include "plan/plan.h"
 #include "seq/seq.h"
 #include "sim/headset.h"
+#include "sim/simdrv.h"
 
 struct log {
 	int holds;            /* ACTION events that pressed a reset's controls */
@@ -65,7 +66,7 @@ static void bench_open(struct bench *b, const char *model, const char *plan_text
 	assert_int_equal(st_limits_load_model(st_data_dir(), b->m.id, NULL, &b->lim, err), ST_OK);
 	b->clk = st_clock_new_virtual();
 	assert_non_null(b->clk);
-	assert_int_equal(st_fixture_open(&b->fx, NULL, &b->m, b->clk, opts ? opts : &def, err), ST_OK);
+	assert_int_equal(st_sim_fixture_open(&b->fx, NULL, &b->m, b->clk, opts ? opts : &def, err), ST_OK);
 }
 
 static int bench_run(struct bench *b, volatile sig_atomic_t *abort_flag)

@@ -16,9 +16,7 @@
  * sounds the unit made in that chunk are known), then the chunk rendered
  * with the state at its end.
  */
-#include "audio.h"
-#include "audio_sim.h"
-#include "fixture/sim/sim.h"
+#include "simaudio.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -29,6 +27,7 @@
 #include "fixture/fixture.h"
 #include "sim/acoustic.h"
 #include "sim/headset.h"
+#include "sim/simdrv.h"
 
 #define CHUNK_S 0.1
 
@@ -269,3 +268,6 @@ const struct st_audio_ops st_audio_sim_ops = {
 	.place = sim_place,
 	.feedback = sim_feedback,
 };
+
+static const struct st_audio_backend sim_backend = { .form = "sim", .ops = &st_audio_sim_ops };
+ST_AUDIO_BACKEND(sim_backend);

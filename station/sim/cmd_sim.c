@@ -6,16 +6,21 @@
  *
  * Prints one line to stdout when ready, logs to stderr, exits cleanly on
  * SIGTERM/SIGINT (releasing every relay and removing the link).
+ *
+ * It lives with the simulator, not in station/cli/, so that nothing
+ * outside station/sim/ includes a simulator header; cli/main.c reaches it
+ * through the prototype in cli/cli.h.
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 #include "core/clock.h"
 #include "core/st.h"
 #include "model/model.h"
@@ -24,6 +29,21 @@
 #include "sim/simfix.h"
 
 static volatile sig_atomic_t stop_flag;
+
+/* "station sim: msg" on stderr; returns the usage exit code (as the
+ * cli's cli_usage_error, which lives in the binary, not the library). */
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("station sim: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return ST_EXIT_USAGE;
+}
 
 static void on_signal(int sig)
 {
@@ -62,7 +82,7 @@ static void usage(FILE *f)
 static int need(int argc, char **argv, int i)
 {
 	if (i + 1 >= argc) {
-		cli_usage_error("sim", "%s needs a value", argv[i]);
+		usage_error("%s needs a value", argv[i]);
 		return 0;
 	}
 	return 1;
@@ -152,15 +172,15 @@ int cmd_sim(int argc, char **argv)
 			jack_name = argv[++i];
 		} else if (!strcmp(a, "--time-scale")) {
 			if (st_parse_double(argv[++i], &o.scale) || !(o.scale >= 0.01 && o.scale <= 1000))
-				return cli_usage_error("sim", "--time-scale must be 0.01..1000");
+				return usage_error("--time-scale must be 0.01..1000");
 		} else if (!strcmp(a, "--fault")) {
 			if (o.sim.nfaults == ST_SIM_MAX_FAULTS)
-				return cli_usage_error("sim", "too many --fault options");
+				return usage_error("too many --fault options");
 			st_strlcpy(o.sim.faults[o.sim.nfaults++], argv[++i], sizeof(o.sim.faults[0]));
 		} else if (!strcmp(a, "--battery")) {
 			if (st_parse_double(argv[++i], &o.sim.battery) ||
 			    !(o.sim.battery >= 0 && o.sim.battery <= 100))
-				return cli_usage_error("sim", "--battery must be 0..100");
+				return usage_error("--battery must be 0..100");
 		} else if (!strcmp(a, "--identity")) {
 			o.sim.identity = argv[++i];
 		} else if (!strcmp(a, "--serial")) {
@@ -169,7 +189,7 @@ int cmd_sim(int argc, char **argv)
 			long v;
 
 			if (st_parse_int(argv[++i], &v) || v < 100 || v > 600000)
-				return cli_usage_error("sim", "--watchdog-ms must be 100..600000");
+				return usage_error("--watchdog-ms must be 100..600000");
 			o.watchdog_ms = (int)v;
 		} else if (!strcmp(a, "--bench")) {
 			o.bench = argv[++i];
@@ -178,13 +198,13 @@ int cmd_sim(int argc, char **argv)
 		} else if (!strcmp(a, "--fixture-fault")) {
 			o.fault = argv[++i];
 			if (st_simfix_fault_check(o.fault, err))
-				return cli_usage_error("sim", "%s", err);
+				return usage_error("%s", err);
 		} else {
-			return cli_usage_error("sim", "unknown option '%s' (try --help)", a);
+			return usage_error("unknown option '%s' (try --help)", a);
 		}
 	}
 	if (!model_id || !link)
-		return cli_usage_error("sim", "--model and --pty-link are required (try --help)");
+		return usage_error("--model and --pty-link are required (try --help)");
 
 	model = calloc(1, sizeof(*model));
 	if (!model) {

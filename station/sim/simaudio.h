@@ -1,12 +1,15 @@
 /*
- * audio_sim.h - what only the simulated audio bench offers: a standalone
- * "sim" back end with no headset (tests set its state by hand) and access
- * to its acoustic model.
+ * simaudio.h - the "sim" audio back end (simaudio.c), registered in the
+ * audio back-end table like PortAudio; and what only it offers: a
+ * standalone "sim" back end with no headset (tests set its state by hand)
+ * and access to its acoustic model.
  */
-#ifndef ST_AUDIO_SIM_H
-#define ST_AUDIO_SIM_H
+#ifndef ST_SIM_SIMAUDIO_H
+#define ST_SIM_SIMAUDIO_H
 
-#include "audio.h"
+#include "audio/audio.h"
+
+extern const struct st_audio_ops st_audio_sim_ops;
 
 struct st_model;
 struct st_sim_opts;
