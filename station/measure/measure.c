@@ -13,8 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include <sndfile.h>
-
+#include "audio/wav.h"
 #include "core/clock.h"
 #include "core/st.h"
 #include "fixture/fixture.h"
@@ -93,8 +92,7 @@ int st_measure_write(const struct st_measure *m, const struct st_capture *cap,
 		     const char *what, struct st_meas_files *files, char *err)
 {
 	struct st_meas_file *f;
-	SF_INFO info;
-	SNDFILE *sf;
+	char e[ST_ERRLEN];
 	float *buf;
 	int roles[ST_ROLE_COUNT], nch = 0, ret = ST_OK;
 
@@ -120,21 +118,11 @@ int st_measure_write(const struct st_measure *m, const struct st_capture *cap,
 	for (size_t i = 0; i < cap->n; i++)
 		for (int c = 0; c < nch; c++)
 			buf[i * (size_t)nch + (size_t)c] = cap->ch[roles[c]][i];
-	memset(&info, 0, sizeof(info));
-	info.samplerate = (int)cap->rate;
-	info.channels = nch;
-	info.format = SF_FORMAT_WAV | SF_FORMAT_FLOAT;
-	sf = sf_open(f->path, SFM_WRITE, &info);
-	if (!sf) {
-		ret = st_fail(err, ST_ERR_IO, "measure: cannot write %s: %s", f->path,
-			      sf_strerror(NULL));
+	ret = st_wav_write(f->path, buf, cap->n, nch, (int)lround(cap->rate), ST_WAV_FLOAT, e);
+	if (ret != ST_OK) {
+		st_fail(err, ret, "measure: %s", e);
 		goto out_free;
 	}
-	if (sf_writef_float(sf, buf, (sf_count_t)cap->n) != (sf_count_t)cap->n)
-		ret = st_fail(err, ST_ERR_IO, "measure: short write to %s", f->path);
-	sf_close(sf);
-	if (ret != ST_OK)
-		goto out_free;
 	/* streamed: a 45 s ramp capture is tens of MiB */
 	ret = st_sha256_file(f->path, f->sha256, err);
 	if (ret != ST_OK)
