@@ -16,27 +16,15 @@
 #include "core/tok.h"
 #include "model/model.h"
 
-static const char *const op_names[ST_PS_COUNT] = {
-	[ST_PS_IDENTIFY] = "identify", [ST_PS_BATTERY] = "battery",
-	[ST_PS_CONTROLS] = "controls", [ST_PS_HEALTH] = "health",
-	[ST_PS_RESET] = "reset", [ST_PS_VERIFY] = "verify", [ST_PS_WAIT] = "wait",
-	[ST_PS_CHARGE] = "charge", [ST_PS_LADDER] = "ladder", [ST_PS_ANC] = "anc",
-	[ST_PS_MICS] = "mics", [ST_PS_RAMP] = "ramp", [ST_PS_ASSISTANT] = "assistant",
-};
-
-const char *st_plan_op_name(enum st_plan_op op)
-{
-	return (unsigned)op < ST_PS_COUNT ? op_names[op] : "?";
-}
-
+/* Step names come from the sequencer's step table (st_plan_step_kind). */
 static int op_parse(const char *s, enum st_plan_op *op)
 {
-	for (int i = 0; i < ST_PS_COUNT; i++)
-		if (!strcmp(s, op_names[i])) {
-			*op = (enum st_plan_op)i;
-			return ST_OK;
-		}
-	return ST_ERR_PARSE;
+	int k = st_plan_step_kind(s);
+
+	if (k < 0)
+		return ST_ERR_PARSE;
+	*op = (enum st_plan_op)k;
+	return ST_OK;
 }
 
 static int num(const char *s, double *v)
@@ -164,10 +152,10 @@ static int ladder_line(struct pp *pp, struct st_word *w, int n)
 }
 
 /* The words after a step's kind: its argument, then `on-fail continue|stop`. */
-static int step_args(struct pp *pp, struct st_plan_step *s, struct st_word *w, int n)
+static int step_args(struct pp *pp, struct st_plan_step *s, struct st_word *w, int n, int i)
 {
 	enum st_reset_kind k;
-	int i = 2, seen_onfail = 0;
+	int seen_onfail = 0;
 
 	if (s->op == ST_PS_RESET) {
 		if (n < 3 || w[2].quoted || st_reset_parse(w[2].s, &k) != ST_OK)
@@ -206,6 +194,8 @@ static int step_line(struct pp *pp, struct st_word *w, int n)
 	struct st_plan *p = pp->p;
 	struct st_plan_step *s;
 	enum st_plan_op op;
+	char two[64], names[512];
+	int first = 2;
 
 	if (!pp->seen_plan)
 		return st_tok_failw(pp->t, &w[0], pp->err, "'plan NAME' must come first");
@@ -233,12 +223,17 @@ static int step_line(struct pp *pp, struct st_word *w, int n)
 		p->nsteps++;
 		return ST_OK;
 	}
-	if (n < 2 || w[1].quoted || op_parse(w[1].s, &op) != ST_OK || op == ST_PS_LADDER)
-		return st_tok_failw(pp->t, &w[n < 2 ? 0 : 1], pp->err,
-				    "unknown step '%s' (identify, battery, controls, health, reset, verify, wait, charge, anc, mics, ramp, assistant)",
-				    n < 2 ? "" : w[1].s);
+	/* a two-word kind ("verify full") before a one-word one */
+	snprintf(two, sizeof(two), "%s %s", n >= 2 ? w[1].s : "", n >= 3 ? w[2].s : "");
+	if (n >= 3 && !w[1].quoted && !w[2].quoted && op_parse(two, &op) == ST_OK) {
+		first = 3;
+	} else if (n < 2 || w[1].quoted || op_parse(w[1].s, &op) != ST_OK || op == ST_PS_LADDER) {
+		st_plan_step_names(names, sizeof(names));
+		return st_tok_failw(pp->t, &w[n < 2 ? 0 : 1], pp->err, "unknown step '%s' (%s)",
+				    n < 2 ? "" : w[1].s, names);
+	}
 	s->op = op;
-	if (step_args(pp, s, w, n))
+	if (step_args(pp, s, w, n, first))
 		return ST_ERR_PARSE;
 	p->nsteps++;
 	return ST_OK;

@@ -31,7 +31,14 @@ enum st_plan_op {
 	ST_PS_ASSISTANT,  /* voice-assistant latency */
 	ST_PS_COUNT
 };
+/* The step kinds a plan may name are the rows of the sequencer's step
+ * table (station/seq/steps.c, which defines these three; docs/hacking.md):
+ * the built-in kinds above and any added with st_seq_step_register. */
 const char *st_plan_op_name(enum st_plan_op op);
+/* The kind named `name` ("anc", or two words such as "verify full"), -1 none. */
+int st_plan_step_kind(const char *name);
+/* Every name a `step` line may use, ", "-separated, for error messages. */
+int st_plan_step_names(char *buf, size_t n);
 
 struct st_plan_action {
 	enum st_plan_op op;   /* RESET, WAIT or CHARGE inside a rung */

@@ -166,7 +166,7 @@ int seq_gates(struct seq *s, const struct st_procedure *p)
 	int ret;
 
 	if (!s->identified) {
-		ret = seq_step_identify(s);
+		ret = seq_identify(s);
 		if (ret < 0 || !s->identified)
 			return ret < 0 ? ret : 0;
 	}

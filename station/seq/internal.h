@@ -11,6 +11,7 @@
  *   feedback.c        bench time, feedback collection, LED patterns, `expect`
  *   gates.c           safety gates and preconditions in front of a reset
  *   reset.c           performing a reset procedure and verifying what it wiped
+ *   steps.c           the step table: plan step kinds, their run functions
  *   steps_unit.c      identify, battery, controls, health, verify
  *   steps_acoustic.c  anc, mics, ramp, assistant
  *   run.c             step bookkeeping, the ladder, st_seq_run
@@ -141,18 +142,25 @@ int seq_power_on(struct seq *s, const char *why, struct kv *kv);
 
 /* reset.c */
 int seq_reset(struct seq *s, enum st_reset_kind kind);
+int seq_reset_step(struct seq *s, enum st_reset_kind kind);
 
-/* steps_unit.c */
-int seq_step_identify(struct seq *s);
-int seq_step_battery(struct seq *s);
-int seq_step_controls(struct seq *s);
-int seq_step_health(struct seq *s, double observe);
+/* steps.c */
+int seq_step_run(struct seq *s, const struct st_plan_step *ps);
+
+/* steps_unit.c (run functions of the step table) */
+int seq_step_identify(struct seq *s, const struct st_plan_step *ps);
+int seq_step_battery(struct seq *s, const struct st_plan_step *ps);
+int seq_step_controls(struct seq *s, const struct st_plan_step *ps);
+int seq_step_health(struct seq *s, const struct st_plan_step *ps);
+int seq_step_verify(struct seq *s, const struct st_plan_step *ps);
 int seq_verify(struct seq *s);
+int seq_identify(struct seq *s);
 
-/* steps_acoustic.c */
-int seq_step_anc(struct seq *s);
-int seq_step_mics(struct seq *s);
-int seq_step_ramp(struct seq *s);
-int seq_step_assistant(struct seq *s);
+/* steps_acoustic.c (run functions of the step table) */
+struct seq_acoustic; /* how one acoustic step measures and judges */
+int seq_step_acoustic(struct seq *s, const struct st_plan_step *ps);
+extern const struct seq_acoustic seq_acoustic_anc, seq_acoustic_mics, seq_acoustic_ramp,
+	seq_acoustic_assistant;
+
 
 #endif

@@ -392,3 +392,22 @@ int seq_reset(struct seq *s, enum st_reset_kind kind)
 		return 0;
 	return check_after(s, p, &before);
 }
+
+/* A reset step of a procedure the model lacks is skipped, saying why. */
+int seq_reset_step(struct seq *s, enum st_reset_kind kind)
+{
+	int r;
+
+	if (!st_model_proc(s->m, kind)) {
+		s->step_verdict = ST_SKIP;
+		snprintf(s->step_msg, sizeof(s->step_msg), "%s has no %s reset: %s", s->m->id,
+			 st_reset_name(kind),
+			 s->m->procs[kind].absent_reason[0] ? s->m->procs[kind].absent_reason
+							    : "the seeds give none");
+		return 1;
+	}
+	r = seq_reset(s, kind);
+	if (r == 0 && s->step_verdict == ST_PASS)
+		s->step_verdict = ST_FAIL;
+	return r;
+}

@@ -54,23 +54,15 @@ static void step_end(struct seq *s, int fixable)
 	s->step_idx++;
 }
 
-/* Run one action inside a step (reset / wait / charge). <0 station error. */
+/* Run one action inside a rung: a reset, or a wait or charge through the
+ * step table.  1 done, 0 not, <0 station error. */
 static int action(struct seq *s, const struct st_plan_action *a)
 {
-	int ret;
+	struct st_plan_step st = { .op = a->op, .reset_kind = a->reset_kind, .seconds = a->seconds };
 
-	switch (a->op) {
-	case ST_PS_RESET:
+	if (a->op == ST_PS_RESET)
 		return seq_reset(s, (enum st_reset_kind)a->reset_kind);
-	case ST_PS_WAIT:
-		seq_say(s, ST_EV_ACTION, "wait %.0f s", a->seconds);
-		return seq_pass_time(s, a->seconds) ? -1 : 1;
-	case ST_PS_CHARGE:
-		ret = seq_charge_for(s, a->seconds);
-		return ret ? ret : 1;
-	default:
-		return 1;
-	}
+	return seq_step_run(s, &st);
 }
 
 
@@ -204,62 +196,6 @@ static void step_name(const struct st_plan_step *ps, char *name, size_t n)
 		snprintf(name, n, "%s", st_plan_op_name(ps->op));
 }
 
-/* A reset step of a procedure the model lacks is skipped, saying why. */
-static int reset_step(struct seq *s, enum st_reset_kind kind)
-{
-	int r;
-
-	if (!st_model_proc(s->m, kind)) {
-		s->step_verdict = ST_SKIP;
-		snprintf(s->step_msg, sizeof(s->step_msg), "%s has no %s reset: %s", s->m->id,
-			 st_reset_name(kind),
-			 s->m->procs[kind].absent_reason[0] ? s->m->procs[kind].absent_reason
-							    : "the seeds give none");
-		return 1;
-	}
-	r = seq_reset(s, kind);
-	if (r == 0 && s->step_verdict == ST_PASS)
-		s->step_verdict = ST_FAIL;
-	return r;
-}
-
-/* Dispatch one plan step.  1 / 0 as its function says, <0 station error. */
-static int dispatch(struct seq *s, const struct st_plan_step *ps)
-{
-	struct st_plan_action a = { .op = ps->op, .seconds = ps->seconds };
-	int r = 1;
-
-	switch (ps->op) {
-	case ST_PS_IDENTIFY:
-		return seq_step_identify(s);
-	case ST_PS_BATTERY:
-		return seq_step_battery(s);
-	case ST_PS_CONTROLS:
-		return seq_step_controls(s);
-	case ST_PS_HEALTH:
-		return seq_step_health(s, ps->seconds);
-	case ST_PS_RESET:
-		return reset_step(s, (enum st_reset_kind)ps->reset_kind);
-	case ST_PS_VERIFY:
-		r = seq_verify(s);
-		if (r == 0 && s->step_verdict == ST_PASS)
-			s->step_verdict = ST_FAIL;
-		return r;
-	case ST_PS_WAIT:
-	case ST_PS_CHARGE:
-		return action(s, &a);
-	case ST_PS_ANC:
-		return seq_step_anc(s);
-	case ST_PS_MICS:
-		return seq_step_mics(s);
-	case ST_PS_RAMP:
-		return seq_step_ramp(s);
-	case ST_PS_ASSISTANT:
-		return seq_step_assistant(s);
-	default:
-		return r;
-	}
-}
 
 /* One step of the plan, from its start event to its end. */
 static void run_step(struct seq *s, const struct st_plan_step *ps)
@@ -267,14 +203,17 @@ static void run_step(struct seq *s, const struct st_plan_step *ps)
 	char name[64];
 	int r;
 
+	const struct st_step_kind *k = st_seq_step((int)ps->op);
+	int fixable = k && k->fixable;
+
 	step_name(ps, name, sizeof(name));
 	step_begin(s, name);
-	r = dispatch(s, ps);
+	r = seq_step_run(s, ps);
 	if (r < 0)
 		seq_handle_error(s, r, name);
-	if (s->step_verdict == ST_FAIL && !ps->keep_going && ps->op != ST_PS_HEALTH)
+	if (s->step_verdict == ST_FAIL && !ps->keep_going && !fixable)
 		s->stop = 1;
-	step_end(s, ps->op == ST_PS_HEALTH && !s->hardware_fault);
+	step_end(s, fixable && !s->hardware_fault);
 }
 
 /* Every exit path: nothing stays pressed, the charger is off. */

@@ -88,6 +88,48 @@ struct st_seq_result {
 	int steps_run;
 };
 
+/* ------------------------------------------------------------ step table
+ *
+ * Every kind of plan step is one row of the sequencer's step table
+ * (seq/steps.c): the plan parser takes its step names from it and the run
+ * dispatches through it.  docs/hacking.md "Add a measurement step". */
+
+struct seq; /* a run in progress (opaque outside station/seq/) */
+
+#define ST_STEP_NEEDS_UART  0x1u  /* talks to the unit's test UART */
+#define ST_STEP_NEEDS_AUDIO 0x2u  /* needs the acoustic bench (station run --audio) */
+
+struct st_step_kind {
+	const char *name;     /* the word(s) after `step` in a plan: "anc", "verify full" */
+	/* Run the step: 1 done (its verdict is what it recorded), 0 not done
+	 * or failed, <0 a station error (the run ends ERROR). */
+	int (*run)(struct seq *s, const struct st_plan_step *ps);
+	unsigned needs;       /* ST_STEP_NEEDS_*: on a bench without them the step SKIPs */
+	const char *skip_why; /* the SKIP message then (NULL: a standard one) */
+	int fixable;          /* 1: a FAIL may be fixed by a later ladder rung (health) */
+	const char *summary;  /* what it does, one line (docs, `station plans`) */
+	const void *data;     /* for the run function: st_seq_step(ps->op)->data */
+};
+
+/* Add a step kind to the table (at start-up, before plans are parsed; not
+ * thread-safe).  Returns its step kind (>= ST_PS_COUNT, the value plans
+ * then carry in st_plan_step.op) or an error: a name already taken, no
+ * run function, or the table full. */
+int st_seq_step_register(const struct st_step_kind *k, char *err);
+/* The row of step kind `op`, NULL if there is none. */
+const struct st_step_kind *st_seq_step(int op);
+
+/* For a step's run function: judge `value` against limit `limit` of the
+ * limit file in force, emit it as a MEASUREMENT and store it.  A limit
+ * the file lacks is a station fault (ERROR). */
+enum st_verdict st_seq_measure(struct seq *s, const char *limit, double value, const char *unit);
+/* For a step's run function: record a failure of the unit (or the
+ * station's ERROR) with its disposition and one line for the technician. */
+void st_seq_fail(struct seq *s, enum st_verdict v, const char *disposition, const char *reason);
+struct st_fixture *st_seq_fixture(struct seq *s);
+const struct st_model *st_seq_model(struct seq *s);
+struct st_audio *st_seq_audio(struct seq *s);
+
 /* Run the plan.  Returns ST_OK when the run was carried out (whatever its
  * verdict, in res), or an error when it could not start (err says why).
  * Every actuator is released before it returns, on every path. */

@@ -50,7 +50,6 @@ static void measure_setup(struct seq *s, struct st_measure *m, char *dir, size_t
 	m->tag = s->res->uuid;  /* file names from the run uuid, never the typed serial */
 }
 
-
 /* What a measurement says about its own capture. */
 struct capture_quality {
 	int valid;                          /* 1: judgeable */
@@ -59,9 +58,9 @@ struct capture_quality {
 	const struct st_meas_files *files;  /* raw captures written */
 };
 
-/* One acoustic step: how it measures and how it judges.  Every acoustic
- * step runs through acoustic_step() below. */
-struct acoustic {
+/* One acoustic step: how it measures and how it judges.  Its row in the
+ * step table (steps.c) runs seq_step_acoustic with this as its `data`. */
+struct seq_acoustic {
 	const char *what;       /* names an unjudgeable capture: "ANC ramp-up" */
 	const char *doing;      /* the ACTION event */
 	const char *open_note;  /* added to `doing` when the bench has an open-ear reference */
@@ -74,20 +73,20 @@ struct acoustic {
 	void (*judge)(struct seq *s, const void *r);
 };
 
-/* The skeleton every acoustic step shares: no acoustic bench is a SKIP;
- * the raw captures are kept; a capture too noisy to judge is the
- * station's ERROR (the room or the seal, not the unit); otherwise the
- * result is judged.  1 PASS, 0 not, <0 station error. */
-static int acoustic_step(struct seq *s, const struct acoustic *a)
+/* The skeleton every acoustic step shares (the step table has already
+ * SKIPped it on a station without an acoustic bench): measure, keep the
+ * raw captures, make a capture too noisy to judge the station's ERROR
+ * (the room or the seal, not the unit), otherwise judge the result.
+ * 1 PASS, 0 not, <0 station error. */
+int seq_step_acoustic(struct seq *s, const struct st_plan_step *ps)
 {
+	const struct seq_acoustic *a = st_seq_step((int)ps->op)->data;
 	struct st_measure m;
 	struct capture_quality q = { 0 };
 	char dir[512];
 	void *r;
 	int ret;
 
-	if (!s->cfg->audio)
-		return seq_skip(s, "no acoustic bench on this station (station run --audio)");
 	if (a->ready && !a->ready(s))
 		return 0;
 	r = calloc(1, a->size);
@@ -180,16 +179,11 @@ static void anc_judge(struct seq *s, const void *res)
 		seq_finding(s, ST_FAIL, "service-anc", "%s", worst);
 }
 
-static const struct acoustic anc = {
+const struct seq_acoustic seq_acoustic_anc = {
 	.what = "ANC", .doing = "sweep with ANC off, then on", .open_note = ", and the open ear",
 	.size = sizeof(struct st_meas_anc), .ready = anc_ready, .measure = anc_measure,
 	.judge = anc_judge,
 };
-
-int seq_step_anc(struct seq *s)
-{
-	return acoustic_step(s, &anc);
-}
 
 /* ----------------------------------------------------------------- mics */
 
@@ -230,15 +224,10 @@ static void mics_judge(struct seq *s, const void *res)
 	}
 }
 
-static const struct acoustic mics = {
+const struct seq_acoustic seq_acoustic_mics = {
 	.what = "microphone", .doing = "sweep to the microphone array",
 	.size = sizeof(struct st_meas_mics), .measure = mics_measure, .judge = mics_judge,
 };
-
-int seq_step_mics(struct seq *s)
-{
-	return acoustic_step(s, &mics);
-}
 
 /* ----------------------------------------------------------------- ramp */
 
@@ -264,15 +253,10 @@ static void ramp_judge(struct seq *s, const void *res)
 			    r->ramp_s);
 }
 
-static const struct acoustic ramp = {
+const struct seq_acoustic seq_acoustic_ramp = {
 	.what = "ANC ramp-up", .doing = "steady noise, ANC on, attenuation over time",
 	.size = sizeof(struct st_meas_ramp), .measure = ramp_measure, .judge = ramp_judge,
 };
-
-int seq_step_ramp(struct seq *s)
-{
-	return acoustic_step(s, &ramp);
-}
 
 /* ------------------------------------------------------------ assistant */
 
@@ -299,13 +283,8 @@ static void assistant_judge(struct seq *s, const void *res)
 					       : "");
 }
 
-static const struct acoustic assistant = {
+const struct seq_acoustic seq_acoustic_assistant = {
 	.what = "voice-assistant", .doing = "wake phrase on the speaker, listening for the answer",
 	.size = sizeof(struct st_meas_assistant), .measure = assistant_measure,
 	.judge = assistant_judge,
 };
-
-int seq_step_assistant(struct seq *s)
-{
-	return acoustic_step(s, &assistant);
-}

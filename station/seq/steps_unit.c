@@ -136,7 +136,7 @@ static int identify_judge(struct seq *s, const struct kv *kv)
 	return 1;
 }
 
-int seq_step_identify(struct seq *s)
+int seq_identify(struct seq *s)
 {
 	struct kv kv;
 	int ret;
@@ -156,14 +156,12 @@ int seq_step_identify(struct seq *s)
 	return identify_judge(s, &kv);
 }
 
-int seq_step_battery(struct seq *s)
+int seq_step_battery(struct seq *s, const struct st_plan_step *ps)
 {
 	struct kv kv;
 	double bat, min = s->m->battery_min;
 	int ret;
 
-	if (!(s->fx->caps & ST_CAP_UART))
-		return seq_skip(s, "no unit UART on this bench: the battery is confirmed before each reset");
 	ret = seq_info(s, &kv);
 	if (ret)
 		return ret;
@@ -241,14 +239,12 @@ static void judge_presses(struct seq *s, unsigned pending, const int presses[])
 	}
 }
 
-int seq_step_controls(struct seq *s)
+int seq_step_controls(struct seq *s, const struct st_plan_step *ps)
 {
 	char reply[512], e[ST_ERRLEN];
 	int ret, r, presses[ST_MAX_CONTROLS] = { 0 };
 	unsigned pending = 0;
 
-	if (!(s->fx->caps & ST_CAP_UART))
-		return seq_skip(s, "no unit UART on this bench: key test not possible");
 	for (int c = 0; c < s->m->ncontrols; c++)
 		if (s->m->controls[c].kind != ST_CTL_SLIDE)
 			pending |= 1u << c;
@@ -264,7 +260,7 @@ int seq_step_controls(struct seq *s)
 		ret = r;
 	if (ret)
 		return ret;
-	if (s->hardware_fault && !s->cfg->plan->steps[s->step_idx].keep_going)
+	if (s->hardware_fault && !ps->keep_going)
 		s->stop = 1;
 	return s->step_verdict == ST_PASS;
 }
@@ -344,17 +340,14 @@ static int health(struct seq *s, double observe)
 	return 1;
 }
 
-int seq_step_health(struct seq *s, double observe)
+int seq_step_health(struct seq *s, const struct st_plan_step *ps)
 {
-	int ret;
+	int ret = health(s, ps->seconds);
 
-	if (!(s->fx->caps & ST_CAP_UART))
-		return seq_skip(s, "no unit UART on this bench: health checks not possible");
-	ret = health(s, observe);
 	if (ret < 0)
 		return ret;
 	if (s->hardware_fault) {
-		if (!s->cfg->plan->steps[s->step_idx].keep_going)
+		if (!ps->keep_going)
 			s->stop = 1;
 		return 0;
 	}
@@ -380,7 +373,7 @@ int seq_verify(struct seq *s)
 		return ret;
 	}
 	s->identified = 0;
-	ret = seq_step_identify(s);
+	ret = seq_identify(s);
 	if (ret <= 0)
 		return ret;
 	ret = health(s, 0);
@@ -389,4 +382,19 @@ int seq_verify(struct seq *s)
 		st_strlcpy(s->step_msg, "Bluetooth link test still fails", sizeof(s->step_msg));
 	}
 	return ret;
+}
+
+int seq_step_identify(struct seq *s, const struct st_plan_step *ps)
+{
+	return seq_identify(s);
+}
+
+/* The verify step: a unit that does not verify FAILs it. */
+int seq_step_verify(struct seq *s, const struct st_plan_step *ps)
+{
+	int r = seq_verify(s);
+
+	if (r == 0 && s->step_verdict == ST_PASS)
+		s->step_verdict = ST_FAIL;
+	return r;
 }
