@@ -16,6 +16,7 @@
 #include "plan/plan.h"
 #include "seq/seq.h"
 #include "sim/headset.h"
+#include "sim/simdrv.h"
 
 /* ------------------------------------------------ the throw-away step */
 
@@ -105,7 +106,7 @@ static void run_plan(const char *plan_text, const char *extra_limit, struct st_s
 		fail_msg("%s", err);
 	clk = st_clock_new_virtual();
 	assert_non_null(clk);
-	assert_int_equal(st_fixture_open(&fx, NULL, &m, clk, &o, err), ST_OK);
+	assert_int_equal(st_sim_fixture_open(&fx, NULL, &m, clk, &o, err), ST_OK);
 
 	struct st_seq_config cfg = { .model = &m, .plan = &p, .fx = fx, .limits = lim,
 				     .serial = "T1", .on_event = on_event, .ctx = w };
