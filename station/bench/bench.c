@@ -224,8 +224,11 @@ int st_bench_open(struct st_bench **out, const struct st_bench_opts *o, char *er
 		if (ret)
 			goto undo_bench;
 	}
-	if (b->db[0] && st_store_open(&b->store, b->db, err) != ST_OK) {
-		ret = ST_ERR_DB;   /* the database named cannot be used: a usage error */
+	if (b->db[0] && (ret = st_store_open(&b->store, b->db, err)) != ST_OK) {
+		/* the database named cannot be used: a usage error; but a full
+		 * disk or an I/O error is the station's fault (ERROR) */
+		if (ret != ST_ERR_IO || access(b->db, F_OK) != 0)
+			ret = ST_ERR_DB;
 		goto undo_bench;
 	}
 	if (b->model && !b->simulated && (ret = bench_connect(b, NULL, err)) != ST_OK)

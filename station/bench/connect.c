@@ -128,8 +128,9 @@ static int open_fixture(struct st_bench *b, const char *serial, char *err)
 		ret = st_fixture_open(&b->fx, b->fixture, b->model, b->clock, fo.o, fo.n, e);
 	} else {
 		ret = st_fixture_open(&b->fx, b->fixture, b->model, b->clock, NULL, 0, e);
-		/* a real bench that cannot be reached or set up is a station fault */
-		if (ret == ST_ERR_ARG || ret == ST_ERR_PARSE || ret == ST_ERR_NOTFOUND)
+		/* a real bench that cannot be reached or set up is a station fault;
+		 * a malformed fixture file (file:line:col) is an input error, exit 2 */
+		if (ret == ST_ERR_ARG || ret == ST_ERR_NOTFOUND)
 			ret = ST_ERR_IO;
 	}
 	if (ret)

@@ -690,7 +690,8 @@ int cmd_history(int argc, char **argv)
 	ret = st_store_open_ex(&s, path, ST_STORE_NOCREATE | ST_STORE_READONLY_OK, NULL, err);
 	if (ret) {
 		cli_error("history", "%s", err);
-		return ret == ST_ERR_REFUSED || ret == ST_ERR_NOTFOUND ? ST_EXIT_USAGE : ST_EXIT_ERROR;
+		/* a refused or corrupt database is an input error; a disk fault is ERROR */
+		return ret == ST_ERR_IO || ret == ST_ERR_MEM ? ST_EXIT_ERROR : ST_EXIT_USAGE;
 	}
 	ret = o.run ? history_run(s, &o) : history_list(s, &o);
 	st_store_close(s);

@@ -40,6 +40,13 @@ static const char *proc_state(const struct st_model *m, enum st_reset_kind k)
 	return p->generic ? "generic" : "yes";
 }
 
+/* A model that cannot be loaded: a malformed or unknown model is an input
+ * error (exit 2, README); only a station fault (memory, I/O) is exit 3. */
+static int model_exit(int r)
+{
+	return r == ST_ERR_MEM || r == ST_ERR_IO ? ST_EXIT_ERROR : ST_EXIT_USAGE;
+}
+
 static int list_models(const char *dir)
 {
 	char err[ST_ERRLEN];
@@ -57,14 +64,16 @@ static int list_models(const char *dir)
 	n = st_model_list(dir, ids, MAX_MODELS, err);
 	if (n < 0) {
 		cli_error("models", "%s", err);
-		ret = ST_EXIT_ERROR;
+		ret = model_exit(n);
 		goto out_free;
 	}
 	printf("%-14s %-11s %-8s %-10s %s\n", "MODEL", "KIND", "SOFT", "BLUETOOTH", "FACTORY");
 	for (int i = 0; i < n; i++) {
-		if (st_model_find(dir, ids[i], m, err) != ST_OK) {
+		int r = st_model_find(dir, ids[i], m, err);
+
+		if (r != ST_OK) {
 			cli_error("models", "%s", err);
-			ret = ST_EXIT_ERROR;
+			ret = model_exit(r);
 			goto out_free;
 		}
 		printf("%-14s %-11s %-8s %-10s %s\n", m->id, NAME_OF(kind_names, m->kind),
@@ -191,14 +200,10 @@ int cmd_models(int argc, char **argv)
 		return ST_EXIT_ERROR;
 	}
 	r = st_model_find(dir, argv[1], m, err);
-	if (r == ST_ERR_NOTFOUND || r == ST_ERR_ARG) {
-		free(m);
-		return cli_usage_error(argv[0], "%s", err);
-	}
 	if (r != ST_OK) {
 		cli_error("models", "%s", err);
 		free(m);
-		return ST_EXIT_ERROR;
+		return model_exit(r);
 	}
 	print_model(m);
 	free(m);

@@ -84,6 +84,7 @@ struct st_store {
 	int readonly;               /* 1: opened read-only, writers refuse */
 	int version;                /* PRAGMA user_version once open */
 	sqlite3_stmt *q[Q_COUNT];   /* writer statements, prepared on first use */
+	int last_code;              /* extended SQLite code of the last db_fail() */
 };
 
 /* One migration file found in the migrations directory. */
@@ -98,9 +99,45 @@ struct migration {
 
 /* --- small helpers --- */
 
+/* Why SQLite failed, said plainly for the ones a bench meets: a full disk,
+ * an I/O error, a corrupt file, a file made read-only under us. */
+static const char *plain_cause(int code)
+{
+	switch (code & 0xff) {
+	case SQLITE_FULL:
+		return "the disk is full (SQLITE_FULL); what was stored before is kept";
+	case SQLITE_IOERR:
+		return "I/O error writing or reading the file (SQLITE_IOERR)";
+	case SQLITE_CORRUPT:
+		return "the database file is corrupt (SQLITE_CORRUPT; docs/store.md: recovering)";
+	case SQLITE_READONLY:
+		return "the database became read-only (SQLITE_READONLY)";
+	case SQLITE_CANTOPEN:
+		return "cannot open a file beside the database (SQLITE_CANTOPEN)";
+	default:
+		return NULL;
+	}
+}
+
 static int db_fail(struct st_store *s, char *err, const char *what)
 {
+	const char *cause;
+
+	s->last_code = sqlite3_extended_errcode(s->db);
+	if ((s->last_code & 0xff) == SQLITE_IOERR && sqlite3_system_errno(s->db) == ENOSPC)
+		s->last_code = SQLITE_FULL;  /* e.g. no room for the -shm index */
+	cause = plain_cause(s->last_code);
+	if (cause)
+		return st_fail(err, ST_ERR_DB, "%s: %s: %s", s->path, what, cause);
 	return st_fail(err, ST_ERR_DB, "%s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
+}
+
+/* 1 if the last failure db_fail() reported was the disk (full or I/O). */
+static int disk_fault(struct st_store *s)
+{
+	int code = s->last_code & 0xff;
+
+	return code == SQLITE_FULL || code == SQLITE_IOERR;
 }
 
 /* Copy at most n-1 bytes of src without cutting a UTF-8 sequence. */
@@ -633,12 +670,53 @@ static int identify(struct st_store *s, long long *version, char *err)
 				       "(docs/store.md: recovering)", s->path, sqlite3_errmsg(s->db));
 		return ret;
 	}
+	if (app == ST_STORE_APP_ID && *version < 0)
+		return st_fail(err, ST_ERR_REFUSED, "%s: schema version %lld (PRAGMA user_version) "
+			       "is not one a station writes (0 or more); refusing to touch it", s->path,
+			       *version);
 	if (app == ST_STORE_APP_ID)
 		return ST_OK;
 	if (app == 0 && objects == 0 && *version == 0)
 		return ST_OK;  /* empty: ours to build */
 	return st_fail(err, ST_ERR_REFUSED, "%s: not a station database (application_id %#llx, "
 		       "%lld schema objects); refusing to touch it", s->path, app, objects);
+}
+
+/* PRAGMA quick_check: the b-tree pages, their order and free list (not
+ * the indexes' content: that is integrity_check, st_store_integrity).  A
+ * corrupt file is ST_ERR_DB with the first problem; left untouched. */
+static int quick_check(struct st_store *s, char *err)
+{
+	sqlite3_stmt *st;
+	const char *msg;
+	int rc, ret = ST_OK;
+
+	/* a bigger page cache for the walk (the default 2 MiB thrashes) */
+	exec_sql(s, "PRAGMA cache_size = -32768", NULL);
+	if (sqlite3_prepare_v2(s->db, "PRAGMA quick_check(1)", -1, &st, NULL) != SQLITE_OK)
+		return db_fail(s, err, "quick_check");
+	rc = sqlite3_step(st);
+	msg = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
+	if (rc == SQLITE_ROW && (!msg || strcmp(msg, "ok")))
+		ret = st_fail(err, ST_ERR_DB, "%s: the database file is corrupt (quick_check: %.200s); "
+			      "left untouched (docs/store.md: recovering)", s->path,
+			      msg ? msg : "no answer");
+	else if (rc != SQLITE_ROW)
+		ret = db_fail(s, err, "quick_check");
+	sqlite3_finalize(st);
+	exec_sql(s, "PRAGMA cache_size = -2000", NULL);
+	return ret;
+}
+
+/* Paths SQLite would not keep in a file: an in-memory database (the run
+ * would be gone at exit) or a URI; a station database is a plain file. */
+static int path_refused(const char *path, char *err)
+{
+	if (!strcmp(path, ":memory:") || !strncmp(path, "file:", 5))
+		return st_fail(err, ST_ERR_ARG, "%s: a station database is a plain file path; an "
+			       "in-memory database or a file: URI would keep nothing after the "
+			       "run", path);
+	return ST_OK;
 }
 
 /* Reopen s->path read-only through a "file:...?immutable=1" URI. */
@@ -671,6 +749,26 @@ static int open_immutable(struct st_store *s, char *err)
 	return ST_OK;
 }
 
+/* Reopen s->path in EXCLUSIVE locking mode, for reading only (s->readonly
+ * makes every writer refuse): SQLite then keeps the WAL index in memory
+ * and needs no -shm file, which a full disk has no room for; the WAL's
+ * committed content is read all the same. */
+static int open_exclusive_reader(struct st_store *s, long long *version, char *err)
+{
+	sqlite3_close_v2(s->db);
+	s->db = NULL;
+	if (sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+			    NULL) != SQLITE_OK)
+		return st_fail(err, ST_ERR_IO, "%s: cannot open read-only: %s", s->path,
+			       s->db ? sqlite3_errmsg(s->db) : "out of memory");
+	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
+	s->readonly = 1;
+	if (exec_sql(s, "PRAGMA locking_mode = EXCLUSIVE", err))
+		return ST_ERR_IO;
+	return identify(s, version, err);
+}
+
 static void unlink_db(const char *path)
 {
 	char p[PATH_MAX + 8];
@@ -699,6 +797,8 @@ int st_store_open_ex(struct st_store **out, const char *path, unsigned flags,
 		return st_fail(err, ST_ERR_ARG, "store: empty database path");
 	if (strlen(path) >= PATH_MAX)
 		return st_fail(err, ST_ERR_ARG, "store: database path too long");
+	if (path_refused(path, err))
+		return ST_ERR_ARG;
 	if (stat(path, &sb) == 0) {
 		if (!S_ISREG(sb.st_mode))
 			return st_fail(err, ST_ERR_IO, "%s: not a regular file", path);
@@ -751,6 +851,14 @@ int st_store_open_ex(struct st_store **out, const char *path, unsigned flags,
 				ret = identify(s, &version, err);
 		}
 	}
+	if (ret && !created && disk_fault(s) && (flags & ST_STORE_READONLY_OK)) {
+		/* A full disk has no room for the -shm index: read it alone */
+		ret = open_exclusive_reader(s, &version, err);
+	}
+	if (ret && disk_fault(s))
+		ret = ST_ERR_IO;  /* a station fault, not a bad database */
+	if (!ret && !created && !(flags & ST_STORE_NOCHECK))
+		ret = quick_check(s, err);
 	if (ret)
 		goto close_db;
 	if (!migrations_dir) {
@@ -791,6 +899,14 @@ int st_store_open_ex(struct st_store **out, const char *path, unsigned flags,
 		ret = exec_sql(s, "PRAGMA foreign_keys = ON", err);
 		if (!ret)
 			ret = mark_interrupted(s, err);
+		if (ret && disk_fault(s) && (flags & ST_STORE_READONLY_OK)) {
+			/* a full disk must not hide the runs stored before it: read on,
+			 * the orphans stay "running" until there is room to mark them */
+			s->readonly = 1;
+			ret = ST_OK;
+		}
+		if (ret && disk_fault(s))
+			ret = ST_ERR_IO;  /* a station fault, not a bad database */
 		if (ret)
 			goto free_migrations;
 	}

@@ -23,7 +23,15 @@
 
 struct st_store;
 
-/* Open (creating if needed) and migrate the database at path. */
+/* Open (creating if needed) and migrate the database at path.
+ *
+ * Refused at open, the file left untouched: a path that is not a plain
+ * file (":memory:", a "file:" URI: ST_ERR_ARG), a file that is not a station
+ * database or has a schema version below 0 or above this station's
+ * (ST_ERR_REFUSED), a file that fails PRAGMA quick_check (ST_ERR_DB, "the
+ * database file is corrupt").  A full disk or an I/O error while opening
+ * is ST_ERR_IO.  Every later write failure is ST_ERR_DB with a message
+ * naming the file and the cause in plain words ("the disk is full"). */
 int st_store_open(struct st_store **out, const char *path, char *err);
 void st_store_close(struct st_store *s);
 const char *st_store_default_path(void);  /* $STATION_DB, else "station.db" in cwd */
@@ -31,7 +39,9 @@ const char *st_store_default_path(void);  /* $STATION_DB, else "station.db" in c
 /* st_store_open_ex() flags. */
 #define ST_STORE_NOCREATE    1u  /* a missing file is ST_ERR_NOTFOUND, not created */
 #define ST_STORE_READONLY    2u  /* open read-only: no migration, no writes */
-#define ST_STORE_READONLY_OK 4u  /* fall back to read-only if the file is not writable */
+#define ST_STORE_READONLY_OK 4u  /* fall back to read-only if the file is not writable
+				   * (or the disk is full) */
+#define ST_STORE_NOCHECK     8u  /* skip PRAGMA quick_check at open (benchmarks only) */
 
 /* st_store_open() with flags and the directory of the migration files
  * (NULL: st_data_dir()/db). */

@@ -793,6 +793,41 @@ static void test_newer_version_refused(void **state)
 	assert_int_equal(raw_int(db, "SELECT count(*) FROM runs"), 1);
 }
 
+static void test_negative_version_refused(void **state)
+{
+	const char *db = tpath("minus.db");
+	struct st_store *s;
+	char err[ST_ERRLEN], before[65], after[65];
+
+	(void)state;
+	assert_int_equal(st_store_open(&s, db, err), ST_OK);
+	begin_run(s, "KEEP", NULL);
+	st_store_close(s);
+	raw_exec(db, "PRAGMA user_version = -1");
+	file_sha(db, before);
+	assert_int_equal(st_store_open(&s, db, err), ST_ERR_REFUSED);
+	assert_one_line_naming(err, db);
+	assert_non_null(strstr(err, "schema version -1"));
+	assert_null(strstr(err, "schema_migrations"));
+	file_sha(db, after);
+	assert_string_equal(before, after);
+}
+
+/* A run stored in memory is gone at exit: refused, whatever the spelling. */
+static void test_memory_refused(void **state)
+{
+	struct st_store *s;
+	char err[ST_ERRLEN];
+
+	(void)state;
+	assert_int_equal(st_store_open(&s, ":memory:", err), ST_ERR_ARG);
+	assert_non_null(strstr(err, "in-memory"));
+	assert_int_equal(st_store_open(&s, "file:x.db?mode=memory&cache=shared", err), ST_ERR_ARG);
+	assert_int_equal(st_store_open(&s, "file::memory:", err), ST_ERR_ARG);
+	assert_int_equal(st_store_open_ex(&s, ":memory:", ST_STORE_READONLY_OK, NULL, err), ST_ERR_ARG);
+	assert_false(file_exists(":memory:"));
+}
+
 static void test_non_station_refused(void **state)
 {
 	const char *txt = tpath("notes.txt"), *other = tpath("other.db"), *app = tpath("app.db");
@@ -1045,6 +1080,8 @@ int main(void)
 		cmocka_unit_test(test_non_station_refused),
 		cmocka_unit_test(test_unwritable_paths),
 		cmocka_unit_test(test_corrupt_refused),
+		cmocka_unit_test(test_negative_version_refused),
+		cmocka_unit_test(test_memory_refused),
 		cmocka_unit_test(test_failing_migration),
 		cmocka_unit_test(test_rebuild_migration_keeps_runs),
 		cmocka_unit_test(test_readonly),
