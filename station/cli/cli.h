@@ -6,6 +6,7 @@
 #ifndef ST_CLI_H
 #define ST_CLI_H
 
+int cmd_console(int argc, char **argv);   /* cmd_console.c: the operator console */
 int cmd_run(int argc, char **argv);       /* cmd_run.c: run a plan on a unit */
 int cmd_plans(int argc, char **argv);     /* cmd_run.c: list plans */
 int cmd_history(int argc, char **argv);   /* cmd_history.c: stored runs */

@@ -17,6 +17,7 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{ "console", cmd_console, "the operator console: scan, run, verdict, history (ncurses)" },
 	{ "run", cmd_run, "run a plan on a unit (simulated bench unless --fixture)" },
 	{ "plans", cmd_plans, "list the plans" },
 	{ "models", cmd_models, "list models, or show one: models [MODEL]" },

@@ -143,7 +143,7 @@ static int word_find(const struct word *w, size_t n, const char *s)
 /* Top-level keywords that may appear once; index into seen[]. */
 enum { K_MODEL, K_NAME, K_IDENTITY, K_SOURCE, K_KIND, K_PORT, K_BATTERY,
 	K_FBATTERY, K_TOLERANCE, K_MAXHOLD, K_PON, K_POFF, K_WEAR, K_MICS,
-	K_POWER, K_COUNT };
+	K_POWER, K_SERIALPFX, K_COUNT };
 
 struct pstate {
 	const char *name;        /* file name for messages */
@@ -297,6 +297,28 @@ static int valid_name(const char *s)
 }
 
 /* ---- top-level keywords ------------------------------------------------- */
+
+/* serial-prefix P...: letters and digits, what a scanned serial begins with */
+static int kw_serial_prefix(struct pstate *ps, struct st_word *tok, int n)
+{
+	struct st_model *m = ps->m;
+
+	if (need_args(ps, n, 1, ST_MAX_SERIAL_PREFIXES, tok[0].s) || once(ps, K_SERIALPFX, tok[0].s))
+		return ST_ERR_PARSE;
+	for (int i = 1; i < n; i++) {
+		for (const char *c = tok[i].s; *c; c++)
+			if (!isalnum((unsigned char)*c))
+				return perrw(ps, &tok[i], "serial-prefix '%s': letters and digits only",
+					     tok[i].s);
+		if (!tok[i].s[0])
+			return perr(ps, ps->line, "empty serial-prefix");
+		if (copy_text(ps, m->serial_prefix[i - 1], sizeof(m->serial_prefix[0]), tok[i].s,
+			      "serial-prefix"))
+			return ST_ERR_PARSE;
+	}
+	m->nserial_prefix = n - 1;
+	return ST_OK;
+}
 
 static int kw_control(struct pstate *ps, struct st_word *tok, int n)
 {
@@ -504,6 +526,8 @@ static int top_keyword(struct pstate *ps, struct st_word *tok, int n)
 			return ST_ERR_PARSE;
 		return get_count(ps, &tok[1], kw, 0, 32, &m->mics);
 	}
+	if (!strcmp(kw, "serial-prefix"))
+		return kw_serial_prefix(ps, tok, n);
 	if (!strcmp(kw, "control"))
 		return kw_control(ps, tok, n);
 	if (!strcmp(kw, "hazard"))

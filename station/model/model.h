@@ -20,6 +20,7 @@
 #define ST_MAX_PROCS 8
 #define ST_MAX_STEPS 24
 #define ST_MAX_NOTES 12
+#define ST_MAX_SERIAL_PREFIXES 4
 
 enum st_unit_kind { ST_KIND_HEADPHONES, ST_KIND_EARBUDS };
 enum st_port_kind { ST_PORT_USB_C, ST_PORT_MICRO_USB };
@@ -161,6 +162,9 @@ struct st_model {
 				      * default POWER; 0 = none) */
 	enum st_wear_rule wear;
 	int mics;                    /* microphones in the array (0 = unknown) */
+	char serial_prefix[ST_MAX_SERIAL_PREFIXES][ST_NAME_LEN]; /* serials that begin
+				      * with one of these are this model */
+	int nserial_prefix;
 	struct st_control controls[ST_MAX_CONTROLS];
 	int ncontrols;
 	struct st_procedure procs[ST_RESET_COUNT]; /* indexed by st_reset_kind */
@@ -198,6 +202,16 @@ void st_model_step_str(const struct st_model *m, const struct st_step *s,
 		       char *buf, size_t n);
 /* Longest hold (nominal + tolerance) any procedure of this model needs. */
 double st_model_longest_hold(const struct st_model *m);
+
+/* The model a scanned serial belongs to, by the `serial-prefix` lines of
+ * the model files under `dir` (longest prefix wins).  ST_ERR_NOTFOUND when
+ * no model claims it, ST_ERR_ARG when two claim the same prefix length.
+ * (station/model/serial.c) */
+int st_model_for_serial(const char *dir, const char *serial, struct st_model *m, char *err);
+/* Would holding `mask` for `seconds` break the model's safety limits (its
+ * safe maximum hold, or a hazard)?  ST_OK, or ST_ERR_REFUSED with the rule
+ * named in err.  (station/model/serial.c) */
+int st_model_hold_check(const struct st_model *m, unsigned mask, double seconds, char *err);
 
 /* Default directory of the data files: $STATION_DATA or the directory the
  * binary was built from (set at compile time), else "." */
