@@ -12,6 +12,7 @@
 #include "console/crt.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <langinfo.h>
 #include <locale.h>
 #include <poll.h>
@@ -137,6 +138,32 @@ static void setup_roles(void)
 	memcpy(role_attr, mono, sizeof(role_attr));
 }
 
+/* Libraries (audio back ends, sanitizers) may write to stderr, which is
+ * the screen: while curses runs it goes to $STATION_CONSOLE_LOG, or
+ * nowhere; crt_done() puts it back. */
+static int saved_stderr = -1;
+
+static void quiet_stderr(void)
+{
+	const char *log = getenv("STATION_CONSOLE_LOG");
+	int fd = open(log && *log ? log : "/dev/null", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return;
+	saved_stderr = dup(STDERR_FILENO);
+	dup2(fd, STDERR_FILENO);
+	close(fd);
+}
+
+static void restore_stderr(void)
+{
+	if (saved_stderr < 0)
+		return;
+	dup2(saved_stderr, STDERR_FILENO);
+	close(saved_stderr);
+	saved_stderr = -1;
+}
+
 int crt_init(void (*release)(void), char *err)
 {
 	const char *cs;
@@ -150,10 +177,13 @@ int crt_init(void (*release)(void), char *err)
 	if (tcgetattr(STDIN_FILENO, &saved_tio) == 0)
 		have_tio = 1;
 	release_fn = release;
+	quiet_stderr();
 	install_signals();
-	if (!newterm(NULL, stdout, stdin))
+	if (!newterm(NULL, stdout, stdin)) {
+		restore_stderr();
 		return st_fail(err, ST_ERR_ARG, "the console cannot drive this terminal (TERM=%s)",
 			       getenv("TERM") ? getenv("TERM") : "unset");
+	}
 	started = 1;
 	set_escdelay(20);
 	raw();
@@ -175,6 +205,7 @@ void crt_done(void)
 	started = 0;
 	if (have_tio)
 		tcsetattr(STDIN_FILENO, TCSANOW, &saved_tio);
+	restore_stderr();
 }
 
 int crt_has_color(void)

@@ -525,9 +525,11 @@ int runner_take(struct runner *r, struct cons_event *out, int max)
 
 	pthread_mutex_lock(&r->mu);
 	n = r->qn < max ? r->qn : max;
-	memcpy(out, r->q, (size_t)n * sizeof(*out));
-	memmove(r->q, r->q + n, (size_t)(r->qn - n) * sizeof(*out));
-	r->qn -= n;
+	if (n > 0) {
+		memcpy(out, r->q, (size_t)n * sizeof(*out));
+		memmove(r->q, r->q + n, (size_t)(r->qn - n) * sizeof(*out));
+		r->qn -= n;
+	}
 	pthread_mutex_unlock(&r->mu);
 	return n;
 }

@@ -20,10 +20,23 @@ fi
 SOCK=st$$
 tm() { tmux -L "$SOCK" "$@"; }
 trap 'tm kill-server 2>/dev/null; cleanup' EXIT
-export LANG=C.UTF-8 TERM=xterm-256color
+export LANG=C.UTF-8 TERM=xterm-256color STATION_CONSOLE_LOG=$T/console.log
 unset STATION_DB
 
-screen() { tm capture-pane -p -t con 2>/dev/null; }
+SESS=
+NSESS=0
+screen() { tm capture-pane -p -t "$SESS" 2>/dev/null; }
+
+# new_session CMD: a fresh 80x24 session (made before the old one is
+# killed, so the tmux server never exits in between)
+new_session() {
+	local old=$SESS
+	NSESS=$((NSESS + 1))
+	SESS=c$NSESS
+	tm -f /dev/null new-session -d -s "$SESS" -x 80 -y 24 "$1"
+	[ -n "$old" ] && tm kill-session -t "$old" 2>/dev/null
+	return 0
+}
 
 # wait_screen SECS REGEX: poll the pane until it matches; fails after SECS
 wait_screen() {
@@ -43,15 +56,13 @@ expect() {
 	if wait_screen "$2" "$3"; then ok "$1"; else notok "$1"; fi
 }
 
-keys() { tm send-keys -t con "$@"; }
+keys() { tm send-keys -t "$SESS" "$@"; }
 
 # console_start MODE ARGS...: the console in a fresh 80x24 tmux session
 console_start() {
 	local env=$1
 	shift
-	tm kill-server 2>/dev/null
-	tm -f /dev/null new-session -d -s con -x 80 -y 24 \
-		"$env $STATION console --db $T/st.db --fixture $T/fx $*; echo CONSOLE-EXIT=\$?; sleep 600"
+	new_session "$env $STATION console --db $T/st.db --fixture $T/fx $*; echo CONSOLE-EXIT=\$?; sleep 600"
 }
 
 db_outcome() { # db_outcome SERIAL: the newest run's outcome for SERIAL
@@ -82,10 +93,10 @@ flow() { # flow LABEL ENV
 	screen | grep -Eq "disposition +no-fault-found" && ok "$L: PASS disposition shown" ||
 		notok "$L: PASS disposition shown"
 	if [ "$L" = colour ]; then
-		tm capture-pane -e -p -t con | grep -q $'\e\\[[0-9;]*3[0-7]m' &&
+		tm capture-pane -e -p -t "$SESS" | grep -q $'\e\\[[0-9;]*3[0-7]m' &&
 			ok "$L: the screen uses colour" || notok "$L: the screen uses colour"
 	else
-		tm capture-pane -e -p -t con | grep -q $'\e\\[[0-9;]*3[0-7]m' &&
+		tm capture-pane -e -p -t "$SESS" | grep -q $'\e\\[[0-9;]*3[0-7]m' &&
 			notok "$L: NO_COLOR: no colour on the screen" || ok "$L: NO_COLOR: no colour on the screen"
 	fi
 
@@ -137,17 +148,24 @@ flow() { # flow LABEL ENV
 	[ "${n:-0}" -ge 3 ] && ok "$L: the aborted run keeps its steps so far ($n)" ||
 		notok "$L: the aborted run keeps its steps so far ($n)"
 
-	tm resize-window -t con -x 70 -y 20
+	tm resize-window -t "$SESS" -x 70 -y 20
 	expect "$L: below 80x24 the console says so in one line" 5 'too small'
 	[ "$(screen | grep -c .)" -eq 1 ] && ok "$L: ... and only that line" || notok "$L: ... and only that line"
-	tm resize-window -t con -x 80 -y 24
+	tm resize-window -t "$SESS" -x 80 -y 24
 	expect "$L: back at 80x24 the verdict is redrawn" 5 'verdict +ABORTED'
 
 	keys F10
 	expect "$L: F10 quits with exit 0" 10 'CONSOLE-EXIT=0'
-	[ "$(tm display -p -t con '#{alternate_on}')" = 0 ] && ok "$L: terminal restored (alternate screen off)" ||
+	[ "$(tm display -p -t "$SESS" '#{alternate_on}')" = 0 ] && ok "$L: terminal restored (alternate screen off)" ||
 		notok "$L: terminal restored (alternate screen off)"
 	sim_stop
+	if [ -s "$T/console.log" ]; then
+		notok "$L: nothing written to stderr while the screen ran"
+		head -20 "$T/console.log" | sed 's/^/# /'
+	else
+		ok "$L: nothing written to stderr while the screen ran"
+	fi
+	rm -f "$T/console.log"
 }
 
 flow colour ""
@@ -157,10 +175,8 @@ flow mono "NO_COLOR=1"
 startup() { # startup NAME WANT-RC ARGS...
 	local name=$1 want=$2
 	shift 2
-	tm kill-server 2>/dev/null
 	rm -f "$T/rc" "$T/err"
-	tm -f /dev/null new-session -d -s con -x 80 -y 24 \
-		"$STATION console --operator t $* 2>$T/err; echo \$? >$T/rc; sleep 600"
+	new_session "$STATION console --operator t $* 2>$T/err; echo \$? >$T/rc; sleep 600"
 	for _ in $(seq 100); do [ -s "$T/rc" ] && break; sleep 0.05; done
 	rc=$(cat "$T/rc" 2>/dev/null)
 	if [ "$rc" = "$want" ] && [ "$(wc -l <"$T/err")" -eq 1 ]; then
