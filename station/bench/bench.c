@@ -337,6 +337,16 @@ int st_bench_connect(struct st_bench *b, const char *serial, char *err)
 	return bench_connect(b, serial, err);
 }
 
+int st_bench_reconnect(struct st_bench *b, const char *serial, char *err)
+{
+	if (!b)
+		return st_fail(err, ST_ERR_ARG, "no bench");
+	if (serial && check_serial(serial, err))
+		return ST_ERR_ARG;
+	bench_disconnect(b);   /* releases every actuator first */
+	return bench_connect(b, serial, err);
+}
+
 int st_bench_exit_code(int ret)
 {
 	switch (ret) {

@@ -168,6 +168,11 @@ struct st_audio *st_bench_audio(struct st_bench *b);
  * open, e.g. before driving them by hand; serial NULL = "SIM0001". */
 int st_bench_connect(struct st_bench *b, const char *serial, char *err);
 
+/* Close the fixture (and audio) and open them again: a fixture that was
+ * unplugged, or a simulator process restarted with the next unit, is
+ * found again (the console does this before each unit). */
+int st_bench_reconnect(struct st_bench *b, const char *serial, char *err);
+
 /* enum st_exit for an error returned by this API (usage 2, station 3). */
 int st_bench_exit_code(int ret);
 

@@ -11,9 +11,6 @@
 #include "cli.h"
 #include "console/console.h"
 #include "core/st.h"
-#include "model/model.h"
-#include "sim/headset.h"
-#include "store/store.h"
 
 static void usage(FILE *f)
 {
@@ -29,6 +26,8 @@ static void usage(FILE *f)
 		"  --model MODEL       preselect the model (a bench for one product line)\n"
 		"  --plan PLAN         preselect the plan: then Enter on a serial starts the run\n"
 		"  --fault NAME        simulated bench: inject a fault into every unit (repeatable)\n"
+		"  --time-scale X      bench clock X times real time (the simulated bench runs on\n"
+		"                      virtual time without it)\n"
 		"  --station NAME      this station's name (default the host name)\n"
 		"keys: F1 help, F2 history, F3 fixture panel, F10 quit, Esc aborts a run\n"
 		"exit: 0 after F10, 2 no terminal / bad option / database, 3 bench unreachable\n");
@@ -42,13 +41,15 @@ int cmd_console(int argc, char **argv)
 		{ "operator", required_argument, 0, 'o' },{ "model", required_argument, 0, 'm' },
 		{ "plan", required_argument, 0, 'p' },    { "fault", required_argument, 0, 'f' },
 		{ "station", required_argument, 0, 'S' }, { "help", no_argument, 0, 'h' },
+		{ "time-scale", required_argument, 0, 'T' },
 		{ 0, 0, 0, 0 },
 	};
 	struct console_opts o;
-	char host[64] = "station", err[ST_ERRLEN];
+
 	int c;
 
 	memset(&o, 0, sizeof(o));
+	st_bench_opts_init(&o.bench);
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -56,15 +57,20 @@ int cmd_console(int argc, char **argv)
 		case 'd': o.bench.db = optarg; break;
 		case 'F': o.bench.fixture = optarg; break;
 		case 'A': o.bench.audio = optarg; break;
-		case 'B': o.bench.bench = optarg; break;
+		case 'B': o.bench.audio_bench = optarg; break;
 		case 'o': o.operator_ = optarg; break;
 		case 'm': o.model = optarg; break;
 		case 'p': o.plan = optarg; break;
 		case 'S': o.bench.station = optarg; break;
 		case 'f':
-			if (o.bench.nfaults == CONS_MAX_FAULTS)
-				return cli_usage_error("console", "at most %d --fault options", CONS_MAX_FAULTS);
-			st_strlcpy(o.bench.faults[o.bench.nfaults++], optarg, sizeof(o.bench.faults[0]));
+			if (o.bench.sim.nfaults == ST_BENCH_MAX_FAULTS)
+				return cli_usage_error("console", "at most %d --fault options", ST_BENCH_MAX_FAULTS);
+			o.bench.sim.faults[o.bench.sim.nfaults++] = optarg;
+			break;
+		case 'T':
+			if (st_parse_double(optarg, &o.bench.time_scale) || o.bench.time_scale <= 0 ||
+			    o.bench.time_scale > 1000)
+				return cli_usage_error("console", "--time-scale takes a factor above 0, not '%s'", optarg);
 			break;
 		case 'h': usage(stdout); return 0;
 		default:
@@ -74,31 +80,12 @@ int cmd_console(int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage_error("console", "unexpected argument '%s'", argv[optind]);
-	if (o.bench.fixture && o.bench.nfaults)
-		return cli_usage_error("console", "--fault is for the simulated bench, not --fixture");
 	if (o.operator_) {
 		if (!o.operator_[0] || strlen(o.operator_) >= 64)
 			return cli_usage_error("console", "--operator must be 1 to 63 characters");
 		for (const char *s = o.operator_; *s; s++)
 			if ((unsigned char)*s < 0x20 || *s == 0x7f)
 				return cli_usage_error("console", "--operator has a control character");
-	}
-	if (o.bench.audio && !strcmp(o.bench.audio, "sim") && o.bench.fixture)
-		return cli_usage_error("console", "--audio sim is the simulated bench's; with --fixture use pa or pa:DEVICE");
-	if (o.bench.nfaults) {
-		struct st_model m;
-		const char *id = o.model ? o.model : "WH-1000XM5";
-
-		if (st_model_find(st_data_dir(), id, &m, err) == ST_OK)
-			for (int i = 0; i < o.bench.nfaults; i++)
-				if (st_sim_fault_check(&m, o.bench.faults[i], err))
-					return cli_usage_error("console", "--fault %s: %s", o.bench.faults[i], err);
-	}
-	if (!o.bench.db)
-		o.bench.db = st_store_default_path();
-	if (!o.bench.station) {
-		gethostname(host, sizeof(host) - 1);
-		o.bench.station = host;
 	}
 	return console_main(&o);
 }

@@ -33,6 +33,7 @@ struct hist_row {
 
 struct console {
 	const struct console_opts *o;
+	struct st_bench *bench;          /* the bench session (shared with `station run`) */
 	struct runner *runner;           /* worker thread: runs and fixture actions */
 	struct st_store *store;          /* the drawing thread's own connection (history) */
 	enum screen screen;              /* shown now */
@@ -42,6 +43,8 @@ struct console {
 	/* station status (start screen) */
 	char station[64];
 	char fixture_desc[160], audio_desc[160];
+	int fixture_ok;                  /* the fixture answered */
+	char db[256], limits[256];       /* database path, limits directory */
 	long long nruns;
 	/* session */
 	char operator_[64];
@@ -76,7 +79,8 @@ struct console {
 	int ndlines, dtop;
 	/* fixture panel */
 	int fsel;                        /* selected control */
-	int fx_open;
+	int fx_open;                     /* the panel has the bench */
+	int fx_closing;                  /* ... and is giving it back */
 	char hold_field[16];             /* seconds being typed, "" = not typing */
 	int typing_hold;
 	char fx_led[48], fx_sensors[200], fx_last[200];

@@ -21,6 +21,7 @@
 
 #include "core/st.h"
 #include "fixture/fixture.h"
+#include "fixture/proto/proto.h"
 #include "store/store.h"
 
 #define EVENT_BATCH 64
@@ -206,7 +207,7 @@ static void take_events(struct console *c)
 
 	while ((n = runner_take(c->runner, ev, EVENT_BATCH)) > 0) {
 		for (int i = 0; i < n; i++) {
-			if (c->fx_open) {
+			if (c->fx_open || c->fx_closing) {
 				fixture_event(c, &ev[i]);
 				continue;
 			}
@@ -218,7 +219,11 @@ static void take_events(struct console *c)
 			}
 		}
 	}
-	c->running = runner_busy(c->runner);
+	c->running = runner_running(c->runner);
+	if (c->fx_closing && !runner_busy(c->runner)) {
+		c->fx_closing = 0;
+		scan_refresh_status(c);
+	}
 }
 
 static void loop(struct console *c)
@@ -243,7 +248,7 @@ static void loop(struct console *c)
 	}
 }
 
-/* Everything that can fail before the screen starts. */
+/* Model, plan and the lists: what can fail before the bench opens. */
 static int setup(struct console *c, const struct console_opts *o, char *err)
 {
 	int ret;
@@ -266,8 +271,41 @@ static int setup(struct console *c, const struct console_opts *o, char *err)
 	c->nplans = st_plan_list(st_data_dir(), c->plans, APP_MAX_PLANS, err);
 	if (c->nplans < 0)
 		return c->nplans;
-	ret = st_store_open(&c->store, o->bench.db, err);
+	return ST_OK;
+}
+
+/* The bench session (the fixture is reached now when the model is known),
+ * and, with a real fixture but no model yet, its handshake alone. */
+static int open_bench(struct console *c, const struct console_opts *o, char *err)
+{
+	struct st_bench_opts bo = o->bench;
+	const char *db;
+	int ret;
+
+	bo.model = c->have_model ? c->model.id : NULL;
+	bo.plan = NULL;
+	bo.operator_ = o->operator_;
+	bo.confirm = ST_BENCH_CONFIRM_ASK;
+	bo.confirm_fn = runner_confirm;
+	ret = st_bench_open(&c->bench, &bo, err);
 	if (ret)
+		return ret;
+	db = st_bench_db_path(c->bench);
+	st_strlcpy(c->db, db ? db : "(none)", sizeof(c->db));
+	st_strlcpy(c->limits, st_bench_limits_dir(c->bench), sizeof(c->limits));
+	st_strlcpy(c->station, st_bench_station(c->bench), sizeof(c->station));
+	if (bo.fixture && strcmp(bo.fixture, "sim") && !c->have_model) {
+		if (strncmp(bo.fixture, "numato:", 7)) {
+			ret = st_proto_probe(bo.fixture, 1000, c->fixture_desc, sizeof(c->fixture_desc), err);
+			if (ret)
+				return st_fail(err, ST_ERR_IO, "fixture %s does not answer: %s", bo.fixture, err);
+			c->fixture_ok = 1;
+		} else {
+			snprintf(c->fixture_desc, sizeof(c->fixture_desc), "%s (opened on the first run)",
+				 bo.fixture);
+		}
+	}
+	if (db && (ret = st_store_open(&c->store, db, err)))
 		return ret;
 	return ST_OK;
 }
@@ -276,7 +314,7 @@ int console_main(const struct console_opts *o)
 {
 	struct console *c = calloc(1, sizeof(*c));
 	char err[ST_ERRLEN] = "";
-	int code = ST_EXIT_USAGE;
+	int code = ST_EXIT_USAGE, ret;
 
 	if (!c) {
 		fprintf(stderr, "station console: out of memory\n");
@@ -290,19 +328,21 @@ int console_main(const struct console_opts *o)
 	}
 	if (setup(c, o, err)) {
 		fprintf(stderr, "station console: %s\n", err);
-		goto out_store;
+		goto out_free;
 	}
-	if (runner_probe(&o->bench, c->have_model ? &c->model : NULL, c->fixture_desc,
-			 sizeof(c->fixture_desc), c->audio_desc, sizeof(c->audio_desc), err)) {
-		fprintf(stderr, "station console: bench: %s\n", err);
-		code = ST_EXIT_ERROR;
-		goto out_store;
+	if ((ret = open_bench(c, o, err))) {
+		fprintf(stderr, "station console: %s\n", err);
+		code = st_bench_exit_code(ret);
+		goto out_bench;
 	}
-	st_strlcpy(c->station, o->bench.station ? o->bench.station : "station", sizeof(c->station));
-	if (runner_new(&c->runner, &o->bench, err)) {
+	if (!c->store) {
+		fprintf(stderr, "station console: the console keeps its runs: --no-db is not for it\n");
+		goto out_bench;
+	}
+	if (runner_new(&c->runner, c->bench, err)) {
 		fprintf(stderr, "station console: %s\n", err);
 		code = ST_EXIT_ERROR;
-		goto out_store;
+		goto out_bench;
 	}
 	atexit(st_fixture_emergency_release);
 	if (crt_init(runner_emergency_release, err)) {
@@ -316,10 +356,11 @@ int console_main(const struct console_opts *o)
 	if (c->fx_open)
 		fixture_leave(c);
 out_runner:
-	runner_free(c->runner);   /* aborts and joins: the fixture is released */
+	runner_free(c->runner);   /* aborts and joins the worker */
 	crt_done();
 	history_free(c);
-out_store:
+out_bench:
+	st_bench_close(c->bench); /* releases every actuator */
 	st_store_close(c->store);
 out_free:
 	free(c);

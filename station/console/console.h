@@ -1,19 +1,20 @@
 /*
  * console.h - `station console`, the operator console: the technician's
- * screen at the bench (docs/console.md).  A curses front end over the same
- * sequencer and bench as `station run`; cmd_console.c parses the options
- * and calls console_main().
+ * screen at the bench (docs/console.md).  A curses front end over the
+ * shared bench session (station/bench/bench.h) and its sequencer, the same
+ * `station run` uses; cmd_console.c parses the options and calls
+ * console_main().
  */
 #ifndef ST_CONSOLE_H
 #define ST_CONSOLE_H
 
-#include "console/runner.h"
+#include "bench/bench.h"
 
 struct console_opts {
-	struct cons_bench_opts bench; /* database, fixture, audio, faults */
-	const char *operator_;        /* NULL: ask for one first */
-	const char *model;            /* preselected model id, or NULL */
-	const char *plan;             /* preselected plan name, or NULL */
+	struct st_bench_opts bench; /* database, fixture, audio, simulated unit, station */
+	const char *operator_;      /* NULL: ask for one first */
+	const char *model;          /* preselected model id, or NULL */
+	const char *plan;           /* preselected plan name, or NULL */
 };
 
 /* Run the console until the operator quits.  Returns the process exit

@@ -20,11 +20,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "audio/audio.h"
-#include "console/bench_tmp.h"
+#include "bench/bench.h"
 #include "core/clock.h"
 #include "fixture/fixture.h"
-#include "fixture/proto/proto.h"
 #include "model/model.h"
 #include "plan/plan.h"
 
@@ -32,7 +30,7 @@ enum job { JOB_NONE, JOB_RUN, JOB_FIXTURE };
 enum cmd { CMD_NONE, CMD_PRESS, CMD_RELEASE, CMD_CLOSE };
 
 struct runner {
-	struct cons_bench_opts o;    /* how to reach the bench */
+	struct st_bench *b;          /* the bench session (not owned) */
 	pthread_mutex_t mu;          /* guards everything below but abort_flag */
 	pthread_cond_t cv;           /* mailbox and answers */
 	pthread_t th;                /* the worker, when have_thread */
@@ -42,7 +40,7 @@ struct runner {
 	struct cons_event *q;        /* queued events, oldest first */
 	int qn, qcap;
 	int wake[2];                 /* pipe: a byte per batch of events */
-	volatile sig_atomic_t abort_flag; /* the sequencer's stop request */
+	volatile sig_atomic_t abort_flag; /* the operator asked to stop */
 	double scale;                /* bench seconds per wall second */
 	struct st_model model;       /* the unit's model (run) or the panel's */
 	struct st_plan plan;         /* the run's plan */
@@ -110,6 +108,8 @@ static void on_event(const struct st_event *e, void *ctx)
 	struct runner *r = ctx;
 	struct cons_event ev;
 
+	if (r->abort_flag)
+		st_bench_abort(r->b);   /* an abort asked for while the bench connected */
 	memset(&ev, 0, sizeof(ev));
 	ev.kind = e->kind;
 	ev.t = e->t;
@@ -137,7 +137,7 @@ static void on_event(const struct st_event *e, void *ctx)
 
 /* The sequencer asks the operator: the question goes to the screen and
  * the worker waits for runner_answer() or an abort. */
-static int on_confirm(const char *question, void *ctx)
+int runner_confirm(const char *question, void *ctx)
 {
 	struct runner *r = ctx;
 	struct cons_event ev;
@@ -176,48 +176,44 @@ static void end_unstarted(struct runner *r, const char *why)
 	push(r, &ev);
 }
 
+/* The session on the run's model and operator (worker thread only). */
+static int bench_for(struct runner *r, char *err)
+{
+	const struct st_model *cur = st_bench_model(r->b);
+	int ret = ST_OK;
+
+	if (!cur || strcmp(cur->id, r->model.id))
+		ret = st_bench_set_model(r->b, r->model.id, err);
+	if (!ret && r->operator_[0])
+		ret = st_bench_set_operator(r->b, r->operator_, err);
+	return ret;
+}
+
 static void *run_thread(void *arg)
 {
 	struct runner *r = arg;
-	struct cons_bench b;
-	struct st_seq_config cfg;
 	struct st_seq_result res;
 	char err[ST_ERRLEN] = "";
 	int ret;
 
-	ret = cons_bench_open(&r->o, &r->model, r->serial, 1, &b, err);
-	if (ret) {
-		end_unstarted(r, err);
-		goto out;
+	ret = bench_for(r, err);
+	/* each unit on a freshly opened fixture: one replugged (or a simulator
+	 * restarted with the next unit) between units is found again */
+	if (!ret && !(ret = st_bench_reconnect(r->b, r->serial, err))) {
+		struct st_fixture *fx = st_bench_fixture(r->b);
+
+		pthread_mutex_lock(&r->mu);
+		r->scale = fx && fx->clock ? st_clock_scale(fx->clock) : 1.0;
+		pthread_mutex_unlock(&r->mu);
+		ret = st_bench_run_plan(r->b, &r->plan, r->serial, on_event, r, &res, err);
+		st_bench_release_all(r->b, NULL);
 	}
-	pthread_mutex_lock(&r->mu);
-	r->scale = st_clock_scale(b.clock);
-	pthread_mutex_unlock(&r->mu);
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.model = &r->model;
-	cfg.plan = &r->plan;
-	cfg.fx = b.fx;
-	cfg.limits = b.limits;
-	cfg.limits_dir = st_data_dir();
-	cfg.store = b.store;
-	cfg.serial = r->serial;
-	cfg.operator_ = r->operator_;
-	cfg.station = r->o.station;
-	cfg.on_event = on_event;
-	cfg.ctx = r;
-	cfg.confirm = on_confirm;
-	cfg.abort_flag = &r->abort_flag;
-	cfg.audio = b.audio;
-	cfg.capture_dir = b.captures[0] ? b.captures : NULL;
-	ret = st_seq_run(&cfg, &res, err);
-	cons_bench_close(&b);
 	if (ret)
 		end_unstarted(r, err);
-out:
 	pthread_mutex_lock(&r->mu);
 	r->done = 1;
 	pthread_mutex_unlock(&r->mu);
-	say(r, ST_EV_INFO, "bench closed: every actuator released");
+	say(r, ST_EV_INFO, "every actuator released");
 	return NULL;
 }
 
@@ -253,6 +249,16 @@ static void sense(struct runner *r, struct st_fixture *fx)
 		say(r, ST_EV_INFO, "sensors: no answer (%s)", e);
 }
 
+/* A hold cut short by `r` leaves the bench's abort flag up: clear it so
+ * the next press is not refused (a run clears it itself). */
+static void clear_abort(struct runner *r)
+{
+	volatile sig_atomic_t *f = st_bench_abort_flag(r->b);
+
+	if (f)
+		*f = 0;
+}
+
 static void fixture_cmd(struct runner *r, struct st_fixture *fx, enum cmd c, unsigned mask,
 			double seconds)
 {
@@ -267,6 +273,9 @@ static void fixture_cmd(struct runner *r, struct st_fixture *fx, enum cmd c, uns
 		if (st_fixture_press(fx, mask, seconds, e))
 			say(r, ST_EV_REFUSED, "%s", e);
 		drain_feedback(r, fx);
+		if (st_fixture_release_all(fx, e))
+			say(r, ST_EV_REFUSED, "%s", e);
+		clear_abort(r);
 		say(r, ST_EV_INFO, "released %s", names);
 	} else if (c == CMD_RELEASE) {
 		if (st_fixture_release_all(fx, e))
@@ -283,15 +292,17 @@ static void fixture_cmd(struct runner *r, struct st_fixture *fx, enum cmd c, uns
 static void *fixture_thread(void *arg)
 {
 	struct runner *r = arg;
-	struct cons_bench b;
+	struct st_fixture *fx;
 	char err[ST_ERRLEN] = "";
 
-	if (cons_bench_open(&r->o, &r->model, "PANEL", 0, &b, err)) {
+	if (bench_for(r, err) || st_bench_connect(r->b, NULL, err)) {
 		say(r, ST_EV_REFUSED, "fixture: %s", err);
 		goto out;
 	}
-	say(r, ST_EV_INFO, "fixture open: %s", b.fx->desc);
-	sense(r, b.fx);
+	fx = st_bench_fixture(r->b);
+	clear_abort(r);
+	say(r, ST_EV_INFO, "fixture open: %s", fx->desc);
+	sense(r, fx);
 	for (;;) {
 		enum cmd c;
 		unsigned mask;
@@ -315,10 +326,10 @@ static void *fixture_thread(void *arg)
 		if (c == CMD_CLOSE)
 			break;
 		if (c != CMD_NONE)
-			fixture_cmd(r, b.fx, c, mask, sec);
-		drain_feedback(r, b.fx);
+			fixture_cmd(r, fx, c, mask, sec);
+		drain_feedback(r, fx);
 	}
-	cons_bench_close(&b);
+	st_bench_release_all(r->b, NULL);
 out:
 	pthread_mutex_lock(&r->mu);
 	r->done = 1;
@@ -327,14 +338,14 @@ out:
 	return NULL;
 }
 
-int runner_new(struct runner **out, const struct cons_bench_opts *o, char *err)
+int runner_new(struct runner **out, struct st_bench *b, char *err)
 {
 	struct runner *r = calloc(1, sizeof(*r));
 
 	*out = NULL;
 	if (!r)
 		return st_fail(err, ST_ERR_MEM, "out of memory");
-	r->o = *o;
+	r->b = b;
 	r->scale = 1.0;
 	if (pipe(r->wake) < 0) {
 		free(r);
@@ -433,6 +444,7 @@ int runner_start(struct runner *r, const struct st_model *model, const struct st
 
 void runner_abort(struct runner *r)
 {
+	st_bench_abort(r->b);   /* thread-safe: the sequencer and the fixture's waits */
 	pthread_mutex_lock(&r->mu);
 	r->abort_flag = 1;
 	pthread_cond_broadcast(&r->cv);
@@ -443,6 +455,11 @@ int runner_busy(struct runner *r)
 {
 	reap(r, 0);
 	return r->have_thread;
+}
+
+int runner_running(struct runner *r)
+{
+	return runner_busy(r) && r->job == JOB_RUN;
 }
 
 void runner_answer(struct runner *r, int answer)
@@ -495,6 +512,10 @@ int runner_fixture_press(struct runner *r, unsigned mask, double seconds, char *
 
 int runner_fixture_release(struct runner *r, char *err)
 {
+	if (runner_fixture_held(r)) {
+		st_bench_abort(r->b);   /* the hold in progress ends now, everything released */
+		return ST_OK;
+	}
 	return post(r, CMD_RELEASE, 0, 0, err);
 }
 
@@ -504,9 +525,10 @@ void runner_fixture_close(struct runner *r)
 		return;
 	pthread_mutex_lock(&r->mu);
 	r->cmd = CMD_CLOSE;
+	if (r->held)
+		st_bench_abort(r->b);   /* a hold in progress ends now */
 	pthread_cond_broadcast(&r->cv);
 	pthread_mutex_unlock(&r->mu);
-	reap(r, 1);
 }
 
 unsigned runner_fixture_held(struct runner *r)
@@ -532,38 +554,6 @@ int runner_take(struct runner *r, struct cons_event *out, int max)
 	}
 	pthread_mutex_unlock(&r->mu);
 	return n;
-}
-
-int runner_probe(const struct cons_bench_opts *o, const struct st_model *model,
-		 char *fixture_desc, size_t fn, char *audio_desc, size_t an, char *err)
-{
-	struct cons_bench b;
-	int ret;
-
-	if (!o->fixture) {
-		snprintf(fixture_desc, fn, "simulated bench (in-process)");
-		snprintf(audio_desc, an, "%s", o->audio ? o->audio : "simulated");
-		return ST_OK;
-	}
-	if (!model) {
-		/* no model yet: the handshake alone says the fixture answers */
-		if (!strncmp(o->fixture, "numato:", 7)) {
-			snprintf(fixture_desc, fn, "%s (Numato relay board, not probed)", o->fixture);
-		} else {
-			ret = st_proto_probe(o->fixture, 1000, fixture_desc, fn, err);
-			if (ret)
-				return st_fail(err, ST_ERR_IO, "fixture %s does not answer: %s", o->fixture, err);
-		}
-		snprintf(audio_desc, an, "%s", o->audio ? o->audio : "none (acoustic steps skip)");
-		return ST_OK;
-	}
-	ret = cons_bench_open(o, model, "PROBE", 0, &b, err);
-	if (ret)
-		return ret;
-	snprintf(fixture_desc, fn, "%s", b.fx->desc);
-	snprintf(audio_desc, an, "%s", b.audio ? st_audio_desc(b.audio) : "none (acoustic steps skip)");
-	cons_bench_close(&b);
-	return ST_OK;
 }
 
 void runner_emergency_release(void)

@@ -4,8 +4,10 @@
  * `station run` uses; every sequencer event is copied into a thread-safe
  * queue and a byte written to a wake-up pipe, so the drawing thread never
  * blocks on the bench and a key is answered while a hold or a capture
- * runs.  The drawing thread takes the queued events and asks for an abort;
- * the worker releases every actuator before it reports the run's end.
+ * runs.  The bench is the shared session (station/bench/bench.h), the same
+ * `station run` uses; the console assembles none of it.  The drawing
+ * thread takes the queued events and asks for an abort; the worker
+ * releases every actuator before it reports the run's end.
  */
 #ifndef ST_CONSOLE_RUNNER_H
 #define ST_CONSOLE_RUNNER_H
@@ -13,6 +15,7 @@
 #include "core/st.h"
 #include "seq/seq.h"
 
+struct st_bench;
 struct st_model;
 struct st_plan;
 
@@ -37,21 +40,14 @@ struct cons_event {
 	int question;             /* INFO that asks the operator (confirm): answer with runner_answer */
 };
 
-/* How the console reaches its bench: the `station run` options it takes. */
-#define CONS_MAX_FAULTS 8
-struct cons_bench_opts {
-	const char *db;           /* database path */
-	const char *fixture;      /* NULL: the in-process simulated bench */
-	const char *audio;        /* NULL: sim on the simulated bench, none with a fixture */
-	const char *bench;        /* fixtures/benches/NAME.audio, or NULL */
-	const char *station;      /* this station's name */
-	char faults[CONS_MAX_FAULTS][48]; /* simulated bench: faults to inject */
-	int nfaults;
-};
-
 struct runner;
 
-int runner_new(struct runner **out, const struct cons_bench_opts *o, char *err);
+/* A worker for bench session `b` (the console keeps and closes it; the
+ * drawing thread may use it only while runner_busy() is 0). */
+int runner_new(struct runner **out, struct st_bench *b, char *err);
+/* The session's confirm_fn (ST_BENCH_CONFIRM_ASK): the question goes to
+ * the screen and the run waits for runner_answer() or an abort. */
+int runner_confirm(const char *question, void *ctx);
 /* Aborts and joins whatever runs, releases the fixture, frees. */
 void runner_free(struct runner *r);
 /* Readable when events are queued (for crt_getkey). */
@@ -68,6 +64,8 @@ int runner_start(struct runner *r, const struct st_model *model, const struct st
 void runner_abort(struct runner *r);
 /* 1 while a run or fixture action is on the worker thread. */
 int runner_busy(struct runner *r);
+/* 1 while a run (not a fixture-panel session) is on the worker thread. */
+int runner_running(struct runner *r);
 /* Answer an operator question the run waits on: 1 yes, 0 no, -1 abort. */
 void runner_answer(struct runner *r, int answer);
 
@@ -84,12 +82,6 @@ unsigned runner_fixture_held(struct runner *r);
 
 /* Take up to `max` queued events, oldest first; returns how many. */
 int runner_take(struct runner *r, struct cons_event *out, int max);
-
-/* The bench's status, for the start screen: fixture description (or an
- * error, returned as ST_ERR_IO with err set: the bench is unreachable)
- * and audio description. */
-int runner_probe(const struct cons_bench_opts *o, const struct st_model *model,
-		 char *fixture_desc, size_t fn, char *audio_desc, size_t an, char *err);
 
 /* Release every open fixture now (signal handlers). */
 void runner_emergency_release(void);

@@ -43,15 +43,45 @@ void fixture_enter(struct console *c)
 
 void fixture_leave(struct console *c)
 {
-	struct cons_event ev[32];
-
 	if (c->fx_open) {
-		runner_fixture_close(c->runner);   /* releases everything */
-		while (runner_take(c->runner, ev, 32) > 0)
-			;
+		runner_fixture_close(c->runner);   /* releases everything; returns at once */
 		c->fx_open = 0;
+		c->fx_closing = 1;                 /* its last events are the panel's */
 	}
 	c->screen = c->back;
+}
+
+/* The value of `key=` in the unit's INFO reply, "?" if absent. */
+static void kv(const char *reply, const char *key, char *out, size_t n)
+{
+	size_t k = strlen(key);
+	const char *p = reply;
+
+	st_strlcpy(out, "?", n);
+	for (; (p = strstr(p, key)); p += k)
+		if ((p == reply || p[-1] == ' ') && p[k] == '=') {
+			size_t len = strcspn(p + k + 1, " ");
+			snprintf(out, n, "%.*s", (int)(len < n ? len : n - 1), p + k + 1);
+			return;
+		}
+}
+
+/* battery, wear, charger, power and link from the unit's report. */
+static void sensors_line(char *out, size_t n, const char *reply)
+{
+	char bat[16], worn[8], usb[8], power[16], bt[16];
+
+	if (!strchr(reply, '=')) {
+		st_strlcpy(out, reply, n);
+		return;
+	}
+	kv(reply, "battery", bat, sizeof(bat));
+	kv(reply, "worn", worn, sizeof(worn));
+	kv(reply, "usb", usb, sizeof(usb));
+	kv(reply, "power", power, sizeof(power));
+	kv(reply, "bt", bt, sizeof(bt));
+	snprintf(out, n, "battery %s %%  worn %s  charger %s  power %s  bt %s", bat,
+		 !strcmp(worn, "1") ? "yes" : "no", !strcmp(usb, "1") ? "on" : "off", power, bt);
 }
 
 void fixture_event(struct console *c, const struct cons_event *e)
@@ -61,7 +91,7 @@ void fixture_event(struct console *c, const struct cons_event *e)
 		return;
 	}
 	if (e->kind == ST_EV_INFO && !strncmp(e->text, "sensors: ", 9)) {
-		st_strlcpy(c->fx_sensors, e->text + 9, sizeof(c->fx_sensors));
+		sensors_line(c->fx_sensors, sizeof(c->fx_sensors), e->text + 9);
 		return;
 	}
 	st_strlcpy(c->fx_last, e->text, sizeof(c->fx_last));
@@ -141,23 +171,20 @@ void fixture_draw(struct console *c, int rows, int cols)
 	crt_text(2, 2, 0, CRT_DIM, c->fixture_desc);
 	crt_printf(3, 2, 0, CRT_DIM, "safe maximum hold %.1f s; hazards are refused",
 		   c->have_model ? c->model.max_hold : 0.0);
-	for (int i = 0; c->have_model && i < c->model.ncontrols && y < rows - 8; i++, y++) {
+	for (int i = 0; c->have_model && i < c->model.ncontrols && y < rows - 7; i++, y++) {
 		const struct st_control *ct = &c->model.controls[i];
 		int on = (held >> i) & 1;
 		enum crt_role r = i == c->fsel ? CRT_SELECT : CRT_NORMAL;
 
 		crt_fill(y, 2, 40, r);
-		crt_printf(y, 2, 40, r, " %s %-14s %-7s %s", i == c->fsel ? crt_sym_str(CRT_SYM_RUNNING) : " ",
-			   ct->name, ct->where, on ? "HELD" : "open");
-		if (on)
-			crt_text(y, 34, 6, CRT_HELD, "HELD");
+		crt_printf(y, 2, 32, r, " %s %-14s %-7s", i == c->fsel ? crt_sym_str(CRT_SYM_RUNNING) : " ",
+			   ct->name, ct->where);
+		crt_text(y, 34, 6, on ? CRT_HELD : r, on ? "HELD" : "open");
 	}
 	crt_text(4, 46, 6, CRT_DIM, "LED");
 	crt_text(4, 54, cols - 55, CRT_NORMAL, c->fx_led[0] ? c->fx_led : "-");
-	crt_text(5, 46, 8, CRT_DIM, "sensors");
-	crt_text(6, 46, cols - 47, CRT_NORMAL, c->fx_sensors[0] ? c->fx_sensors : "-");
-	if (strlen(c->fx_sensors) > (size_t)(cols - 47))
-		crt_text(7, 46, cols - 47, CRT_NORMAL, c->fx_sensors + (cols - 47));
+	crt_text(rows - 6, 2, 8, CRT_DIM, "unit");
+	crt_text(rows - 6, 10, cols - 11, CRT_NORMAL, c->fx_sensors[0] ? c->fx_sensors : "-");
 	if (c->typing_hold) {
 		crt_printf(rows - 5, 2, 0, CRT_PROMPT, " hold %s for how many seconds? ",
 			   c->model.controls[c->fsel].name);
@@ -165,6 +192,8 @@ void fixture_draw(struct console *c, int rows, int cols)
 		crt_cursor(rows - 5, 50 + (int)strlen(c->hold_field));
 	}
 	crt_text(rows - 4, 2, cols - 4, c->fx_last_role, c->fx_last);
+	if ((int)strlen(c->fx_last) > cols - 4)
+		crt_text(rows - 3, 2, cols - 4, c->fx_last_role, c->fx_last + cols - 4);
 	app_footer(c, "Enter press   h hold   r release all   arrows select   Esc back   F10 quit");
 }
 
@@ -172,24 +201,24 @@ void help_draw(struct console *c, int rows, int cols)
 {
 	static const char *const lines[] = {
 		"Every screen",
-		"  F1            this help (F1 or Esc goes back)",
-		"  F2            history: stored runs, newest first",
-		"  F3            fixture panel (engineer mode; not during a run)",
-		"  F10           quit (not while a run is on the bench: abort it first)",
+		"  F1          this help (F1 or Esc goes back)",
+		"  F2          history: stored runs, newest first",
+		"  F3          fixture panel (engineer mode; not during a run)",
+		"  F10         quit (not while a run is on the bench: abort it first)",
 		"Start screen",
-		"  letters/digits  type the operator name, then the serial (a scanner types it + Enter)",
-		"  Enter         accept / start the run     Backspace  erase",
-		"  arrows PgUp/PgDn  move in the model or plan list     Esc  back to the serial",
+		"  letters     type the operator, then the serial (a scanner types it + Enter)",
+		"  Enter       accept; start the run     Backspace  erase",
+		"  arrows      move in the model or plan list; Esc back to the serial",
 		"Run",
-		"  Esc, Ctrl-C   ABORT at once: every actuator is released, the run is stored ABORTED",
-		"  Enter / n     answer the operator's question yes / no",
-		"  Enter         after the verdict: the next unit, same operator, model and plan",
+		"  Esc Ctrl-C  ABORT now: every actuator released, the run stored ABORTED",
+		"  Enter / n   answer the operator's question yes / no",
+		"  Enter       after the verdict: next unit, same operator, model, plan",
 		"History",
-		"  type          filter by serial, model or outcome     Enter  open a run",
-		"  arrows PgUp/PgDn  move     Esc  back",
+		"  type        filter by serial, model or outcome; Enter opens a run",
+		"  arrows      move (PgUp/PgDn a page); Esc back",
 		"Fixture panel",
-		"  arrows        select a control     Enter  press it     h  hold it for N s",
-		"  r             release everything   Esc    back (releases everything)",
+		"  arrows      select a control; Enter press it; h hold it for N seconds",
+		"  r           release everything; Esc back (releases everything)",
 	};
 	int y = 2;
 

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "console/app.h"
+#include "bench/bench.h"
 #include "store/store.h"
 
 static int serial_char(int ch)
@@ -41,11 +42,22 @@ static int recent_cb(const struct st_run_info *ri, void *ctx)
 	return 0;
 }
 
-/* The database's count and the last runs (after each run, too). */
+/* The bench's status, the database's count and the last runs (at start
+ * and after each run, while the worker is idle). */
 void scan_refresh_status(struct console *c)
 {
+	struct st_bench_fixture_info fi;
 	char err[ST_ERRLEN];
 
+	if (!runner_busy(c->runner)) {
+		st_bench_fixture_info(c->bench, &fi);
+		if (fi.connected || fi.simulated) {
+			c->fixture_ok = 1;
+			snprintf(c->fixture_desc, sizeof(c->fixture_desc), "%s", fi.simulated ?
+				 "simulated bench (in-process)" : fi.desc);
+		}
+		snprintf(c->audio_desc, sizeof(c->audio_desc), "%s", st_bench_audio_desc(c->bench));
+	}
 	if (st_store_count_runs(c->store, NULL, &c->nruns, err))
 		c->nruns = -1;
 	c->nrecent = 0;
@@ -201,17 +213,20 @@ static void draw_status(struct console *c, int cols)
 
 	crt_text(2, 2, 10, CRT_DIM, "fixture");
 	crt_text(2, 12, w, CRT_NORMAL, c->fixture_desc);
-	crt_printf(2, cols - 16, 15, CRT_PASS, "%s connected", ok);
+	if (c->fixture_ok)
+		crt_printf(2, cols - 16, 15, CRT_PASS, "%s connected", ok);
+	else
+		crt_printf(2, cols - 16, 15, CRT_DIM, "%s on first run", crt_sym_str(CRT_SYM_PENDING));
 	crt_text(3, 2, 10, CRT_DIM, "audio");
 	crt_text(3, 12, w, CRT_NORMAL, c->audio_desc);
 	crt_printf(3, cols - 16, 15, CRT_PASS, "%s ready", ok);
 	crt_text(4, 2, 10, CRT_DIM, "database");
-	crt_text(4, 12, w - 14, CRT_NORMAL, c->o->bench.db);
+	crt_text(4, 12, w - 14, CRT_NORMAL, c->db);
 	if (c->nruns >= 0)
 		crt_printf(4, cols - 34, 16, CRT_NORMAL, "%lld run%s", c->nruns, c->nruns == 1 ? "" : "s");
 	crt_printf(4, cols - 16, 15, CRT_PASS, "%s writable", ok);
 	crt_text(5, 2, 10, CRT_DIM, "limits");
-	crt_printf(5, 12, w, CRT_NORMAL, "%s/limits", st_data_dir());
+	crt_text(5, 12, w, CRT_NORMAL, c->limits);
 	crt_text(6, 2, 10, CRT_DIM, "operator");
 	crt_text(6, 12, w, c->operator_[0] ? CRT_NORMAL : CRT_PROMPT,
 		 c->operator_[0] ? c->operator_ : "(not given)");

@@ -109,6 +109,18 @@ flow() { # flow LABEL ENV
 	keys Escape
 	expect "$L: Esc returns from history to the verdict" 5 'verdict +PASS'
 
+	keys F3
+	expect "$L: fixture panel lists the model's controls" 10 'POWER +open'
+	keys h 3 0 Enter
+	expect "$L: fixture panel refuses a hold past the safe maximum, naming the rule" 5 \
+		'refused: holding POWER for 30.0 s is past'
+	keys r
+	expect "$L: fixture panel: r releases everything" 10 'released everything'
+	keys Escape
+	expect "$L: Esc returns from the fixture panel" 5 'verdict +PASS'
+	wait_released 2 && ok "$L: every relay open after the fixture panel" ||
+		notok "$L: every relay open after the fixture panel"
+
 	# a unit with an injected fault: the battery protection has tripped
 	sim_stop
 	sim_start --model WH-1000XM5 --serial "$s2" --time-scale 50 --fault bms-tripped ||
