@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # demo.sh STATION - the main job on the simulated bench: a repair technician
 # runs the repair plan on a healthy unit and on one whose Bluetooth
-# controller is stuck in limbo, then reads the stored history.
+# controller is stuck in limbo, then reads the stored history, and ends by
+# telling how to open the operator console on the same bench.
 set -u
 station=${1:-build/station}
 db=${STATION_DB:-build/demo.db}
@@ -16,4 +17,9 @@ echo "== repair plan, MDR-1000XM3 with battery protection tripped"
 echo
 echo "== stored runs ($db)"
 "$station" history --db "$db" --limit 10
+echo
+echo "== the operator console (a repair technician's screen) on the same simulated bench:"
+echo "   $station console --db $db"
+echo "   (type an operator name, then a serial such as 5021234 and Enter; F1 lists every key,"
+echo "    F10 quits; docs/console.md shows every screen)"
 exit 0

@@ -39,10 +39,10 @@ static volatile sig_atomic_t nsignals;
 
 static const char *const sym_utf8[CRT_SYM_COUNT] = {
 	"\u2713", "\u2717", "!", "\u25b6", "\u00b7", "-", "\u2588", "\u2591", "\u2506",
-	"\u25cf", "\u2500", "\u2502",
+	"\u25cf", "\u2500", "\u2502", "\u250c", "\u2510", "\u2514", "\u2518",
 };
 static const char *const sym_ascii[CRT_SYM_COUNT] = {
-	"v", "x", "!", ">", ".", "-", "#", "-", "|", "*", "-", "|",
+	"v", "x", "!", ">", ".", "-", "#", "-", "|", "*", "-", "|", "+", "+", "+", "+",
 };
 
 static attr_t role_attr[CRT_ROLE_COUNT];
@@ -337,6 +337,50 @@ void crt_sym(int y, int x, enum crt_role r, enum crt_sym s, int n)
 		if (x + i >= 0)
 			mvaddstr(y, x + i, crt_sym_str(s));
 	attrset(A_NORMAL);
+}
+
+int crt_wrap(int y, int x, int w, int maxlines, enum crt_role r, const char *s)
+{
+	char line[512];
+	int used = 0;
+
+	while (s && *s && used < maxlines && w > 0) {
+		size_t len = strlen(s), cut = len;
+
+		while (*s == ' ')
+			s++;
+		len = strlen(s);
+		if ((int)len > w) {
+			cut = (size_t)w;
+			while (cut > 0 && s[cut] != ' ')
+				cut--;
+			if (cut == 0)
+				cut = (size_t)w;
+		} else {
+			cut = len;
+		}
+		if (cut >= sizeof(line))
+			cut = sizeof(line) - 1;
+		memcpy(line, s, cut);
+		line[cut] = 0;
+		crt_text(y + used++, x, w, r, line);
+		s += cut;
+	}
+	return used;
+}
+
+void crt_box(int y, int x, int h, int w, enum crt_role r)
+{
+	crt_sym(y, x, r, CRT_SYM_TL, 1);
+	crt_sym(y, x + 1, r, CRT_SYM_HLINE, w - 2);
+	crt_sym(y, x + w - 1, r, CRT_SYM_TR, 1);
+	for (int i = 1; i < h - 1; i++) {
+		crt_sym(y + i, x, r, CRT_SYM_VLINE, 1);
+		crt_sym(y + i, x + w - 1, r, CRT_SYM_VLINE, 1);
+	}
+	crt_sym(y + h - 1, x, r, CRT_SYM_BL, 1);
+	crt_sym(y + h - 1, x + 1, r, CRT_SYM_HLINE, w - 2);
+	crt_sym(y + h - 1, x + w - 1, r, CRT_SYM_BR, 1);
 }
 
 void crt_fill(int y, int x, int w, enum crt_role r)

@@ -43,6 +43,7 @@ enum crt_sym {
 	CRT_SYM_DOT,     /* ● (LED) */
 	CRT_SYM_HLINE,   /* ─ */
 	CRT_SYM_VLINE,   /* │ */
+	CRT_SYM_TL, CRT_SYM_TR, CRT_SYM_BL, CRT_SYM_BR, /* ┌ ┐ └ ┘ */
 	CRT_SYM_COUNT
 };
 
@@ -89,6 +90,11 @@ int crt_printf(int y, int x, int w, enum crt_role r, const char *fmt, ...)
 /* A symbol, `n` times. */
 void crt_sym(int y, int x, enum crt_role r, enum crt_sym s, int n);
 const char *crt_sym_str(enum crt_sym s);
+/* Word-wrapped text in up to `maxlines` rows of `w` columns; returns the
+ * rows used. */
+int crt_wrap(int y, int x, int w, int maxlines, enum crt_role r, const char *s);
+/* A box outline from (y, x), h rows by w columns. */
+void crt_box(int y, int x, int h, int w, enum crt_role r);
 /* Bold/reverse a whole row range (for banners and bars). */
 void crt_fill(int y, int x, int w, enum crt_role r);
 void crt_hline(int y);

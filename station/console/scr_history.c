@@ -241,7 +241,7 @@ void history_draw(struct console *c, int rows, int cols)
 	n = count(c);
 	crt_text(2, 2, 0, CRT_DIM, "filter");
 	crt_text(2, 10, 30, CRT_FIELD, c->filter);
-	crt_printf(2, 42, 0, CRT_DIM, "%d of %d runs (type: serial, model, outcome)", n, c->nhist);
+	crt_printf(2, 42, 0, CRT_DIM, "%d of %d runs", n, c->nhist);
 	crt_printf(3, 1, cols - 2, CRT_DIM, "%-16s %-8s %-14s %-12s %-10s %s", "started", "outcome",
 		   "serial", "model", "plan", "disposition");
 	if (c->hsel < c->htop)

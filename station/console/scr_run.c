@@ -127,10 +127,14 @@ static void draw_meas_line(int y, int x, int w, const struct view_meas *m)
 	enum crt_role r = m->verdict == ST_PASS ? (m->marginal ? CRT_ERROR : CRT_NORMAL) :
 			  verdict_role(m->verdict);
 
+	char val[32];
+
 	limits_str(m, lim, sizeof(lim));
+	snprintf(val, sizeof(val), "%.4g %s", m->value,
+		 !strcmp(m->unit, "count") || !strcmp(m->unit, "bool") ? "" : m->unit);
 	crt_sym(y, x, verdict_role(m->verdict), m->verdict == ST_PASS ? CRT_SYM_PASS :
 		m->verdict == ST_FAIL ? CRT_SYM_FAIL : CRT_SYM_ERROR, 1);
-	crt_printf(y, x + 2, w - 2, r, "%-20.20s %8.4g %-5.5s %s", m->name, m->value, m->unit, lim);
+	crt_printf(y, x + 2, w - 2, r, "%-22.22s %10s  %s", m->name, val, lim);
 }
 
 /* ANC attenuation per band as bars, the mask as a marker. */
@@ -286,9 +290,7 @@ static void draw_verdict(struct console *c, int rows, int cols)
 		crt_printf(y++, 2, 0, CRT_NORMAL, "disposition   %s", v->disposition);
 	if (v->reason[0]) {
 		crt_text(y, 2, 14, CRT_NORMAL, "reason");
-		crt_text(y++, 16, cols - 18, r, v->reason);
-		if ((int)strlen(v->reason) > cols - 18)
-			crt_text(y++, 16, cols - 18, r, v->reason + (cols - 18));
+		y += crt_wrap(y, 16, cols - 18, 4, r, v->reason);
 	}
 	if (v->nfails) {
 		crt_text(y++, 2, 0, CRT_NORMAL, "failing measurements, worst first:");
@@ -297,10 +299,12 @@ static void draw_verdict(struct console *c, int rows, int cols)
 	}
 	if (v->verdict == ST_ABORTED || v->verdict == ST_ERROR)
 		for (int i = v->nnotes > 2 ? v->nnotes - 2 : 0; i < v->nnotes && y < rows - 4; i++)
-			crt_text(y++, 4, cols - 6, CRT_DIM, v->notes[i]);
-	crt_printf(rows - 3, 2, 0, CRT_DIM, "%.0f s of bench time %s %d steps %s %d measurements %s run %.8s%s",
-		   v->t, crt_sym_str(CRT_SYM_PENDING), v->steps_run, crt_sym_str(CRT_SYM_PENDING),
-		   v->meas_total, crt_sym_str(CRT_SYM_PENDING), v->uuid[0] ? v->uuid : "-",
+			if (strcmp(v->notes[i], v->reason) && strncmp(v->notes[i], "every actuator", 14))
+				crt_text(y++, 4, cols - 6, CRT_DIM, v->notes[i]);
+	crt_printf(rows - 3, 2, 0, CRT_DIM, "%.0f s of bench time %s %d step%s %s %d measurement%s %s run %.8s%s",
+		   v->t, crt_sym_str(CRT_SYM_PENDING), v->steps_run, v->steps_run == 1 ? "" : "s",
+		   crt_sym_str(CRT_SYM_PENDING), v->meas_total, v->meas_total == 1 ? "" : "s",
+		   crt_sym_str(CRT_SYM_PENDING), v->uuid[0] ? v->uuid : "-",
 		   v->uuid[0] ? "" : " (not stored)");
 	app_footer(c, "Enter next unit   F2 history   F10 quit");
 }

@@ -219,7 +219,10 @@ static void draw_status(struct console *c, int cols)
 		crt_printf(2, cols - 16, 15, CRT_DIM, "%s on first run", crt_sym_str(CRT_SYM_PENDING));
 	crt_text(3, 2, 10, CRT_DIM, "audio");
 	crt_text(3, 12, w, CRT_NORMAL, c->audio_desc);
-	crt_printf(3, cols - 16, 15, CRT_PASS, "%s ready", ok);
+	if (strcmp(c->audio_desc, "none"))
+		crt_printf(3, cols - 16, 15, CRT_PASS, "%s ready", ok);
+	else
+		crt_printf(3, cols - 16, 15, CRT_DIM, "- acoustic skip");
 	crt_text(4, 2, 10, CRT_DIM, "database");
 	crt_text(4, 12, w - 14, CRT_NORMAL, c->db);
 	if (c->nruns >= 0)
@@ -244,19 +247,9 @@ static void draw_field(struct console *c, int cols)
 	const char *value = c->stage == STAGE_OPERATOR || c->stage == STAGE_SERIAL ? c->field : c->serial;
 	int x = 8, w = cols - 16, lx;
 
-	crt_text(10, x, 1, CRT_DIM, "+");
-	crt_fill(10, x + 1, w - 2, CRT_NORMAL);
-	for (int i = 1; i < w - 1; i++)
-		crt_sym(10, x + i, CRT_DIM, CRT_SYM_HLINE, 1);
-	crt_text(10, x + w - 1, 1, CRT_DIM, "+");
-	crt_sym(11, x, CRT_DIM, CRT_SYM_VLINE, 1);
+	crt_box(10, x, 3, w, CRT_DIM);
 	lx = x + 3 + crt_text(11, x + 3, 0, CRT_PROMPT, label) + 2;
 	crt_text(11, lx, w - (lx - x) - 2, CRT_FIELD, value);
-	crt_sym(11, x + w - 1, CRT_DIM, CRT_SYM_VLINE, 1);
-	crt_text(12, x, 1, CRT_DIM, "+");
-	for (int i = 1; i < w - 1; i++)
-		crt_sym(12, x + i, CRT_DIM, CRT_SYM_HLINE, 1);
-	crt_text(12, x + w - 1, 1, CRT_DIM, "+");
 	if (c->stage == STAGE_OPERATOR || c->stage == STAGE_SERIAL)
 		crt_cursor(11, lx + (int)strlen(value));
 }
