@@ -62,17 +62,21 @@ void seq_say(struct seq *s, enum st_ev_kind kind, const char *fmt, ...)
 }
 
 /* Record what the unit did wrong, once per run (the first finding is the
- * one the technician reads first), and mark the step. */
-
-void seq_finding(struct seq *s, enum st_verdict v, const char *disposition,
-		    const char *fmt, ...)
+ * one the technician reads first), and mark the step.  The disposition's
+ * seed rule, if it has one, follows the text in brackets. */
+void seq_finding(struct seq *s, enum st_verdict v, enum st_disp disp, const char *fmt, ...)
 {
+	const struct st_disposition *d = st_disposition(disp);
 	char text[256];
+	size_t n;
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
+	n = strlen(text);
+	if (d->quote)
+		snprintf(text + n, sizeof(text) - n, " (%s)", d->quote);
 	s->step_verdict = st_verdict_worst(s->step_verdict, v);
 	if (!s->step_msg[0])
 		st_strlcpy(s->step_msg, text, sizeof(s->step_msg));
@@ -81,19 +85,17 @@ void seq_finding(struct seq *s, enum st_verdict v, const char *disposition,
 	if (!s->have_finding || severe) {
 		if (!s->have_finding || s->first.reason[0] == '\0' || severe) {
 			st_strlcpy(s->first.reason, text, sizeof(s->first.reason));
-			st_strlcpy(s->first.disposition, disposition ? disposition : "",
-				   sizeof(s->first.disposition));
+			st_strlcpy(s->first.disposition, d->name, sizeof(s->first.disposition));
 		}
 		s->have_finding = 1;
 	}
-	seq_say(s, v == ST_ABORTED ? ST_EV_REFUSED : ST_EV_INFO, "%s: %s",
-	    st_verdict_name(v), text);
+	seq_say(s, v == ST_ABORTED ? ST_EV_REFUSED : ST_EV_INFO, "%s: %s", st_verdict_name(v), text);
 }
 
 /* A fault of the bench: ERROR, never the unit's fault. */
 void seq_station_fault(struct seq *s, int ret, const char *what)
 {
-	seq_finding(s, ST_ERROR, "retest", "station fault while %s: %s (%s)", what,
+	seq_finding(s, ST_ERROR, ST_DISP_STATION_FAULT, "station fault while %s: %s (%s)", what,
 		s->err[0] ? s->err : st_strret(ret), st_strret(ret));
 	s->stop = 1;
 }
@@ -102,7 +104,7 @@ int seq_aborted(struct seq *s)
 {
 	if (s->cfg->abort_flag && *s->cfg->abort_flag) {
 		if (s->step_verdict != ST_ABORTED)
-			seq_finding(s, ST_ABORTED, "retest", "operator abort: run stopped, all controls released");
+			seq_finding(s, ST_ABORTED, ST_DISP_ABORT, "operator abort: run stopped, all controls released");
 		s->stop = 1;
 		return 1;
 	}

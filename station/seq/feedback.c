@@ -222,7 +222,7 @@ static int led_judge(struct seq *s, const struct st_step *st, const char *want, 
 		snprintf(s->step_msg, sizeof(s->step_msg), "expected %s, saw %s LED (%d flashes)%s",
 			 want, sum.other_color, sum.other,
 			 st_streq_ci(sum.other_color, "red")
-				 ? ": red flashing = failed EEPROM write (seed 001)"
+				 ? ": red flashing = failed EEPROM write"
 				 : "");
 	else if (sum.first_t >= 0)
 		snprintf(s->step_msg, sizeof(s->step_msg), "expected %s, saw %d/%d flashes", want,

@@ -81,8 +81,8 @@ static int gate_escalation(struct seq *s, const struct st_procedure *p)
 		return 1;
 	for (int k = ST_RESET_SOFT; k <= ST_RESET_BLUETOOTH; k++) {
 		if (st_model_proc(s->m, (enum st_reset_kind)k) && !s->tried[k]) {
-			seq_finding(s, ST_ABORTED, "retest",
-				    "factory reset refused: the %s reset has not been tried (seed 000: Bluetooth reset first, then soft, then factory - never skipping steps)",
+			seq_finding(s, ST_ABORTED, ST_DISP_ESCALATION,
+				    "factory reset refused: the %s reset has not been tried",
 				    st_reset_name((enum st_reset_kind)k));
 			return 0;
 		}
@@ -90,8 +90,8 @@ static int gate_escalation(struct seq *s, const struct st_procedure *p)
 	return 1;
 }
 
-/* The battery minimum of this procedure: seed 000 "Never attempt resets
- * on sub-10% battery"; a factory reset may ask for more. */
+/* The battery minimum of this procedure (the model's, the rule of
+ * ST_DISP_BATTERY_LOW); a factory reset may ask for more. */
 static double battery_min(const struct seq *s, const struct st_procedure *p)
 {
 	double min = p->battery_min > 0 ? p->battery_min : s->m->battery_min;
@@ -110,7 +110,7 @@ static int gate_by_operator(struct seq *s, const struct st_procedure *p, double 
 	snprintf(q, sizeof(q), "Is the unit charged to at least %.0f %% and off the head?", min);
 	ret = seq_ask_or_fault(s, q, "no operator to confirm the battery level");
 	if (ret == 0)
-		seq_finding(s, ST_ABORTED, "charge-and-retest",
+		seq_finding(s, ST_ABORTED, ST_DISP_CHARGE,
 			    "%s reset refused: operator says the battery is below %.0f %% or the unit is worn",
 			    st_reset_name(p->kind), min);
 	return ret;
@@ -128,29 +128,29 @@ static int gate_unit_state(struct seq *s, const struct st_procedure *p, double m
 	if (ret)
 		return ret;
 	if (seq_kv_num(&kv, "battery", &bat) != ST_OK) {
-		seq_finding(s, ST_ABORTED, "charge-and-retest",
-			    "%s reset refused: the battery level cannot be read, and the seeds forbid resets below %.0f %%",
+		seq_finding(s, ST_ABORTED, ST_DISP_CHARGE,
+			    "%s reset refused: the battery level cannot be read, and resets are forbidden below %.0f %%",
 			    kind, min);
 		return 0;
 	}
 	s->battery = bat;
 	if (bat < min) {
-		seq_finding(s, ST_ABORTED, "charge-and-retest",
-			    "%s reset refused: battery %.0f %% is below the %.0f %% minimum (seed 000: voltage instability can brick the Bluetooth controller) - charge and retest",
+		seq_finding(s, ST_ABORTED, ST_DISP_BATTERY_LOW,
+			    "%s reset refused: battery %.0f %% is below the %.0f %% minimum - charge and retest",
 			    kind, bat, min);
 		return 0;
 	}
 	/* identity again: the unit on the fixture may have been swapped */
 	const char *model = seq_kv_get(&kv, "model");
 	if (model && !seq_same_model(model, s->m->identity)) {
-		seq_finding(s, ST_ABORTED, "check-model",
+		seq_finding(s, ST_ABORTED, ST_DISP_CHECK_MODEL,
 			    "%s reset refused: unit reports model %s, not %s", kind, model, s->m->identity);
 		return 0;
 	}
-	/* wear sensor: seed 001 "proximity sensors ... may abort reset if they detect 'worn'" */
+	/* wear sensor (the rule of ST_DISP_REMOVE_HEAD) */
 	if (s->m->wear == ST_WEAR_ABORTS && seq_kv_is(&kv, "worn", "1")) {
-		seq_finding(s, ST_ABORTED, "remove-from-head",
-			    "%s reset refused: the wear sensor says worn (seed 001: it aborts resets) - take the unit off and place it flat",
+		seq_finding(s, ST_ABORTED, ST_DISP_REMOVE_HEAD,
+			    "%s reset refused: the wear sensor says worn - take the unit off and place it flat",
 			    kind);
 		return 0;
 	}
@@ -171,7 +171,7 @@ int seq_gates(struct seq *s, const struct st_procedure *p)
 			return ret < 0 ? ret : 0;
 	}
 	if (!holds_safe(s, p, why, sizeof(why))) {
-		seq_finding(s, ST_ABORTED, "fix-model-data", "%s reset refused: %s",
+		seq_finding(s, ST_ABORTED, ST_DISP_FIX_MODEL, "%s reset refused: %s",
 			    st_reset_name(p->kind), why);
 		return 0;
 	}
@@ -207,7 +207,7 @@ static int pre_powered_on(struct seq *s, struct kv *kv)
 	if (!power || !strcmp(power, "on"))
 		return 1;
 	if (!s->m->power_controls || s->m->power_on_hold <= 0) {
-		seq_finding(s, ST_FAIL, "service",
+		seq_finding(s, ST_FAIL, ST_DISP_NO_RESPONSE,
 			    "unit is off and the model has no POWER button to switch it on");
 		return 0;
 	}
@@ -216,7 +216,7 @@ static int pre_powered_on(struct seq *s, struct kv *kv)
 		return ret;
 	power = seq_kv_get(kv, "power");
 	if (power && strcmp(power, "on")) {
-		seq_finding(s, ST_FAIL, "service", "unit does not power on (POWER held %.1f s)",
+		seq_finding(s, ST_FAIL, ST_DISP_NO_RESPONSE, "unit does not power on (POWER held %.1f s)",
 			    s->m->power_on_hold);
 		return 0;
 	}
@@ -252,7 +252,7 @@ int seq_preconditions(struct seq *s, const struct st_procedure *p)
 		const char *in = seq_kv_get(&kv, "in_case"), *lid = seq_kv_get(&kv, "lid");
 		if ((in && strcmp(in, "1")) || (lid && (p->preconditions & ST_PRE_LID_CLOSED) &&
 						   strcmp(lid, "closed") && strcmp(lid, "1"))) {
-			seq_finding(s, ST_ERROR, "retest",
+			seq_finding(s, ST_ERROR, ST_DISP_STATION_FAULT,
 				    "station fault: the buds are not reported in the case with the lid closed after placing them");
 			return 0;
 		}

@@ -86,7 +86,7 @@ double seq_now(struct seq *s);
 void seq_emit(struct seq *s, struct st_event *ev);
 void seq_say(struct seq *s, enum st_ev_kind kind, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-void seq_finding(struct seq *s, enum st_verdict v, const char *disposition, const char *fmt, ...)
+void seq_finding(struct seq *s, enum st_verdict v, enum st_disp disp, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 void seq_station_fault(struct seq *s, int ret, const char *what);
 int seq_aborted(struct seq *s);

@@ -183,7 +183,7 @@ static int perform(struct seq *s, const struct st_procedure *p, double *latency)
 
 static int octets_differ(const char *a, const char *b)
 {
-	/* seed 001: "first 3 octets should differ" */
+	/* the first 3 octets (limit bt.addr_fresh, its source in defaults.lim) */
 	return strncasecmp(a, b, 8) != 0;
 }
 
@@ -205,7 +205,7 @@ static void verify_wipes(struct seq *s, const struct st_procedure *p,
 			if (st_parse_double(a, &v) == ST_OK)
 				seq_measure(s, "bt.paired_after_reset", v, "count");
 		} else if (strcmp(a, b)) {
-			seq_finding(s, ST_FAIL, "service",
+			seq_finding(s, ST_FAIL, ST_DISP_WIPES,
 				"%s reset changed the paired-device table (%s -> %s); %s:%d says it keeps it",
 				kind, b, a, s->m->path, p->line);
 		}
@@ -216,7 +216,7 @@ static void verify_wipes(struct seq *s, const struct st_procedure *p,
 		if ((p->wipes >> ST_ITEM_BT_ADDR) & 1)
 			seq_measure(s, "bt.addr_fresh", octets_differ(a, b) ? 1 : 0, "bool");
 		else if (strcmp(a, b))
-			seq_finding(s, ST_FAIL, "service",
+			seq_finding(s, ST_FAIL, ST_DISP_WIPES,
 				"%s reset changed the Bluetooth address; %s:%d says it keeps it", kind,
 				s->m->path, p->line);
 	}
@@ -231,11 +231,11 @@ static void verify_wipes(struct seq *s, const struct st_procedure *p,
 		if (!a || !b)
 			continue;
 		if (wiped && strcmp(a, "default"))
-			seq_finding(s, ST_FAIL, "service",
+			seq_finding(s, ST_FAIL, ST_DISP_WIPES,
 				"%s reset did not wipe %s (reads '%s'); %s:%d says it wipes it", kind, key,
 				a, s->m->path, p->line);
 		else if (!wiped && strcmp(a, b))
-			seq_finding(s, ST_FAIL, "service", "%s reset changed %s (%s -> %s); %s:%d says it keeps it",
+			seq_finding(s, ST_FAIL, ST_DISP_WIPES, "%s reset changed %s (%s -> %s); %s:%d says it keeps it",
 				kind, key, b, a, s->m->path, p->line);
 	}
 }
@@ -293,9 +293,9 @@ static int attempt(struct seq *s, const struct st_procedure *p)
 		st_strlcpy(msg, s->step_msg, sizeof(msg));
 		s->step_msg[0] = '\0';
 		if (strstr(msg, "EEPROM"))
-			seq_finding(s, ST_FAIL, "service-centre", "%s reset: %s", kind, msg);
+			seq_finding(s, ST_FAIL, ST_DISP_EEPROM, "%s reset: %s", kind, msg);
 		else
-			seq_finding(s, ST_FAIL, "service",
+			seq_finding(s, ST_FAIL, ST_DISP_NO_RESPONSE,
 				    "%s reset: unit did not respond as its model must (%s)", kind, msg);
 		return 0;
 	}
@@ -319,8 +319,8 @@ static int no_red(struct seq *s, const struct st_procedure *p)
 	seq_led_summarise(s, &red, 0, &sum);
 	if (sum.on_count[0] == 0)
 		return 1;
-	seq_finding(s, ST_FAIL, "service-centre",
-		    "%s reset: LED flashed red %d times - failed EEPROM write (seed 001: red blink is an error state, not success)",
+	seq_finding(s, ST_FAIL, ST_DISP_EEPROM,
+		    "%s reset: LED flashed red %d times - failed EEPROM write, an error state, not success",
 		    st_reset_name(p->kind), sum.on_count[0]);
 	return 0;
 }
@@ -335,11 +335,11 @@ static int check_after(struct seq *s, const struct st_procedure *p, const struct
 	ret = seq_info(s, &after.info);
 	if (ret == ST_OK && seq_kv_get(&after.info, "power") && !seq_kv_is(&after.info, "power", "on") &&
 	    s->m->power_controls && s->m->power_on_hold > 0)
-		/* a procedure that ends switched off (seed 001: "then power
-		 * off manually"): switch it on to verify it */
+		/* a procedure that ends switched off (the model file says
+		 * so): switch it on to verify it */
 		ret = seq_power_on(s, "power on to verify", &after.info);
 	if (ret == ST_ERR_UNIT || ret == ST_ERR_TIMEOUT) {
-		seq_finding(s, ST_FAIL, "service-centre", "unit stopped answering after the %s reset",
+		seq_finding(s, ST_FAIL, ST_DISP_UNIT_DEAD, "unit stopped answering after the %s reset",
 			    st_reset_name(p->kind));
 		return 0;
 	}

@@ -121,7 +121,8 @@ static int rung_verify(struct seq *s, const struct st_plan_rung *rung)
 		return -1;
 	if (healthy && s->fixable_verdict == ST_FAIL) {
 		s->fixed = 1;
-		snprintf(s->res->disposition, sizeof(s->res->disposition), "fixed-by-%s", rung->name);
+		snprintf(s->res->disposition, sizeof(s->res->disposition), "%s%s",
+			 st_disposition(ST_DISP_FIXED)->name, rung->name);
 		snprintf(s->res->reason, sizeof(s->res->reason),
 			 "Bluetooth link restored by the %s rung", rung->name);
 		seq_say(s, ST_EV_INFO, "unit verifies after the %s rung", rung->name);
@@ -152,7 +153,7 @@ static void run_ladder(struct seq *s, const struct st_plan_step *ps)
 			return;
 	}
 	if (!healthy && !s->stop) {
-		seq_finding(s, ST_FAIL, "service-centre",
+		seq_finding(s, ST_FAIL, ST_DISP_NOT_FIXED,
 			    "not fixed by any reset: the Bluetooth link test still fails after every rung");
 		s->verdict = st_verdict_worst(s->verdict, ST_FAIL);
 	}
@@ -239,7 +240,8 @@ static void conclude(struct seq *s)
 		if (!s->have_finding) {
 			st_strlcpy(s->first.reason, "operator abort: run stopped, all controls released",
 				   sizeof(s->first.reason));
-			st_strlcpy(s->first.disposition, "retest", sizeof(s->first.disposition));
+			st_strlcpy(s->first.disposition, st_disposition(ST_DISP_ABORT)->name,
+				   sizeof(s->first.disposition));
 			s->have_finding = 1;
 		}
 	}

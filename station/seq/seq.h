@@ -88,6 +88,42 @@ struct st_seq_result {
 	int steps_run;
 };
 
+/* ---------------------------------------------------------- dispositions
+ *
+ * What to do with a unit, as data (seq/dispositions.c).  A finding names a
+ * disposition id; the run stores and prints its `name`.  The general rows
+ * come first: one per stored name. */
+enum st_disp {
+	/* general rows, one per stored disposition name */
+	ST_DISP_RETEST, ST_DISP_SERVICE, ST_DISP_SERVICE_CENTRE, ST_DISP_SERVICE_ANC,
+	ST_DISP_CHARGE, ST_DISP_CHECK_MODEL, ST_DISP_CLEAN_MIC, ST_DISP_CLEAN_PORT,
+	ST_DISP_FIX_MODEL, ST_DISP_REMOVE_HEAD, ST_DISP_REPLACE_SWITCH, ST_DISP_TRICKLE,
+	ST_DISP_WAIT_6H, ST_DISP_NO_FAULT, ST_DISP_GOLDEN_OK, ST_DISP_RESET_SOFT_DONE,
+	ST_DISP_RESET_BT_DONE, ST_DISP_RESET_FACTORY_DONE, ST_DISP_RETURN_TO_STOCK,
+	ST_DISP_FIXED,            /* "fixed-by-<rung>" */
+	/* causes with their own advice or seed rule, stored as a name above */
+	ST_DISP_STATION_FAULT, ST_DISP_ABORT, ST_DISP_ESCALATION, ST_DISP_UNJUDGEABLE,
+	ST_DISP_BATTERY_LOW, ST_DISP_WRONG_MODEL, ST_DISP_PHANTOM_RESETS, ST_DISP_PORT_LINT,
+	ST_DISP_EEPROM, ST_DISP_FIRMWARE_CORRUPT, ST_DISP_BT_DEAD, ST_DISP_UNIT_DEAD,
+	ST_DISP_NOT_FIXED, ST_DISP_NO_RESPONSE, ST_DISP_WIPES, ST_DISP_MIC_POLARITY,
+	ST_DISP_DSP_FIRMWARE, ST_DISP_ANC_RAMP,
+	ST_DISP_COUNT
+};
+
+struct st_disposition {
+	enum st_disp id;
+	const char *name;    /* what runs store and print: "service-centre" ("fixed-by-" a prefix) */
+	const char *todo;    /* what to do with the unit, one line for the technician */
+	const char *advice;  /* for the customer, where the seeds give it; NULL none */
+	const char *quote;   /* the seed sentence it comes from ("seed 001: ..."); NULL none */
+};
+/* The row of an id; NULL if out of range. */
+const struct st_disposition *st_disposition(enum st_disp id);
+/* The general row of a stored disposition name ("fixed-by-soft" finds the
+ * fixed-by row); NULL for a name the table does not know (a plan's own
+ * pass-disposition). */
+const struct st_disposition *st_disposition_find(const char *name);
+
 /* ------------------------------------------------------------ step table
  *
  * Every kind of plan step is one row of the sequencer's step table
@@ -125,7 +161,7 @@ const struct st_step_kind *st_seq_step(int op);
 enum st_verdict st_seq_measure(struct seq *s, const char *limit, double value, const char *unit);
 /* For a step's run function: record a failure of the unit (or the
  * station's ERROR) with its disposition and one line for the technician. */
-void st_seq_fail(struct seq *s, enum st_verdict v, const char *disposition, const char *reason);
+void st_seq_fail(struct seq *s, enum st_verdict v, enum st_disp disposition, const char *reason);
 struct st_fixture *st_seq_fixture(struct seq *s);
 const struct st_model *st_seq_model(struct seq *s);
 struct st_audio *st_seq_audio(struct seq *s);

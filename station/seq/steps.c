@@ -152,7 +152,7 @@ enum st_verdict st_seq_measure(struct seq *s, const char *limit, double value, c
 	return seq_measure(s, limit, value, unit);
 }
 
-void st_seq_fail(struct seq *s, enum st_verdict v, const char *disposition, const char *reason)
+void st_seq_fail(struct seq *s, enum st_verdict v, enum st_disp disposition, const char *reason)
 {
 	seq_finding(s, v, disposition, "%s", reason);
 }

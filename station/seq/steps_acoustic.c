@@ -99,7 +99,7 @@ int seq_step_acoustic(struct seq *s, const struct st_plan_step *ps)
 		goto out_free;
 	keep_files(s, q.files);
 	if (!q.valid) {
-		seq_finding(s, ST_ERROR, "retest",
+		seq_finding(s, ST_ERROR, ST_DISP_UNJUDGEABLE,
 			    "%s measurement not judgeable after %d attempts: %s (the room or the seal, not the unit)",
 			    a->what, q.attempts, q.why);
 		goto out_free; /* ret 0 */
@@ -176,7 +176,7 @@ static void anc_judge(struct seq *s, const void *res)
 		if (r->ear[e].wired)
 			anc_judge_ear(s, r, e, worst, sizeof(worst), &worst_margin);
 	if (worst[0])
-		seq_finding(s, ST_FAIL, "service-anc", "%s", worst);
+		seq_finding(s, ST_FAIL, ST_DISP_SERVICE_ANC, "%s", worst);
 }
 
 const struct seq_acoustic seq_acoustic_anc = {
@@ -214,12 +214,12 @@ static void mics_judge(struct seq *s, const void *res)
 		snprintf(name, sizeof(name), "mic.%d.polarity", i + 1);
 		v[3] = seq_measure_as(s, "mic.polarity", name, mc->polarity, "bool");
 		if (v[3] == ST_FAIL)
-			seq_finding(s, ST_FAIL, "service",
+			seq_finding(s, ST_FAIL, ST_DISP_MIC_POLARITY,
 				    "microphone %d is wired inverted (polarity -1): a wiring or firmware fault",
 				    i + 1);
 		else if (v[0] == ST_FAIL || v[1] == ST_FAIL || v[2] == ST_FAIL)
-			seq_finding(s, ST_FAIL, "clean-mic-grilles",
-				    "microphone %d is out of alignment (%+.1f us, %+.2f dB, %+.1f deg against the array): seed 000 - inspect the mesh grilles with a 10x magnifier and clean with an ultra-soft brush, no compressed air",
+			seq_finding(s, ST_FAIL, ST_DISP_CLEAN_MIC,
+				    "microphone %d is out of alignment (%+.1f us, %+.2f dB, %+.1f deg against the array)",
 				    i + 1, mc->delay_us, mc->gain_db, mc->phase_deg);
 	}
 }
@@ -245,11 +245,11 @@ static void ramp_judge(struct seq *s, const void *res)
 	const struct st_meas_ramp *r = res;
 
 	if (isnan(r->ramp_s))
-		seq_finding(s, ST_FAIL, "service-anc",
-			    "ANC never reached full attenuation during the capture (seed 001: microphone bias voltage misconfigured)");
+		seq_finding(s, ST_FAIL, ST_DISP_ANC_RAMP,
+			    "ANC never reached full attenuation during the capture");
 	else if (seq_measure(s, "anc.rampup_s", r->ramp_s, "s") == ST_FAIL)
-		seq_finding(s, ST_FAIL, "service-anc",
-			    "ANC took %.1f s to reach full attenuation; seed 001 says 22-38 s (outside it: microphone bias voltage misconfigured)",
+		seq_finding(s, ST_FAIL, ST_DISP_ANC_RAMP,
+			    "ANC took %.1f s to reach full attenuation",
 			    r->ramp_s);
 }
 
@@ -274,13 +274,10 @@ static void assistant_judge(struct seq *s, const void *res)
 	const struct st_meas_assistant *r = res;
 
 	if (!r->answered || isnan(r->latency_s))
-		seq_finding(s, ST_FAIL, "service",
-			    "no answer to the wake phrase (seed 001: DSP firmware did not reload)");
+		seq_finding(s, ST_FAIL, ST_DISP_DSP_FIRMWARE, "no answer to the wake phrase");
 	else if (seq_measure(s, "assistant.latency_s", r->latency_s, "s") == ST_FAIL)
-		seq_finding(s, ST_FAIL, "service", "voice assistant answered after %.2f s, limit 1.2 s%s",
-			    r->latency_s,
-			    r->latency_s > 2.5 ? " (seed 001: >2.5 s means the DSP firmware did not reload)"
-					       : "");
+		seq_finding(s, ST_FAIL, r->latency_s > 2.5 ? ST_DISP_DSP_FIRMWARE : ST_DISP_SERVICE,
+			    "voice assistant answered after %.2f s, limit 1.2 s", r->latency_s);
 }
 
 const struct seq_acoustic seq_acoustic_assistant = {

@@ -32,7 +32,7 @@ static int identify_by_operator(struct seq *s)
 	if (ret < 0)
 		return ret;
 	if (ret == 0) {
-		seq_finding(s, ST_ABORTED, "check-model", "operator says the unit is not a %s", s->m->id);
+		seq_finding(s, ST_ABORTED, ST_DISP_CHECK_MODEL, "operator says the unit is not a %s", s->m->id);
 		return 0;
 	}
 	s->identified = 1;
@@ -61,13 +61,13 @@ static int wake_silent_unit(struct seq *s, struct kv *kv)
 	ret = seq_info(s, kv);
 	st_fixture_charge(s->fx, 0, e); /* the run's end switches it off again */
 	if (sum.on_count[0] >= 5) {
-		seq_finding(s, ST_FAIL, "trickle-charge-12h",
-			    "battery protection tripped: the charging LED blinks amber rapidly (seed 001: leave it on the original charger for 12 hours so the BMS re-enables discharge)");
+		seq_finding(s, ST_FAIL, ST_DISP_TRICKLE,
+			    "battery protection tripped: the charging LED blinks amber rapidly");
 		s->stop = 1;
 		return 0;
 	}
 	if (ret == ST_ERR_UNIT || ret == ST_ERR_TIMEOUT) {
-		seq_finding(s, ST_FAIL, "service-centre",
+		seq_finding(s, ST_FAIL, ST_DISP_UNIT_DEAD,
 			    "unit dead: no answer on its test UART and no charging LED after 30 s on the charger");
 		s->stop = 1;
 		return 0;
@@ -105,8 +105,8 @@ static int identify_judge(struct seq *s, const struct kv *kv)
 	seq_say(s, ST_EV_INFO, "unit reports model %s, serial %s, firmware %s", model ? model : "?",
 		serial ? serial : "?", fw ? fw : "?");
 	if (!model || !seq_same_model(model, s->m->identity)) {
-		seq_finding(s, ST_ABORTED, "check-model",
-			    "unit reports model %s but %s was selected: refusing to run %s procedures on it (seed 001: XM3 steps on an XM4 soft-brick its touch interface)",
+		seq_finding(s, ST_ABORTED, ST_DISP_WRONG_MODEL,
+			    "unit reports model %s but %s was selected: refusing to run %s procedures on it",
 			    model ? model : "(none)", s->m->id, s->m->id);
 		s->stop = 1;
 		return 0;
@@ -118,18 +118,18 @@ static int identify_judge(struct seq *s, const struct kv *kv)
 		firmware_known(s, fw);
 	s->identified = 1;
 	if (!fw || st_streq_ci(fw, "unknown")) {
-		seq_finding(s, ST_FAIL, "service-centre",
-			    "firmware corrupt: reads '%s' (seed 001: the SPI flash is corrupted; only a Sony service centre can reflash it)",
+		seq_finding(s, ST_FAIL, ST_DISP_FIRMWARE_CORRUPT,
+			    "firmware corrupt: reads '%s', the SPI flash is corrupted",
 			    fw ? fw : "nothing");
 		return unit_fault(s);
 	}
 	if (seq_kv_is(kv, "bt", "dead")) {
-		seq_finding(s, ST_FAIL, "service-centre", "Bluetooth controller does not start (bricked)");
+		seq_finding(s, ST_FAIL, ST_DISP_BT_DEAD, "Bluetooth controller does not start (bricked)");
 		return unit_fault(s);
 	}
 	if (touch && strcmp(touch, "ok")) {
-		seq_finding(s, ST_FAIL, "wait-6h-and-retest",
-			    "touch interface soft-bricked (%s) - seed 001: another model's reset does this for 4-6 hours",
+		seq_finding(s, ST_FAIL, ST_DISP_WAIT_6H,
+			    "touch interface soft-bricked (%s), as another model's reset leaves it",
 			    touch);
 		return unit_fault(s);
 	}
@@ -166,15 +166,15 @@ int seq_step_battery(struct seq *s, const struct st_plan_step *ps)
 	if (ret)
 		return ret;
 	if (seq_kv_num(&kv, "battery", &bat) != ST_OK) {
-		seq_finding(s, ST_FAIL, "service", "battery level unreadable");
+		seq_finding(s, ST_FAIL, ST_DISP_SERVICE, "battery level unreadable");
 		return 0;
 	}
 	s->battery = bat;
 	s->battery_checked = 1;
 	if (seq_measure(s, "battery.min_pct", bat, "%") != ST_PASS || bat < min) {
 		s->step_verdict = ST_PASS; /* a low battery is a refusal, not a unit failure */
-		seq_finding(s, ST_ABORTED, "charge-and-retest",
-			"battery %.0f %% is below the %.0f %% minimum: no reset will be attempted (seed 000: \"Never attempt resets on sub-10%% battery\") - charge and retest",
+		seq_finding(s, ST_ABORTED, ST_DISP_CHARGE,
+			    "battery %.0f %% is below the %.0f %% minimum: no reset will be attempted - charge and retest",
 			bat, min);
 		s->stop = 1;
 		return 0;
@@ -230,8 +230,7 @@ static void judge_presses(struct seq *s, unsigned pending, const int presses[])
 		snprintf(name, sizeof(name), "control.%s.presses", s->m->controls[c].name);
 		double v = (pending & (1u << c)) ? 99 : presses[c];
 		if (seq_measure_as(s, "control.presses_to_register", name, v, "count") == ST_FAIL) {
-			seq_finding(s, ST_FAIL, "replace-switch",
-				    "control %s %s: degraded tact switch (seed 001: clean the switch cavity with >90%% isopropyl alcohol, let dry 30 min, or replace it)",
+			seq_finding(s, ST_FAIL, ST_DISP_REPLACE_SWITCH, "control %s %s: degraded tact switch",
 				    s->m->controls[c].name,
 				    v >= 99 ? "did not register in 3 presses" : "needed several presses");
 			s->hardware_fault = 1;
@@ -265,9 +264,9 @@ int seq_step_controls(struct seq *s, const struct st_plan_step *ps)
 	return s->step_verdict == ST_PASS;
 }
 
-/* Watch the unit idle for `observe` s and count its reboots: seed 000,
- * an oxidised USB-C port causes phantom resets.  1 none, 0 finding made,
- * <0 station error. */
+/* Watch the unit idle for `observe` s and count its reboots (phantom
+ * resets, ST_DISP_PHANTOM_RESETS).  1 none, 0 finding made, <0 station
+ * error. */
 static int phantom_resets(struct seq *s, const struct kv *kv, double observe)
 {
 	struct kv kv2;
@@ -287,8 +286,7 @@ static int phantom_resets(struct seq *s, const struct kv *kv, double observe)
 	seq_kv_num(&kv2, "boots", &boots1);
 	if (seq_measure(s, "unit.phantom_resets", boots1 - boots0, "count") != ST_FAIL)
 		return 1;
-	seq_finding(s, ST_FAIL, "clean-port",
-		    "%.0f phantom resets in %.0f s idle (seed 000: an oxidised USB-C port interferes with voltage regulation - clean it with 99%% isopropyl alcohol and an anti-static brush)",
+	seq_finding(s, ST_FAIL, ST_DISP_PHANTOM_RESETS, "%.0f phantom resets in %.0f s idle",
 		    boots1 - boots0, observe);
 	s->hardware_fault = 1;
 	return 0;
@@ -307,15 +305,15 @@ static int health(struct seq *s, double observe)
 	if (ret)
 		return ret;
 	if (seq_kv_is(&kv, "usb", "1")) {
-		seq_finding(s, ST_FAIL, "clean-port",
-			    "unit reports a USB connection with the charger off: false connection detected (seed 001: lint in the %s port blocks reset logic - clean it with a 0.3 mm brass brush)",
+		seq_finding(s, ST_FAIL, ST_DISP_PORT_LINT,
+			    "unit reports a USB connection with the charger off: false connection detected in the %s port",
 			    s->m->port == ST_PORT_MICRO_USB ? "micro-USB" : "USB-C");
 		s->hardware_fault = 1;
 		return 0;
 	}
 	const char *touch = seq_kv_get(&kv, "touch");
 	if (touch && strcmp(touch, "ok")) {
-		seq_finding(s, ST_FAIL, "wait-6h-and-retest", "touch interface soft-bricked (%s)", touch);
+		seq_finding(s, ST_FAIL, ST_DISP_WAIT_6H, "touch interface soft-bricked (%s)", touch);
 		s->hardware_fault = 1;
 		return 0;
 	}

@@ -37,11 +37,11 @@ static int run_probe(struct seq *s, const struct st_plan_step *ps)
 	if (b)
 		sscanf(b + 8, "%15[0-9.]", num);
 	if (!b || st_parse_double(num, &v) != ST_OK) {
-		st_seq_fail(s, ST_FAIL, "service", "probe: no battery reading");
+		st_seq_fail(s, ST_FAIL, ST_DISP_SERVICE, "probe: no battery reading");
 		return 0;
 	}
 	if (st_seq_measure(s, "test.probe_pct", v, "%") == ST_FAIL) {
-		st_seq_fail(s, ST_FAIL, "service", "probe: battery reading below its limit");
+		st_seq_fail(s, ST_FAIL, ST_DISP_SERVICE, "probe: battery reading below its limit");
 		return 0;
 	}
 	return 1;

@@ -1,0 +1,142 @@
+/*
+ * dispositions.c - what to do with a unit, as data: one row per disposition
+ * id (enum st_disp) with the disposition a run stores and prints, one line
+ * for the technician, advice for the customer where the seeds give it, and
+ * the seed sentence it comes from.  The sequencer's findings name a row by
+ * id (never a free string); the first row of each stored name is its
+ * general row, the one st_disposition_find returns.
+ *
+ * Quotes are verbatim from /work/shared/seeds (000: "How to Reset Sony
+ * Wireless Headphones...", 001: "How to Reset My MDR Sony Wireless
+ * Headphones..."); a row without a seed rule has none.
+ */
+#include "seq.h"
+
+#include <string.h>
+
+static const struct st_disposition table[ST_DISP_COUNT] = {
+	/* ---- general rows, one per stored disposition ---- */
+	[ST_DISP_RETEST] = { ST_DISP_RETEST, "retest",
+		"retest the unit: the station could not judge it (bench fault, abort or refusal); the unit is not blamed",
+		NULL, NULL },
+	[ST_DISP_SERVICE] = { ST_DISP_SERVICE, "service",
+		"send to service: the unit failed a check that a reset does not fix", NULL, NULL },
+	[ST_DISP_SERVICE_CENTRE] = { ST_DISP_SERVICE_CENTRE, "service-centre",
+		"send to a Sony service centre: a fault the bench cannot repair", NULL, NULL },
+	[ST_DISP_SERVICE_ANC] = { ST_DISP_SERVICE_ANC, "service-anc",
+		"send to ANC service: noise cancelling is outside its limits", NULL, NULL },
+	[ST_DISP_CHARGE] = { ST_DISP_CHARGE, "charge-and-retest",
+		"charge the unit and retest: no reset is attempted below the battery minimum",
+		NULL, "seed 000: \"Never attempt resets on sub-10% battery\"" },
+	[ST_DISP_CHECK_MODEL] = { ST_DISP_CHECK_MODEL, "check-model",
+		"read the model label inside the left earcup (under the cushion) and rerun with that --model",
+		NULL, "seed 001: \"Always confirm your model number first\"" },
+	[ST_DISP_CLEAN_MIC] = { ST_DISP_CLEAN_MIC, "clean-mic-grilles",
+		"inspect the mesh grilles with a 10x magnifier, clean them with an ultra-soft brush (no compressed air) and retest",
+		"if muffled call audio persists after a reset, have the microphone grilles checked for blockage",
+		"seed 000: \"inspect mesh grilles with 10x magnifier and clean with ultra-soft brush\"" },
+	[ST_DISP_CLEAN_PORT] = { ST_DISP_CLEAN_PORT, "clean-port",
+		"clean the charging port and retest", NULL, NULL },
+	[ST_DISP_FIX_MODEL] = { ST_DISP_FIX_MODEL, "fix-model-data",
+		"fix the model file: a procedure would break a safety rule; the unit was not touched",
+		NULL, NULL },
+	[ST_DISP_REMOVE_HEAD] = { ST_DISP_REMOVE_HEAD, "remove-from-head",
+		"take the unit off the head, place it flat on a non-conductive surface with no metal within 15 cm, and retest",
+		"always remove the headphones and place them flat before a reset",
+		"seed 001: proximity sensors \"may abort reset if they detect 'worn' state\"" },
+	[ST_DISP_REPLACE_SWITCH] = { ST_DISP_REPLACE_SWITCH, "replace-switch",
+		"clean the switch cavity with >90% isopropyl alcohol, let it dry 30 min and retest; replace the switch if it still fails",
+		"press the button with firm, centred pressure",
+		"seed 001: \"This almost always indicates degraded tact switches\"" },
+	[ST_DISP_TRICKLE] = { ST_DISP_TRICKLE, "trickle-charge-12h",
+		"leave the unit on the original charger for 12 hours, then retest",
+		"charge for 4 hours with the original USB-A charger; if the LED blinks amber rapidly, leave it connected for 12 hours",
+		"seed 001: \"the battery protection IC has tripped. Leave connected for 12 hours\"" },
+	[ST_DISP_WAIT_6H] = { ST_DISP_WAIT_6H, "wait-6h-and-retest",
+		"set the unit aside for 6 hours, then retest",
+		NULL, "seed 001: \"soft-brick the touch interface for 4-6 hours\"" },
+	[ST_DISP_NO_FAULT] = { ST_DISP_NO_FAULT, "no-fault-found",
+		"return the unit to the customer: no fault found", NULL, NULL },
+	[ST_DISP_GOLDEN_OK] = { ST_DISP_GOLDEN_OK, "golden-ok",
+		"the golden unit still measures as it should: keep it in service", NULL, NULL },
+	[ST_DISP_RESET_SOFT_DONE] = { ST_DISP_RESET_SOFT_DONE, "reset-soft-done",
+		"soft reset done and verified", NULL, NULL },
+	[ST_DISP_RESET_BT_DONE] = { ST_DISP_RESET_BT_DONE, "reset-bluetooth-done",
+		"Bluetooth reset done and verified: pair the unit again", NULL, NULL },
+	[ST_DISP_RESET_FACTORY_DONE] = { ST_DISP_RESET_FACTORY_DONE, "reset-factory-done",
+		"factory reset done and verified",
+		"restore exported settings in Sony Headphones Connect; ANC relearns over 2-3 days",
+		"seed 000: \"it takes ~24-48 hours of regular use for the headphones to relearn optimal filter coefficients\"" },
+	[ST_DISP_RETURN_TO_STOCK] = { ST_DISP_RETURN_TO_STOCK, "return-to-stock",
+		"return the unit to stock: it passed triage", NULL, NULL },
+	[ST_DISP_FIXED] = { ST_DISP_FIXED, "fixed-by-",
+		"return the unit to the customer: the named ladder rung fixed it", NULL,
+		"seed 000: \"using the Bluetooth pairing reset first, then soft reset, *then* factory reset\"" },
+
+	/* ---- causes: a stored disposition above, with their own seed rule ---- */
+	[ST_DISP_STATION_FAULT] = { ST_DISP_STATION_FAULT, "retest",
+		"retest: the bench failed (fixture, audio, limits), never the unit", NULL, NULL },
+	[ST_DISP_ABORT] = { ST_DISP_ABORT, "retest",
+		"retest: the operator stopped the run", NULL, NULL },
+	[ST_DISP_ESCALATION] = { ST_DISP_ESCALATION, "retest",
+		"retest with a plan that tries the Bluetooth and soft resets before a factory reset",
+		NULL, "seed 000: Bluetooth reset first, then soft, then factory - \"never skipping steps\"" },
+	[ST_DISP_UNJUDGEABLE] = { ST_DISP_UNJUDGEABLE, "retest",
+		"retest in a quiet room with the unit seated on the acoustic fixture: the capture could not be judged",
+		NULL, NULL },
+	[ST_DISP_BATTERY_LOW] = { ST_DISP_BATTERY_LOW, "charge-and-retest",
+		"charge the unit and retest: no reset is attempted below the battery minimum",
+		NULL, "seed 000: \"voltage instability can brick the BT controller\"" },
+	[ST_DISP_WRONG_MODEL] = { ST_DISP_WRONG_MODEL, "check-model",
+		"read the model label inside the left earcup and rerun with that --model",
+		NULL, "seed 001: XM3 steps on an XM4 \"soft-brick the touch interface\"" },
+	[ST_DISP_PHANTOM_RESETS] = { ST_DISP_PHANTOM_RESETS, "clean-port",
+		"clean the USB-C port with 99% isopropyl alcohol and an anti-static brush, then retest",
+		NULL, "seed 000: corrosion on the charging port \"causing phantom resets\"" },
+	[ST_DISP_PORT_LINT] = { ST_DISP_PORT_LINT, "clean-port",
+		"clear the port with a 0.3 mm brass brush (no toothpicks, no compressed air), then retest",
+		NULL, "seed 001: lint \"causes false 'connection detected' signals that block reset logic\"" },
+	[ST_DISP_EEPROM] = { ST_DISP_EEPROM, "service-centre",
+		"send to a Sony service centre: the reset failed its EEPROM write",
+		NULL, "seed 001: \"red blink = failed EEPROM write\"" },
+	[ST_DISP_FIRMWARE_CORRUPT] = { ST_DISP_FIRMWARE_CORRUPT, "service-centre",
+		"send to a Sony service centre to reflash the firmware",
+		NULL, "seed 001: \"Only Sony service centers can reflash this\"" },
+	[ST_DISP_BT_DEAD] = { ST_DISP_BT_DEAD, "service-centre",
+		"send to a Sony service centre: the Bluetooth controller does not start", NULL, NULL },
+	[ST_DISP_UNIT_DEAD] = { ST_DISP_UNIT_DEAD, "service-centre",
+		"send to a Sony service centre: the unit neither answers nor charges", NULL, NULL },
+	[ST_DISP_NOT_FIXED] = { ST_DISP_NOT_FIXED, "service-centre",
+		"send to a Sony service centre: no reset restored the Bluetooth link", NULL, NULL },
+	[ST_DISP_NO_RESPONSE] = { ST_DISP_NO_RESPONSE, "service",
+		"send to service: the unit did not respond to its reset as its model must", NULL, NULL },
+	[ST_DISP_WIPES] = { ST_DISP_WIPES, "service",
+		"send to service: the reset did not wipe or keep what its model says", NULL, NULL },
+	[ST_DISP_MIC_POLARITY] = { ST_DISP_MIC_POLARITY, "service",
+		"send to service: a microphone is wired inverted (wiring or firmware)", NULL, NULL },
+	[ST_DISP_DSP_FIRMWARE] = { ST_DISP_DSP_FIRMWARE, "service",
+		"send to service: the voice assistant answers late or not at all",
+		NULL, "seed 001: \">2.5s means the DSP firmware didn't reload properly\"" },
+	[ST_DISP_ANC_RAMP] = { ST_DISP_ANC_RAMP, "service-anc",
+		"send to ANC service: the ANC ramp-up is outside 22-38 s",
+		NULL, "seed 001: outside 22-38 s, \"Microphone bias voltage misconfigured\"" },
+};
+
+const struct st_disposition *st_disposition(enum st_disp id)
+{
+	return (unsigned)id < ST_DISP_COUNT ? &table[id] : NULL;
+}
+
+const struct st_disposition *st_disposition_find(const char *name)
+{
+	size_t fixed = strlen(table[ST_DISP_FIXED].name);
+
+	if (!name)
+		return NULL;
+	for (int i = 0; i < ST_DISP_COUNT; i++)
+		if (!strcmp(table[i].name, name))
+			return &table[i];
+	if (!strncmp(name, table[ST_DISP_FIXED].name, fixed) && name[fixed])
+		return &table[ST_DISP_FIXED];
+	return NULL;
+}
