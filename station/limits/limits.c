@@ -1043,6 +1043,13 @@ static int parse_text(struct lp *p, struct lfile *f, const char *buf, size_t len
 	return lineno;
 }
 
+static int is_regular(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
 /* Read and parse one file; `parent` NULL for the top file.  `shown` is the
  * name as the include wrote it. */
 static int parse_path(struct lp *p, const char *path, const struct lfile *parent,
@@ -1109,6 +1116,13 @@ static int parse_path(struct lp *p, const char *path, const struct lfile *parent
 		}
 		lp_err(p, parent, parent_line, parent_col, ST_ERR_PARSE,
 		       "include \"%.60s\": include cycle: %s%.80s", shown, chain, path);
+		ret = ST_ERR_PARSE;
+		goto out_file;
+	}
+	if (parent && !is_regular(f->real)) {
+		/* a FIFO, a terminal or /dev/zero would block or flood the load */
+		lp_err(p, parent, parent_line, parent_col, ST_ERR_PARSE,
+		       "include \"%.60s\": %s is not a regular file", shown, path);
 		ret = ST_ERR_PARSE;
 		goto out_file;
 	}

@@ -928,6 +928,27 @@ static void test_needed_limits(void **state)
 	assert_non_null(strstr(err, "no limit 'battery.min_pct'"));
 }
 
+/* Found while writing the limits fuzz harness: an include of a FIFO
+ * blocked the load for ever, and /dev/zero read 64 MiB before giving up.
+ * Only regular files are read as includes. */
+static void test_include_not_regular(void **state)
+{
+	struct st_limits *l = NULL;
+	char err[ST_ERRLEN], fifo[600], text[700];
+
+	(void)state;
+	snprintf(fifo, sizeof(fifo), "%s/a.fifo", tmpdir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	snprintf(text, sizeof(text), "limit a max 1\ninclude \"%s\"\n", fifo);
+	assert_int_equal(st_limits_load(put("fifo.lim", text), NULL, &l, err), ST_ERR_PARSE);
+	assert_non_null(strstr(err, "fifo.lim:2:9: include \""));
+	assert_non_null(strstr(err, "is not a regular file"));
+	assert_int_equal(st_limits_load(put("zero.lim", "include /dev/zero\n"), NULL, &l, err),
+			 ST_ERR_PARSE);
+	assert_non_null(strstr(err, "zero.lim:1:9: include \"/dev/zero\": /dev/zero is not a regular file"));
+	unlink(fifo);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -947,6 +968,7 @@ int main(void)
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_huge),
 		cmocka_unit_test(test_needed_limits),
+		cmocka_unit_test(test_include_not_regular),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
