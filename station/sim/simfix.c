@@ -121,6 +121,13 @@ static long long ms(double t)
 	return llround(t * 1000.0);
 }
 
+/* A time on the wire (t=, until=, event times): bench ms since power-up
+ * (plus the test-only origin), modulo 2^32 (docs/fixture-protocol.md). */
+static long long tms(const struct st_simfix *s, double t)
+{
+	return (ms(t) + s->o.t_origin_ms) & 0xffffffffLL;
+}
+
 static unsigned valid_mask(const struct st_simfix *s)
 {
 	return s->nchan >= 32 ? 0xffffffffu : (1u << s->nchan) - 1;
@@ -379,19 +386,19 @@ static void feedback(struct st_simfix *s)
 
 			switch (fb[i].kind) {
 			case ST_FB_LED:
-				event(s, "EV LED %lld %s %s", ms(fb[i].t),
+				event(s, "EV LED %lld %s %s", tms(s, fb[i].t),
 				      fb[i].where[0] ? fb[i].where : "main",
 				      fb[i].color[0] ? fb[i].color : "off");
 				break;
 			case ST_FB_CHIME:
-				event(s, "EV CHIME %lld %d", ms(fb[i].t), fb[i].count);
+				event(s, "EV CHIME %lld %d", tms(s, fb[i].t), fb[i].count);
 				break;
 			case ST_FB_PROMPT:
 				st_proto_quote(q, sizeof(q), fb[i].text);
-				event(s, "EV PROMPT %lld %s", ms(fb[i].t), q);
+				event(s, "EV PROMPT %lld %s", tms(s, fb[i].t), q);
 				break;
 			case ST_FB_TONE:
-				event(s, "EV TONE %lld %.0f", ms(fb[i].t), fb[i].hz);
+				event(s, "EV TONE %lld %.0f", tms(s, fb[i].t), fb[i].hz);
 				break;
 			}
 		}
@@ -419,7 +426,7 @@ void st_simfix_tick(struct st_simfix *s, double t)
 
 			logf_(s, "watchdog: host silent for %.0f ms, releasing 0x%x", s->wd * 1000, m);
 			set_closed(s, next, 0, "watchdog");
-			event(s, "EV RELEASED %lld 0x%x watchdog", ms(next), m);
+			event(s, "EV RELEASED %lld 0x%x watchdog", tms(s, next), m);
 			continue;
 		}
 		for (int ch = 0; ch < s->nchan; ch++)
@@ -429,7 +436,7 @@ void st_simfix_tick(struct st_simfix *s, double t)
 			}
 		st_headset_advance(s->h, next);
 		set_closed(s, next, s->closed & ~group, why);
-		event(s, "EV RELEASED %lld 0x%x %s", ms(next), group, why);
+		event(s, "EV RELEASED %lld 0x%x %s", tms(s, next), group, why);
 	}
 	s->t_last = t;
 	st_headset_advance(s->h, t);
@@ -510,7 +517,7 @@ static void cmd_hello(struct st_simfix *s, double t, const struct st_msg *m)
 	logf_(s, "host said HELLO: session open");
 	reply(s, "OK %u HELLO proto=%d fw=%s name=%s channels=%d scale=%g wd=%lld "
 	      "caps=press,hold,led,sound,uart,charge,wear,battery,place,slide,watchdog t=%lld",
-	      m->seq, ST_PROTO_VERSION, FW, s->map.name, s->nchan, s->o.scale, ms(s->wd), ms(t));
+	      m->seq, ST_PROTO_VERSION, FW, s->map.name, s->nchan, s->o.scale, ms(s->wd), tms(s, t));
 }
 
 static void cmd_press(struct st_simfix *s, double t, const struct st_msg *m, int hold)
@@ -531,7 +538,7 @@ static void cmd_press(struct st_simfix *s, double t, const struct st_msg *m, int
 			st_strlcpy(s->why[ch], hold ? "limit" : "done", sizeof(s->why[ch]));
 		}
 	set_closed(s, t, s->closed | mask, hold ? "hold" : "press");
-	reply(s, "OK %u %s mask=0x%x until=%lld", m->seq, m->verb, mask, ms(t + (double)d / 1000.0));
+	reply(s, "OK %u %s mask=0x%x until=%lld", m->seq, m->verb, mask, tms(s, t + (double)d / 1000.0));
 }
 
 static void cmd_request(struct st_simfix *s, double t, const struct st_msg *m)
@@ -542,18 +549,19 @@ static void cmd_request(struct st_simfix *s, double t, const struct st_msg *m)
 		cmd_hello(s, t, m);
 		return;
 	}
-	if (!s->session) {
+	if (!s->session && strcmp(v, "RELEASEALL")) {
+		/* RELEASEALL is always safe, so it works outside a session too */
 		reply(s, "ERR %u %d send HELLO %d first", m->seq, ST_PE_NOHELLO, ST_PROTO_VERSION);
 		return;
 	}
 	if (!strcmp(v, "PING")) {
 		if (!nargs(s, m, 0))
-			reply(s, "OK %u PING t=%lld", m->seq, ms(t));
+			reply(s, "OK %u PING t=%lld", m->seq, tms(s, t));
 	} else if (!strcmp(v, "STATUS")) {
 		if (!nargs(s, m, 0))
 			reply(s, "OK %u STATUS closed=0x%x slides=0x%x charge=%d wear=%d case=%d "
 			      "lid=%d wd=%lld t=%lld", m->seq, s->closed, s->slides, s->charge,
-			      s->wear, s->in_case, s->lid, ms(s->wd), ms(t));
+			      s->wear, s->in_case, s->lid, ms(s->wd), tms(s, t));
 	} else if (!strcmp(v, "PRESS") || !strcmp(v, "HOLD")) {
 		cmd_press(s, t, m, v[0] == 'H');
 	} else if (!strcmp(v, "RELEASE")) {
@@ -574,8 +582,11 @@ static void cmd_request(struct st_simfix *s, double t, const struct st_msg *m)
 
 		if (nargs(s, m, 2))
 			return;
-		if (st_proto_parse_uint(m->argv[0], 31, &ch) || (int)ch >= s->nchan ||
-		    !is_slide(s, (int)ch)) {
+		if (st_proto_parse_uint(m->argv[0], 0xffffffffUL, &ch)) {
+			reply(s, "ERR %u %d bad channel '%s'", m->seq, ST_PE_SYNTAX, m->argv[0]);
+			return;
+		}
+		if (ch >= (unsigned long)s->nchan || !is_slide(s, (int)ch)) {
 			reply(s, "ERR %u %d no slide actuator on channel %s", m->seq,
 			      ST_PE_CHANNEL, m->argv[0]);
 			return;
@@ -646,7 +657,11 @@ static void cmd_request(struct st_simfix *s, double t, const struct st_msg *m)
 
 		if (nargs(s, m, 1))
 			return;
-		if (st_proto_parse_uint(m->argv[0], 600000, &w) || w < 100) {
+		if (st_proto_parse_uint(m->argv[0], 0xffffffffUL, &w)) {
+			reply(s, "ERR %u %d bad watchdog '%s'", m->seq, ST_PE_SYNTAX, m->argv[0]);
+			return;
+		}
+		if (w < 100 || w > 600000) {
 			reply(s, "ERR %u %d watchdog must be 100..600000 ms", m->seq, ST_PE_LIMIT);
 			return;
 		}
@@ -846,7 +861,7 @@ void st_simfix_boot(struct st_simfix *s, double t)
 		return;
 	/* EV BOOT goes out whether or not a session is open */
 	put(s, "", 0);
-	putf(s, "EV BOOT %lld proto=%d fw=%s name=%s\n", ms(t), ST_PROTO_VERSION, FW,
+	putf(s, "EV BOOT %lld proto=%d fw=%s name=%s\n", tms(s, t), ST_PROTO_VERSION, FW,
 	     s->map.name);
 }
 

@@ -33,6 +33,8 @@ struct st_simfix_opts {
 	const char *bench;            /* fixture file (name or path); default station-v1 / numato-8 */
 	const char *state_file;       /* rewritten on every relay change (NULL: none) */
 	const char *fault;            /* fixture fault (see st_simfix_fault_check), NULL none */
+	long long t_origin_ms;        /* test only: the fixture's clock at power-up, ms
+				       * (wire times wrap at 2^32 ms) */
 	FILE *log;                    /* one line per notable event (NULL: quiet) */
 	int verbose;                  /* also log every line received and sent */
 	/* Called by st_simfix_serve() after every tick, at bench time t, from
