@@ -34,6 +34,7 @@
 #define WD_WALL_FLOOR 0.3       /* s of wall time: the watchdog never fires sooner */
 #define NUMATO_CMDMAX 40        /* longest Numato command line kept */
 #define NEVER 1e300
+#define UART_REPLY_MAX 480      /* bytes of a unit's UART reply passed on */
 
 enum fault_kind { F_NONE, F_SILENT, F_GARBAGE, F_HALF, F_REBOOT, F_VANISH };
 
@@ -202,6 +203,14 @@ static void set_closed(struct st_simfix *s, double t, unsigned closed, const cha
 	write_state(s, why);
 }
 
+/* The watchdog at power-up: --watchdog-ms or 2000 ms, never sooner than
+ * WD_WALL_FLOOR of wall time. */
+static double default_wd(const struct st_simfix *s)
+{
+	return fmax((s->o.watchdog_ms > 0 ? s->o.watchdog_ms : ST_PROTO_DEFAULT_WD_MS) / 1000.0,
+		    WD_WALL_FLOOR * s->o.scale);
+}
+
 /* ---- faults ------------------------------------------------------------ */
 
 static int parse_fault(const char *f, enum fault_kind *kind, long *after)
@@ -346,6 +355,7 @@ static int fault_gate(struct st_simfix *s, double t)
 		logf_(s, "fault: reboot at line %ld", s->nlines);
 		s->session = 0;
 		s->charge = 0;
+		s->wd = default_wd(s);   /* a WATCHDOG setting does not survive a reboot */
 		st_headset_charge(s->h, t, 0);
 		set_closed(s, t, 0, "reboot");
 		st_simfix_boot(s, t);
@@ -641,7 +651,7 @@ static void cmd_request(struct st_simfix *s, double t, const struct st_msg *m)
 			reply(s, "ERR %u %d UART needs a line of 1..200 bytes", m->seq, ST_PE_UART);
 			return;
 		}
-		ret = st_headset_uart(s->h, t, m->rest, r, sizeof(r) - 32);
+		ret = st_headset_uart(s->h, t, m->rest, r, UART_REPLY_MAX + 1);
 		if (ret == ST_ERR_TIMEOUT) {
 			reply(s, "ERR %u %d unit did not answer on its test UART", m->seq,
 			      ST_PE_UART_TIMEOUT);
@@ -912,8 +922,7 @@ int st_simfix_new(struct st_simfix **out, const struct st_simfix_opts *o, char *
 	if (ret)
 		goto free_sim;
 	s->nchan = s->map.channels;
-	s->wd = fmax((o->watchdog_ms > 0 ? o->watchdog_ms : ST_PROTO_DEFAULT_WD_MS) / 1000.0,
-		     WD_WALL_FLOOR * s->o.scale);
+	s->wd = default_wd(s);
 	s->rnd = 12345;
 	st_linebuf_init(&s->lb);
 	s->h = st_headset_new(o->model, &o->sim, err);
