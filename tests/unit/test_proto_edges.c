@@ -188,7 +188,7 @@ static void host_follows_time_wrap(void **state)
 	assert_int_equal(st_simfix_pty(&r.master, &r.slave, r.path, sizeof(r.path), err), ST_OK);
 	r.clock = st_clock_new_real(20);
 	assert_int_equal(pthread_create(&r.th, NULL, serve, &r), 0);
-	if (st_fixture_open(&fx, r.path, &r.m, c, NULL, err))
+	if (st_fixture_open(&fx, r.path, &r.m, c, NULL, 0, err))
 		fail_msg("open: %s", err);
 	t0 = st_fixture_now(fx);
 	/* a Bluetooth reset (POWER+NC_AMBIENT 7 s) across the wrap: blue and
@@ -305,7 +305,7 @@ static void keep_alive_while_reply_is_slow(void **state)
 	assert_int_equal(st_model_find(st_data_dir(), "WH-1000XM5", &m, err), ST_OK);
 	assert_int_equal(st_simfix_pty(&f.master, &f.slave, f.path, sizeof(f.path), err), ST_OK);
 	assert_int_equal(pthread_create(&f.th, NULL, slow_fixture, &f), 0);
-	if (st_fixture_open(&fx, f.path, &m, c, NULL, err))
+	if (st_fixture_open(&fx, f.path, &m, c, NULL, 0, err))
 		fail_msg("open: %s", err);
 	assert_int_equal(st_fixture_uart(fx, "INFO", reply, sizeof(reply), err), ST_OK);
 	assert_string_equal(reply, "model=WH-1000XM5");
