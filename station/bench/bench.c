@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "bench/internal.h"
+#include "core/enc.h"
 #include "fixture/fixture.h"
 #include "limits/limits.h"
 #include "model/model.h"
@@ -56,6 +57,11 @@ static int copy_opts(struct st_bench *b, const struct st_bench_opts *o, char *er
 		ret = copy_opt(b->fixture, sizeof(b->fixture), o->fixture, "--fixture", err);
 	if (!ret)
 		ret = copy_opt(b->captures, sizeof(b->captures), o->captures, "--captures", err);
+	/* names from outside: printable UTF-8, refused (never cut) when too long */
+	if (!ret && o->operator_ && *o->operator_ && st_name_check("--operator", o->operator_, err))
+		ret = ST_ERR_ARG;
+	if (!ret && o->station && st_name_check("--station", o->station, err))
+		ret = ST_ERR_ARG;
 	if (!ret)
 		ret = copy_opt(b->operator_, sizeof(b->operator_), o->operator_, "--operator", err);
 	if (!ret)
@@ -187,6 +193,8 @@ int st_bench_set_operator(struct st_bench *b, const char *op, char *err)
 {
 	if (!b)
 		return st_fail(err, ST_ERR_ARG, "no bench");
+	if (op && *op && st_name_check("operator", op, err))
+		return ST_ERR_ARG;
 	return copy_opt(b->operator_, sizeof(b->operator_), op, "operator", err);
 }
 
@@ -252,16 +260,14 @@ void st_bench_close(struct st_bench *b)
 	free(b);
 }
 
+/* The serial alphabet (core/enc.h, docs/cli.md): every front end that
+ * runs a unit through the bench gets the same door. */
 static int check_serial(const char *serial, char *err)
 {
-	size_t n = serial ? strlen(serial) : 0;
+	char e[ST_ERRLEN];
 
-	if (!n || n >= 64)
-		return st_fail(err, ST_ERR_ARG, "--serial must be 1 to 63 characters");
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)serial[i] < 0x20 || serial[i] == 0x7f)
-			return st_fail(err, ST_ERR_ARG, "--serial: control character at position %zu",
-				       i + 1);
+	if (st_serial_check(serial, e))
+		return st_fail(err, ST_ERR_ARG, "--serial: %s", e);
 	return ST_OK;
 }
 

@@ -22,6 +22,7 @@
 
 #include "cli/cli.h"
 #include "core/clock.h"
+#include "core/enc.h"
 #include "core/st.h"
 #include "model/model.h"
 #include "sim/headset.h"
@@ -184,7 +185,11 @@ int cmd_sim(int argc, char **argv)
 		} else if (!strcmp(a, "--identity")) {
 			o.sim.identity = argv[++i];
 		} else if (!strcmp(a, "--serial")) {
+			char e[ST_ERRLEN];
+
 			o.sim.serial = argv[++i];
+			if (st_serial_check(o.sim.serial, e))
+				return usage_error("--serial: %s", e);
 		} else if (!strcmp(a, "--watchdog-ms")) {
 			long v;
 
