@@ -262,7 +262,7 @@ static void clear_abort(struct runner *r)
 static void fixture_cmd(struct runner *r, struct st_fixture *fx, enum cmd c, unsigned mask,
 			double seconds)
 {
-	char names[96], e[ST_ERRLEN];
+	char names[96], e[ST_ERRLEN], e2[ST_ERRLEN];
 
 	st_model_controls_str(&r->model, mask, names, sizeof(names));
 	if (c == CMD_PRESS) {
@@ -270,13 +270,18 @@ static void fixture_cmd(struct runner *r, struct st_fixture *fx, enum cmd c, uns
 		r->held = mask;
 		pthread_mutex_unlock(&r->mu);
 		say(r, ST_EV_ACTION, "hold %s %.1f s", names, seconds);
-		if (st_fixture_press(fx, mask, seconds, e))
-			say(r, ST_EV_REFUSED, "%s", e);
+		int ret = st_fixture_press(fx, mask, seconds, e);
+
 		drain_feedback(r, fx);
-		if (st_fixture_release_all(fx, e))
-			say(r, ST_EV_REFUSED, "%s", e);
+		if (st_fixture_release_all(fx, e2))
+			say(r, ST_EV_REFUSED, "%s", e2);
 		clear_abort(r);
-		say(r, ST_EV_INFO, "released %s", names);
+		if (ret == ST_ERR_ABORT)
+			say(r, ST_EV_INFO, "released everything: the hold of %s was cut short", names);
+		else if (ret)
+			say(r, ST_EV_REFUSED, "%s", e);
+		else
+			say(r, ST_EV_INFO, "released %s", names);
 	} else if (c == CMD_RELEASE) {
 		if (st_fixture_release_all(fx, e))
 			say(r, ST_EV_REFUSED, "%s", e);

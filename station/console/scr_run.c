@@ -155,10 +155,13 @@ static void draw_bands(const struct run_view *v, int y0, int x, int w, int h)
 		int mk = b->has_mask && b->mask > 0 ? (int)lround(b->mask / top * bar_w) : 0;
 		enum crt_role r = b->verdict == ST_PASS ? CRT_PASS : verdict_role(b->verdict);
 
+		char label[16];
+
 		if (b->hz >= 1000)
-			crt_printf(y, x, 7, CRT_NORMAL, "%4.3g kHz", b->hz / 1000);
+			snprintf(label, sizeof(label), "%.3gkHz", b->hz / 1000);
 		else
-			crt_printf(y, x, 7, CRT_NORMAL, "%4.0f Hz", b->hz);
+			snprintf(label, sizeof(label), "%.0f Hz", b->hz);
+		crt_printf(y, x, 7, CRT_NORMAL, "%7s", label);
 		crt_sym(y, x + 8, r, CRT_SYM_BLOCK, len > bar_w ? bar_w : len);
 		if (b->has_mask)
 			crt_sym(y, x + 8 + (mk > bar_w ? bar_w : mk), CRT_ERROR, CRT_SYM_MARK, 1);
@@ -195,17 +198,18 @@ static void draw_now(struct console *c, int x, int w)
 	crt_text(2, x, 4, CRT_DIM, "NOW");
 	crt_text(2, x + 5, w - 5, CRT_NORMAL, v->cur >= 0 ? v->step_text : v->started ? "-" : "starting");
 	crt_text(3, x + 2, w - 2, v->holding ? CRT_HELD : CRT_NORMAL, v->action);
-	if (v->holding) {
+	if (v->holding || v->timed) {
 		double el = view_hold_elapsed(v, app_wall(), runner_scale(c->runner));
 		int bw = w - 18, full = (int)lround(el / v->hold_len * bw);
+		enum crt_role r = v->holding ? CRT_HELD : CRT_NORMAL;
 
-		crt_sym(4, x + 2, CRT_HELD, CRT_SYM_BLOCK, full);
+		crt_sym(4, x + 2, r, CRT_SYM_BLOCK, full);
 		crt_sym(4, x + 2 + full, CRT_DIM, CRT_SYM_SHADE, bw - full);
 		snprintf(bar, sizeof(bar), "%.1f / %.1f s", el, v->hold_len);
-		crt_text(4, x + 3 + bw, 0, CRT_HELD, bar);
+		crt_text(4, x + 3 + bw, 0, r, bar);
 	}
 	crt_text(5, x, 6, CRT_DIM, "LED");
-	if (v->led[0])
+	if (v->led[0] && !strstr(v->led, " off"))
 		crt_sym(5, x + 6, CRT_NORMAL, CRT_SYM_DOT, 1);
 	crt_text(5, x + 8, w - 8, CRT_NORMAL, v->led[0] ? v->led : "-");
 	crt_text(6, x, 6, CRT_DIM, "heard");
@@ -227,9 +231,10 @@ static void draw_running(struct console *c, int rows, int cols)
 		y0 += 3;
 		h -= 3;
 	}
-	if (v->cur >= 0 && !strncmp(v->step_text, "mics", 4) && v->nmics)
+	/* the latest acoustic result stays up: the bands until the mics arrive */
+	if (v->nmics)
 		draw_mics(v, y0, x, w, h);
-	else if (v->nbands && (v->cur < 0 || !strncmp(v->step_text, "anc", 3) || v->nmics == 0))
+	else if (v->nbands)
 		draw_bands(v, y0, x, w, h);
 	else
 		for (int i = v->nmeas - h > 0 ? v->nmeas - h : 0, y = y0; i < v->nmeas; i++, y++)

@@ -90,13 +90,29 @@ static void action(struct run_view *v, const struct cons_event *e)
 	char what[64];
 	double len;
 
+	const char *last;
+
 	st_strlcpy(v->action, e->text, sizeof(v->action));
-	v->holding = 0;
+	v->holding = v->timed = 0;
 	if (h && sscanf(h, "hold %63s %lf s", what, &len) == 2 && len > 0) {
 		v->holding = 1;
 		st_strlcpy(v->hold_what, what, sizeof(v->hold_what));
 		v->hold_len = len;
 		v->hold_wall = e->wall;
+		return;
+	}
+	/* "wait 10.0 s", "watch the unit idle for 60 s", "charger on for 30 s" */
+	last = strrchr(e->text, ' ');
+	if (last && !strcmp(last, " s")) {
+		const char *num = last;
+
+		while (num > e->text && num[-1] != ' ')
+			num--;
+		if (sscanf(num, "%lf", &len) == 1 && len > 0) {
+			v->timed = 1;
+			v->hold_len = len;
+			v->hold_wall = e->wall;
+		}
 	}
 }
 
@@ -216,7 +232,7 @@ static void step_end(struct run_view *v, const struct cons_event *e)
 		v->steps[v->cur].state = state_of(e->verdict);
 	v->steps_run++;
 	v->cur = -1;
-	v->holding = 0;
+	v->holding = v->timed = 0;
 	v->action[0] = 0;
 	if (e->text[0] && e->verdict != ST_PASS)
 		note(v, e->text);
@@ -227,7 +243,7 @@ static void run_end(struct run_view *v, const struct cons_event *e)
 	int w = 0;
 
 	v->ended = 1;
-	v->holding = 0;
+	v->holding = v->timed = 0;
 	v->asking = 0;
 	v->verdict = e->verdict;
 	st_strlcpy(v->disposition, e->disposition, sizeof(v->disposition));
@@ -268,7 +284,7 @@ void view_apply(struct run_view *v, const struct cons_event *e)
 			st_strlcpy(v->heard, e->text, sizeof(v->heard));
 		break;
 	case ST_EV_MEASUREMENT:
-		v->holding = 0;
+		v->holding = v->timed = 0;
 		measurement(v, e);
 		break;
 	case ST_EV_INFO:
@@ -300,7 +316,7 @@ double view_hold_elapsed(const struct run_view *v, double now, double scale)
 {
 	double t;
 
-	if (!v->holding)
+	if (!v->holding && !v->timed)
 		return 0;
 	t = (now - v->hold_wall) * (scale > 0 ? scale : 1.0);
 	if (t < 0)

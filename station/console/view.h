@@ -63,7 +63,8 @@ struct run_view {
 	char action[160];         /* what the fixture is doing */
 	int holding;              /* a control is held: countdown */
 	char hold_what[64];       /* "POWER+NC_AMBIENT" */
-	double hold_len;          /* bench seconds */
+	int timed;                /* a wait of known length: a progress bar */
+	double hold_len;          /* bench seconds (hold or wait) */
 	double hold_wall;         /* wall time the hold began (CLOCK_MONOTONIC s) */
 	char led[48];             /* "main blue" */
 	char heard[64];           /* "chime x2", "voice prompt ..." */

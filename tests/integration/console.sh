@@ -168,6 +168,8 @@ flow() { # flow LABEL ENV
 
 	keys F10
 	expect "$L: F10 quits with exit 0" 10 'CONSOLE-EXIT=0'
+	screen | grep -q 'Sanitizer' && notok "$L: no sanitizer report at exit" ||
+		ok "$L: no sanitizer report at exit"
 	[ "$(tm display -p -t "$SESS" '#{alternate_on}')" = 0 ] && ok "$L: terminal restored (alternate screen off)" ||
 		notok "$L: terminal restored (alternate screen off)"
 	sim_stop

@@ -92,6 +92,16 @@ static void test_view_steps_and_verdict(void **state)
 	assert_true(v.hold_len == 7.0);
 	assert_true(view_hold_elapsed(&v, 100.1, 20) > 1.99 && view_hold_elapsed(&v, 100.1, 20) < 2.01);
 	assert_true(view_hold_elapsed(&v, 200, 20) == 7.0);
+	e = ev(ST_EV_ACTION, "watch the unit idle for 60 s");
+	e.wall = 50.0;
+	view_apply(&v, &e);
+	assert_false(v.holding);
+	assert_true(v.timed && v.hold_len == 60);
+	assert_true(view_hold_elapsed(&v, 51.0, 20) == 20.0);
+	e = ev(ST_EV_ACTION, "hold POWER+NC_AMBIENT 7.0 s");
+	e.wall = 100.0;
+	view_apply(&v, &e);
+	assert_false(v.timed);
 	e = ev(ST_EV_FEEDBACK, "LED main blue");
 	view_apply(&v, &e);
 	assert_false(v.holding);
