@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "console/app.h"
+#include "seq/seq.h"
 
 #define LEFT_W 31   /* the step list's column */
 
@@ -291,8 +292,19 @@ static void draw_verdict(struct console *c, int rows, int cols)
 
 	draw_banner(2, cols, st_verdict_name(v->verdict), r);
 	crt_printf(8, 2, 0, r, "verdict       %s", st_verdict_name(v->verdict));
-	if (v->disposition[0])
+	if (v->disposition[0]) {
+		const struct st_disposition *d = st_disposition_find(v->disposition);
+
 		crt_printf(y++, 2, 0, CRT_NORMAL, "disposition   %s", v->disposition);
+		if (d && d->todo) {
+			crt_text(y, 2, 14, CRT_NORMAL, "what to do");
+			y += crt_wrap(y, 16, cols - 18, 2, CRT_NORMAL, d->todo);
+		}
+		if (d && d->advice) {
+			crt_text(y, 2, 14, CRT_NORMAL, "tell them");
+			y += crt_wrap(y, 16, cols - 18, 2, CRT_DIM, d->advice);
+		}
+	}
 	if (v->reason[0]) {
 		crt_text(y, 2, 14, CRT_NORMAL, "reason");
 		y += crt_wrap(y, 16, cols - 18, 4, r, v->reason);

@@ -134,6 +134,8 @@ flow() { # flow LABEL ENV
 	expect "$L: FAIL reason on screen" 5 'battery protection tripped'
 	screen | grep -q 'trickle-charge-12h' && ok "$L: FAIL disposition shown" ||
 		notok "$L: FAIL disposition shown"
+	screen | grep -Eq 'what to do +leave the unit on the original charger' &&
+		ok "$L: FAIL says what to do with the unit" || notok "$L: FAIL says what to do with the unit"
 	[ "$(db_outcome "$s2")" = FAIL ] && ok "$L: the FAIL run is stored" || notok "$L: the FAIL run is stored"
 
 	# a third unit, aborted with Esc in the middle of the 12 s soft-reset hold
