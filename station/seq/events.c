@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "store/store.h"
 
 static const char *const ev_names[] = {
 	[ST_EV_RUN_START] = "run-start", [ST_EV_STEP_START] = "step-start",
@@ -39,14 +38,12 @@ void seq_emit(struct seq *s, struct st_event *ev)
 		ev->step_idx = -1;
 		ev->step = "";
 	}
+	/* the store first: a run that cannot be stored does not start, and a
+	 * write that fails makes the event's step ERROR before anyone hears it */
+	if (seq_persist(s, ev) != ST_OK && ev->kind == ST_EV_RUN_START)
+		return;
 	if (s->cfg->on_event)
 		s->cfg->on_event(ev, s->cfg->ctx);
-	if (s->cfg->store && s->run_id && ev->kind != ST_EV_MEASUREMENT &&
-	    ev->kind != ST_EV_STEP_END && ev->kind != ST_EV_RUN_END && ev->text) {
-		char e[ST_ERRLEN];
-		st_store_event(s->cfg->store, s->run_id, ev->t, st_ev_kind_name(ev->kind),
-			       ev->text, e);
-	}
 }
 
 void seq_say(struct seq *s, enum st_ev_kind kind, const char *fmt, ...)

@@ -14,6 +14,8 @@
  *   steps.c           the step table: plan step kinds, their run functions
  *   steps_unit.c      identify, battery, controls, health, verify
  *   steps_acoustic.c  anc, mics, ramp, assistant
+ *   persist.c         the store, as a listener of the events
+ *   dispositions.c    what to do with a unit, as data
  *   run.c             step bookkeeping, the ladder, st_seq_run
  */
 #ifndef ST_SEQ_INTERNAL_H
@@ -79,6 +81,7 @@ struct seq {
 	struct st_feedback fb[SEQ_MAX_FB];
 	int nfb;                        /* entries of fb */
 	char err[ST_ERRLEN];            /* last station fault */
+	char store_err[ST_ERRLEN];      /* the store failed: nothing more is written */
 };
 
 /* events.c */
@@ -93,6 +96,10 @@ int seq_aborted(struct seq *s);
 void seq_handle_error(struct seq *s, int ret, const char *what);
 /* A step that cannot run on this bench: SKIP with why. Returns 1. */
 int seq_skip(struct seq *s, const char *why);
+
+/* persist.c: write what the event says to the store.  ST_OK, or
+ * ST_ERR_DB when the store failed (the run is ending ERROR). */
+int seq_persist(struct seq *s, struct st_event *ev);
 
 /* judge.c */
 void seq_record(struct seq *s, const char *name, double value, const char *unit, int has_low,

@@ -27,12 +27,6 @@ void seq_record(struct seq *s, const char *name, double value, const char *unit,
 		 marginal ? " (marginal)" : "");
 	ev.text = text;
 	seq_emit(s, &ev);
-	if (s->cfg->store && s->run_id) {
-		char e[ST_ERRLEN];
-		st_store_measurement(s->cfg->store, s->run_id, s->step_id, name, value,
-				     unit ? unit : "", has_low ? low : NAN, has_high ? high : NAN,
-				     st_verdict_name(v), e);
-	}
 	if (v != ST_PASS)
 		s->step_verdict = st_verdict_worst(s->step_verdict, v);
 }

@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include "limits/limits.h"
-#include "store/store.h"
 
 /* ------------------------------------------------------- step bookkeeping */
 
@@ -21,14 +20,6 @@ static void step_begin(struct seq *s, const char *name)
 	s->step_verdict = ST_PASS;
 	s->step_msg[0] = '\0';
 	s->step_id = 0;
-	if (s->cfg->store && s->run_id) {
-		char e[ST_ERRLEN];
-		/* stored now so measurements can refer to it; finished in step_end;
-		 * idx is the 1-based step number people read (docs/store.md) */
-		if (st_store_step(s->cfg->store, s->run_id, s->step_idx + 1, name, "step", "running",
-				  s->step_t0, 0, "", &s->step_id, e) != ST_OK)
-			s->step_id = 0;
-	}
 	seq_say(s, ST_EV_STEP_START, "%s", name);
 }
 
@@ -37,13 +28,7 @@ static void step_end(struct seq *s, int fixable)
 	struct st_event ev = { .kind = ST_EV_STEP_END, .verdict = s->step_verdict,
 			       .text = s->step_msg };
 
-	seq_emit(s, &ev);
-	if (s->cfg->store && s->run_id) {
-		char e[ST_ERRLEN];
-		if (s->step_id)
-			st_store_step_end(s->cfg->store, s->step_id, st_verdict_name(s->step_verdict),
-					  seq_now(s) - s->step_t0, s->step_msg, e);
-	}
+	seq_emit(s, &ev); /* a store failure there makes the step ERROR */
 	if (fixable && s->step_verdict == ST_FAIL)
 		s->fixable_verdict = ST_FAIL;
 	else
@@ -161,32 +146,6 @@ static void run_ladder(struct seq *s, const struct st_plan_step *ps)
 
 /* ------------------------------------------------------------------- run */
 
-/* The run's row in the store, if there is a store. */
-static int run_stored(struct seq *s, char *err)
-{
-	const struct st_seq_config *cfg = s->cfg;
-	struct st_run_info ri;
-	int ret;
-
-	if (!cfg->store)
-		return ST_OK;
-	memset(&ri, 0, sizeof(ri));
-	st_strlcpy(ri.uuid, s->res->uuid, sizeof(ri.uuid));
-	st_strlcpy(ri.serial, cfg->serial ? cfg->serial : "", sizeof(ri.serial));
-	st_strlcpy(ri.model, s->m->id, sizeof(ri.model));
-	st_strlcpy(ri.plan, cfg->plan->name, sizeof(ri.plan));
-	if (cfg->limits) {
-		st_strlcpy(ri.limits_path, st_limits_path(cfg->limits), sizeof(ri.limits_path));
-		st_strlcpy(ri.limits_hash, st_limits_hash(cfg->limits), sizeof(ri.limits_hash));
-	}
-	st_strlcpy(ri.station, cfg->station ? cfg->station : "", sizeof(ri.station));
-	st_strlcpy(ri.operator_, cfg->operator_ ? cfg->operator_ : "", sizeof(ri.operator_));
-	st_strlcpy(ri.fixture, cfg->fx->desc, sizeof(ri.fixture));
-	ret = st_store_run_begin(cfg->store, &ri, err);
-	if (ret == ST_OK)
-		s->run_id = ri.id;
-	return ret;
-}
 
 /* The step's name in events and the store. */
 static void step_name(const struct st_plan_step *ps, char *name, size_t n)
@@ -258,22 +217,18 @@ static void conclude(struct seq *s)
 	}
 }
 
-/* Tell the listeners and the store how the run ended. */
+/* Tell the listeners and the store how the run ended.  ST_ERR_DB when
+ * the store failed at any time: the run was not stored. */
 static int run_end(struct seq *s, char *err)
 {
 	struct st_seq_result *res = s->res;
 	struct st_event ev = { .kind = ST_EV_RUN_END, .verdict = res->verdict,
 			       .disposition = res->disposition, .reason = res->reason,
 			       .uuid = res->uuid, .text = res->reason };
-	char e[ST_ERRLEN];
 
 	seq_emit(s, &ev);
-	if (s->cfg->store && s->run_id &&
-	    st_store_run_end(s->cfg->store, s->run_id, st_verdict_name(res->verdict),
-			     res->disposition, res->reason, e) != ST_OK) {
-		st_strlcpy(err, e, ST_ERRLEN);
-		return ST_ERR_DB;
-	}
+	if (s->store_err[0])
+		return st_fail(err, ST_ERR_DB, "%s (the run was not stored)", s->store_err);
 	return ST_OK;
 }
 
@@ -298,11 +253,12 @@ int st_seq_run(const struct st_seq_config *cfg, struct st_seq_result *res, char 
 	s->battery = -1;
 	s->t0 = st_fixture_now(cfg->fx);
 	st_uuid4(res->uuid);
-	ret = run_stored(s, err);
-	if (ret)
-		goto out_free;
 	seq_say(s, ST_EV_RUN_START, "%s plan on %s serial %s (%s)", cfg->plan->name, s->m->id,
 		cfg->serial ? cfg->serial : "?", cfg->fx->desc);
+	if (s->store_err[0]) {
+		ret = st_fail(err, ST_ERR_DB, "%s", s->store_err);
+		goto out_free;
+	}
 	for (int i = 0; i < cfg->plan->nsteps && !s->stop && !seq_aborted(s); i++) {
 		const struct st_plan_step *ps = &cfg->plan->steps[i];
 

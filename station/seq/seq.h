@@ -53,6 +53,11 @@ struct st_event {
 	const char *disposition;
 	const char *reason;
 	const char *uuid;
+	/* INFO, where the store keeps more than the text (NULL: nothing) */
+	const char *firmware;     /* the unit's firmware, once read */
+	const char *artifact;     /* a raw capture kept: what it is ("anc-off") */
+	const char *path;         /* its file */
+	const char *sha256;       /* its SHA-256, hex */
 };
 
 struct st_seq_config {

@@ -15,7 +15,6 @@
 
 #include "limits/limits.h"
 #include "measure/measure.h"
-#include "store/store.h"
 
 /* --------------------------------------------------------- acoustic steps */
 
@@ -35,11 +34,12 @@ static const char *capture_dir(struct seq *s, char *buf, size_t n)
 static void keep_files(struct seq *s, const struct st_meas_files *f)
 {
 	for (int i = 0; i < f->n; i++) {
-		char e[ST_ERRLEN];
-		seq_say(s, ST_EV_INFO, "capture %s: %s", f->f[i].what, f->f[i].path);
-		if (s->cfg->store && s->run_id)
-			st_store_artifact(s->cfg->store, s->run_id, s->step_id, f->f[i].what,
-					  f->f[i].path, f->f[i].sha256, e);
+		char text[512];
+		struct st_event ev = { .kind = ST_EV_INFO, .text = text, .artifact = f->f[i].what,
+				       .path = f->f[i].path, .sha256 = f->f[i].sha256 };
+
+		snprintf(text, sizeof(text), "capture %s: %s", f->f[i].what, f->f[i].path);
+		seq_emit(s, &ev);
 	}
 }
 

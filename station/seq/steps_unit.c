@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "limits/limits.h"
-#include "store/store.h"
 
 /* A fault no reset fixes: the run ends after this step.  Returns 0. */
 static int unit_fault(struct seq *s)
@@ -76,7 +75,7 @@ static int wake_silent_unit(struct seq *s, struct kv *kv)
 }
 
 /* The firmware the unit reports: limits re-resolved for it, the result
- * and the stored run told. */
+ * told (the store heard it on the INFO event). */
 static void firmware_known(struct seq *s, const char *fw)
 {
 	char e[ST_ERRLEN];
@@ -91,8 +90,6 @@ static void firmware_known(struct seq *s, const char *fw)
 		}
 	}
 	st_strlcpy(s->res->firmware, fw, sizeof(s->res->firmware));
-	if (s->cfg->store && s->run_id)
-		st_store_run_update_firmware(s->cfg->store, s->run_id, fw, e);
 }
 
 /* Judge what INFO says: the right model, firmware readable, Bluetooth
@@ -101,10 +98,15 @@ static int identify_judge(struct seq *s, const struct kv *kv)
 {
 	const char *model = seq_kv_get(kv, "model"), *fw = seq_kv_get(kv, "fw");
 	const char *serial = seq_kv_get(kv, "serial"), *touch = seq_kv_get(kv, "touch");
+	int same = model && seq_same_model(model, s->m->identity);
+	char text[512];
+	/* the store keeps the firmware of the right model's unit */
+	struct st_event ev = { .kind = ST_EV_INFO, .text = text, .firmware = same ? fw : NULL };
 
-	seq_say(s, ST_EV_INFO, "unit reports model %s, serial %s, firmware %s", model ? model : "?",
-		serial ? serial : "?", fw ? fw : "?");
-	if (!model || !seq_same_model(model, s->m->identity)) {
+	snprintf(text, sizeof(text), "unit reports model %s, serial %s, firmware %s",
+		 model ? model : "?", serial ? serial : "?", fw ? fw : "?");
+	seq_emit(s, &ev);
+	if (!same) {
 		seq_finding(s, ST_ABORTED, ST_DISP_WRONG_MODEL,
 			    "unit reports model %s but %s was selected: refusing to run %s procedures on it",
 			    model ? model : "(none)", s->m->id, s->m->id);
