@@ -362,6 +362,8 @@ int st_bench_exit_code(int ret)
 	case ST_ERR_PARSE:
 	case ST_ERR_NOTFOUND:
 	case ST_ERR_DB:
+	case ST_ERR_REFUSED:   /* data a safety rule refuses: a model over the bench's
+				* hold ceiling (fixture/std.h) */
 		return ST_EXIT_USAGE;
 	case ST_ERR_ABORT:
 		return ST_EXIT_ABORTED;
