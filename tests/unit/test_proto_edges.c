@@ -10,7 +10,8 @@
  *  - PRESS on a channel already closed is refused whole (ERR 21), and a
  *    partial RELEASE leaves EV RELEASED to report only the rest;
  *  - wire times wrap at 2^32 ms and the host follows them across the wrap;
- *  - while a reply is slow the host keeps the watchdog fed (empty lines).
+ *  - while a reply is slow the host keeps the watchdog fed (empty lines),
+ *    and an abort sends RELEASEALL behind it at once.
  */
 #include "testutil.h"
 
@@ -220,6 +221,7 @@ struct slow {
 	int master, slave;
 	char path[256];
 	double longest_gap;          /* wall s between host lines during the stall */
+	double releaseall_at;        /* wall time a RELEASEALL came during the stall */
 	pthread_t th;
 	volatile sig_atomic_t stop;
 };
@@ -279,8 +281,11 @@ static void *slow_fixture(void *arg)
 			if (!strcmp(verb, "HELLO"))
 				answer(f->master, "OK %u HELLO proto=1 fw=slow name=station-v1 channels=16 "
 				       "scale=1 wd=400 caps=press,uart t=1000\n", seq);
-			else if (!strcmp(verb, "RELEASEALL"))
+			else if (!strcmp(verb, "RELEASEALL")) {
+				if (stall_end > 0 && !f->releaseall_at)
+					f->releaseall_at = t;
 				answer(f->master, "OK %u RELEASEALL closed=0x0\n", seq);
+			}
 			else if (!strcmp(verb, "PING"))
 				answer(f->master, "OK %u PING t=1000\n", seq);
 			else if (!strcmp(verb, "UART")) {
@@ -321,6 +326,64 @@ static void keep_alive_while_reply_is_slow(void **state)
 	close(f.slave);
 }
 
+struct aborter {
+	struct st_fixture *fx;
+	double at;                   /* wall time of the abort */
+	pthread_t th;
+};
+
+static void *abort_later(void *arg)
+{
+	struct aborter *a = arg;
+	struct timespec ts = { 0, 200 * 1000000L };
+
+	nanosleep(&ts, NULL);
+	a->at = wall();
+	st_fixture_abort(a->fx);
+	return NULL;
+}
+
+/* An abort while the host waits 1.2 s for a UART reply: RELEASEALL goes
+ * out at once, behind the UART request; the call ends ST_ERR_ABORT once
+ * the fixture has answered both. */
+static void abort_during_slow_reply(void **state)
+{
+	struct slow f;
+	struct st_model m;
+	struct st_clock *c = st_clock_new_real(1.0);
+	struct st_fixture *fx = NULL;
+	struct aborter a;
+	char err[ST_ERRLEN], reply[128];
+	int ret;
+
+	(void)state;
+	memset(&f, 0, sizeof(f));
+	assert_int_equal(st_model_find(st_data_dir(), "WH-1000XM5", &m, err), ST_OK);
+	assert_int_equal(st_simfix_pty(&f.master, &f.slave, f.path, sizeof(f.path), err), ST_OK);
+	assert_int_equal(pthread_create(&f.th, NULL, slow_fixture, &f), 0);
+	if (st_fixture_open(&fx, f.path, &m, c, NULL, 0, err))
+		fail_msg("open: %s", err);
+	a.fx = fx;
+	assert_int_equal(pthread_create(&a.th, NULL, abort_later, &a), 0);
+	ret = st_fixture_uart(fx, "INFO", reply, sizeof(reply), err);
+	pthread_join(a.th, NULL);
+	if (ret != ST_ERR_ABORT)
+		fail_msg("UART returned %d (%s), want ST_ERR_ABORT", ret, err);
+	assert_true(f.releaseall_at > 0);
+	print_message("RELEASEALL reached the fixture %.1f ms after the abort, during a "
+		      "1.2 s UART reply\n", (f.releaseall_at - a.at) * 1e3);
+	assert_true(f.releaseall_at - a.at < 1.0);
+	/* the link is in step afterwards */
+	st_fixture_abort_clear(fx);
+	assert_int_equal(st_fixture_release_all(fx, err), ST_OK);
+	st_fixture_close(fx);
+	st_clock_free(c);
+	f.stop = 1;
+	pthread_join(f.th, NULL);
+	close(f.master);
+	close(f.slave);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -329,6 +392,7 @@ int main(void)
 		cmocka_unit_test(busy_and_partial_release),
 		cmocka_unit_test(host_follows_time_wrap),
 		cmocka_unit_test(keep_alive_while_reply_is_slow),
+		cmocka_unit_test(abort_during_slow_reply),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
