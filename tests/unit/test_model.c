@@ -713,6 +713,35 @@ static void test_id_matches_file_name(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* Issue 9 item 8: a prompt text with invalid UTF-8 was accepted and
+ * reached the terminal and the JSON output.  Every string of a model file
+ * must be UTF-8 without control characters. */
+static void test_prompt_text_encoding(void **state)
+{
+	char *t;
+
+	(void)state;
+	t = variant(16, "  expect prompt \"Reset\xffting\" within 3");
+	check_bad(t, 16, "invalid UTF-8 (byte 0xff)", "prompt 0xff");
+	free(t);
+	t = variant(16, "  expect prompt \"Reset\xc3\" within 3");
+	check_bad(t, 16, "invalid UTF-8 (byte 0xc3)", "prompt truncated sequence");
+	free(t);
+	t = variant(16, "  expect prompt \"Reset\x1b[31m\" within 3");
+	check_bad(t, 16, "control character 0x1b", "prompt ESC");
+	free(t);
+	t = variant(16, "  expect prompt \"Reset\xe2\x80\xae\" within 3");
+	check_bad(t, 16, "control character U+202E", "prompt bidi override");
+	free(t);
+	t = variant(14, "  source \"seed 000: \xc2\xb1" "0.3 s\"");
+	{
+		char err[ST_ERRLEN] = "";
+
+		assert_int_equal(st_model_parse("t.model", t, &model, err), ST_OK);
+	}
+	free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -729,6 +758,7 @@ int main(void)
 		cmocka_unit_test(test_nul_and_io),
 		cmocka_unit_test(test_fuzz),
 		cmocka_unit_test(test_id_matches_file_name),
+		cmocka_unit_test(test_prompt_text_encoding),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
