@@ -19,12 +19,12 @@ sources() { # the station sources each harness needs
 	proto) echo "$s/fixture/proto/proto.c $s/fixture/proto/fixmap.c $s/fixture/numato/numato.c
 		$s/fixture/std.c $s/fixture/transport/transport.c $s/fixture/transport/termios.c
 		$s/fixture/transport/serial.c $s/fixture/transport/tcp.c $core $s/core/clock.c
-		$s/model/model.c" ;;
-	model) echo "$core $s/model/model.c" ;;
-	plan) echo "$core $s/plan/plan.c $s/model/model.c" ;;
-	limits) echo "$core $s/limits/limits.c $s/model/model.c" ;;
+		$s/model/*.c" ;;
+	model) echo "$core $s/model/*.c" ;;
+	plan) echo "$core $s/plan/plan.c $s/model/*.c" ;;
+	limits) echo "$core $s/limits/*.c $s/model/*.c" ;;
 	bench) echo "$core $s/audio/benchfile.c" ;;
-	fixmap) echo "$core $s/fixture/proto/fixmap.c $s/model/model.c" ;;
+	fixmap) echo "$core $s/fixture/proto/fixmap.c $s/model/*.c" ;;
 	*) return 1 ;;
 	esac
 }
