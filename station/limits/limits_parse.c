@@ -473,6 +473,30 @@ static int take_num(struct lp *p, const struct lfile *f, int lineno, const struc
 	return ST_OK;
 }
 
+/* The guard band of a limit: not negative, not with eq, under half the
+ * range.  1 (reported) if it is bad. */
+static int bad_marginal(struct lp *p, const struct lfile *f, int lineno, const struct def *d,
+			int seq, int margcol)
+{
+	if (d->lim.marginal < 0) {
+		lp_err(p, f, lineno, margcol, ST_ERR_PARSE, "marginal %g is negative",
+		       d->lim.marginal);
+		return 1;
+	}
+	if (seq && d->lim.marginal > 0) {
+		lp_err(p, f, lineno, margcol, ST_ERR_PARSE, "marginal makes no sense with eq");
+		return 1;
+	}
+	if (d->lim.has_low && d->lim.has_high &&
+	    2 * d->lim.marginal >= d->lim.high - d->lim.low && d->lim.marginal > 0) {
+		lp_err(p, f, lineno, margcol, ST_ERR_PARSE,
+		       "marginal %g is not less than half the range %g..%g",
+		       d->lim.marginal, d->lim.low, d->lim.high);
+		return 1;
+	}
+	return 0;
+}
+
 /* limit NAME (min X | max X | min X max Y | range LO HI | eq X)
  *	[unit U] [marginal M] [source "S"] */
 void lp_parse_limit(struct lp *p, struct lfile *f, struct fwblock *fw, int lineno,
@@ -558,24 +582,8 @@ void lp_parse_limit(struct lp *p, struct lfile *f, struct fwblock *fw, int linen
 		lp_err(p, f, lineno, hicol, ST_ERR_PARSE, "low %g > high %g", d.lim.low, d.lim.high);
 		return;
 	}
-	if (d.has_marginal) {
-		if (d.lim.marginal < 0) {
-			lp_err(p, f, lineno, margcol, ST_ERR_PARSE, "marginal %g is negative",
-			       d.lim.marginal);
-			return;
-		}
-		if (seq && d.lim.marginal > 0) {
-			lp_err(p, f, lineno, margcol, ST_ERR_PARSE, "marginal makes no sense with eq");
-			return;
-		}
-		if (d.lim.has_low && d.lim.has_high &&
-		    2 * d.lim.marginal >= d.lim.high - d.lim.low && d.lim.marginal > 0) {
-			lp_err(p, f, lineno, margcol, ST_ERR_PARSE,
-			       "marginal %g is not less than half the range %g..%g",
-			       d.lim.marginal, d.lim.low, d.lim.high);
-			return;
-		}
-	}
+	if (d.has_marginal && bad_marginal(p, f, lineno, &d, seq, margcol))
+		return;
 	if (check_dup(p, f, fw, d.lim.name, 0, lineno, d.col))
 		return;
 	lp_commit_def(p, f, fw, &d);

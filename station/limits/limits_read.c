@@ -21,9 +21,6 @@ static int is_keyword(const struct st_word *t)
 			      !strcmp(t->s, "include") || !strcmp(t->s, "firmware"));
 }
 
-int lp_parse_path(struct lp *p, const char *path, const struct lfile *parent,
-		      int parent_line, int parent_col, const char *shown);
-
 static void do_include(struct lp *p, struct lfile *f, int lineno, struct st_word *t, int ntok)
 {
 	char path[ST_LIMIT_FILE_LEN];
@@ -88,6 +85,54 @@ static void tok_report(struct lp *p, const struct lfile *f, int line, const char
 	lp_report(p, ST_ERR_PARSE, out);
 }
 
+/* `firmware COND`: opens a block (even when its condition is bad, so its
+ * `end` does not give a second, misleading error). */
+static void open_block(struct lp *p, struct lfile *f, struct fwblock **fw, struct st_word *t,
+		       int ntok)
+{
+	int matched = 0, lineno = t[0].line;
+
+	if (*fw) {
+		lp_err(p, f, lineno, t[0].col, ST_ERR_PARSE,
+		       "firmware blocks do not nest (block open since line %d)", (*fw)->line);
+		return;
+	}
+	if (f->nblocks == MAX_BLOCKS) {
+		lp_err(p, f, lineno, t[0].col, ST_ERR_PARSE,
+		       "more than %d firmware blocks in one file", MAX_BLOCKS);
+		return;
+	}
+	if (lp_parse_firmware(p, f, lineno, t, ntok, &matched))
+		matched = 0;
+	*fw = &f->blocks[f->nblocks++];
+	memset(*fw, 0, sizeof(**fw));
+	(*fw)->line = lineno;
+	(*fw)->col = t[0].col;
+	(*fw)->matched = matched;
+}
+
+/* Firmware blocks apply after the rest of their file, in order. */
+static void apply_blocks(struct lp *p, struct lfile *f)
+{
+	for (int b = 0; b < f->nblocks; b++) {
+		struct fwblock *blk = &f->blocks[b];
+
+		for (int i = 0; i < blk->ndefs; i++) {
+			struct def *d = &blk->defs[i];
+
+			if (!lp_stopped(p)) {
+				lp_check_unit(p, f, d);
+				if (blk->matched)
+					lp_apply_def(p, f, d);
+			}
+			lp_def_free(d);
+		}
+		free(blk->defs);
+		blk->defs = NULL;
+		blk->ndefs = 0;
+	}
+}
+
 /* Parse one file's text; returns its number of lines. */
 static int parse_text(struct lp *p, struct lfile *f, const char *buf, size_t len)
 {
@@ -149,28 +194,7 @@ static int parse_text(struct lp *p, struct lfile *f, const char *buf, size_t len
 			else
 				do_include(p, f, lineno, t, ntok);
 		} else if (!strcmp(kw, "firmware")) {
-			int matched = 0;
-
-			if (fw) {
-				lp_err(p, f, lineno, t[0].col, ST_ERR_PARSE,
-				       "firmware blocks do not nest (block open since line %d)",
-				       fw->line);
-				continue;
-			}
-			if (f->nblocks == MAX_BLOCKS) {
-				lp_err(p, f, lineno, t[0].col, ST_ERR_PARSE,
-				       "more than %d firmware blocks in one file", MAX_BLOCKS);
-				continue;
-			}
-			if (lp_parse_firmware(p, f, lineno, t, ntok, &matched))
-				matched = 0;
-			/* the block is opened even when its condition is bad, so its
-			 * `end` does not give a second, misleading error */
-			fw = &f->blocks[f->nblocks++];
-			memset(fw, 0, sizeof(*fw));
-			fw->line = lineno;
-			fw->col = t[0].col;
-			fw->matched = matched;
+			open_block(p, f, &fw, t, ntok);
 		} else if (!strcmp(kw, "end")) {
 			if (ntok > 1)
 				lp_err(p, f, lineno, t[1].col, ST_ERR_PARSE,
@@ -196,24 +220,7 @@ static int parse_text(struct lp *p, struct lfile *f, const char *buf, size_t len
 		       "unterminated firmware block: no 'end' before end of file");
 		fw->matched = 0;
 	}
-	/* firmware blocks apply after the rest of their file */
-	for (int b = 0; b < f->nblocks; b++) {
-		struct fwblock *blk = &f->blocks[b];
-
-		for (int i = 0; i < blk->ndefs; i++) {
-			struct def *d = &blk->defs[i];
-
-			if (!lp_stopped(p)) {
-				lp_check_unit(p, f, d);
-				if (blk->matched)
-					lp_apply_def(p, f, d);
-			}
-			lp_def_free(d);
-		}
-		free(blk->defs);
-		blk->defs = NULL;
-		blk->ndefs = 0;
-	}
+	apply_blocks(p, f);
 	lineno = st_tok_line(tk);
 	st_tok_close(tk);
 	return lineno;
@@ -224,6 +231,61 @@ static int is_regular(const char *path)
 	struct stat st;
 
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* 1 (reported at the include) if f is already being read above itself. */
+static int include_cycle(struct lp *p, const struct lfile *f, int parent_col, const char *shown)
+{
+	const struct lfile *parent = f->parent;
+
+	for (const struct lfile *a = parent; a; a = a->parent) {
+		const struct lfile *stack[MAX_DEPTH + 1];
+		char chain[ST_ERRLEN] = "";
+		size_t cl = 0;
+		int ns = 0;
+
+		if (strcmp(a->real, f->real))
+			continue;
+		/* chain from the file included again down to the includer */
+		for (const struct lfile *b = parent; b && ns <= MAX_DEPTH; b = b->parent) {
+			stack[ns++] = b;
+			if (b == a)
+				break;
+		}
+		for (int k = ns - 1; k >= 0 && cl < sizeof(chain); k--) {
+			int w = snprintf(chain + cl, sizeof(chain) - cl, "%.80s -> ", stack[k]->path);
+
+			if (w < 0)
+				break;
+			cl += (size_t)w;
+		}
+		lp_err(p, parent, f->parent_line, parent_col, ST_ERR_PARSE,
+		       "include \"%.60s\": include cycle: %s%.80s", shown, chain, f->path);
+		return 1;
+	}
+	return 0;
+}
+
+/* Append a file's bytes to the buffer the set's hash is taken over. */
+static int hash_append(struct lp *p, const char *buf, size_t len)
+{
+	if (p->hlen + len + 1 > p->hcap) {
+		size_t nc = p->hcap ? p->hcap : 16384;
+		char *nb;
+
+		while (nc < p->hlen + len + 1)
+			nc *= 2;
+		nb = realloc(p->hbuf, nc);
+		if (!nb) {
+			lp_report(p, ST_ERR_MEM, "out of memory");
+			return ST_ERR_MEM;
+		}
+		p->hbuf = nb;
+		p->hcap = nc;
+	}
+	memcpy(p->hbuf + p->hlen, buf, len);
+	p->hlen += len;
+	return ST_OK;
 }
 
 /* Read and parse one file; `parent` NULL for the top file.  `shown` is the
@@ -268,30 +330,7 @@ int lp_parse_path(struct lp *p, const char *path, const struct lfile *parent,
 		}
 		goto out_file;
 	}
-	for (const struct lfile *a = parent; a; a = a->parent) {
-		if (strcmp(a->real, f->real))
-			continue;
-		char chain[ST_ERRLEN] = "";
-		size_t cl = 0;
-
-		/* chain from the file included again down to the includer */
-		const struct lfile *stack[MAX_DEPTH + 1];
-		int ns = 0;
-
-		for (const struct lfile *b = parent; b && ns <= MAX_DEPTH; b = b->parent) {
-			stack[ns++] = b;
-			if (b == a)
-				break;
-		}
-		for (int k = ns - 1; k >= 0 && cl < sizeof(chain); k--) {
-			int w = snprintf(chain + cl, sizeof(chain) - cl, "%.80s -> ", stack[k]->path);
-
-			if (w < 0)
-				break;
-			cl += (size_t)w;
-		}
-		lp_err(p, parent, parent_line, parent_col, ST_ERR_PARSE,
-		       "include \"%.60s\": include cycle: %s%.80s", shown, chain, path);
+	if (include_cycle(p, f, parent_col, shown)) {
 		ret = ST_ERR_PARSE;
 		goto out_file;
 	}
@@ -314,23 +353,9 @@ int lp_parse_path(struct lp *p, const char *path, const struct lfile *parent,
 		goto out_file;
 	}
 	p->nfiles++;
-	if (p->hlen + len + 1 > p->hcap) {
-		size_t nc = p->hcap ? p->hcap : 16384;
-		char *nb;
-
-		while (nc < p->hlen + len + 1)
-			nc *= 2;
-		nb = realloc(p->hbuf, nc);
-		if (!nb) {
-			lp_report(p, ST_ERR_MEM, "out of memory");
-			ret = ST_ERR_MEM;
-			goto out_buf;
-		}
-		p->hbuf = nb;
-		p->hcap = nc;
-	}
-	memcpy(p->hbuf + p->hlen, buf, len);
-	p->hlen += len;
+	ret = hash_append(p, buf, len);
+	if (ret != ST_OK)
+		goto out_buf;
 	f->blocks = calloc(MAX_BLOCKS, sizeof(*f->blocks));
 	if (!f->blocks) {
 		lp_report(p, ST_ERR_MEM, "out of memory");
