@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "console/console.h"
+#include "core/enc.h"
 #include "core/st.h"
 
 static void usage(FILE *f)
@@ -45,6 +46,7 @@ int cmd_console(int argc, char **argv)
 		{ 0, 0, 0, 0 },
 	};
 	struct console_opts o;
+	char err[ST_ERRLEN];
 
 	int c;
 
@@ -80,12 +82,7 @@ int cmd_console(int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage_error("console", "unexpected argument '%s'", argv[optind]);
-	if (o.operator_) {
-		if (!o.operator_[0] || strlen(o.operator_) >= 64)
-			return cli_usage_error("console", "--operator must be 1 to 63 characters");
-		for (const char *s = o.operator_; *s; s++)
-			if ((unsigned char)*s < 0x20 || *s == 0x7f)
-				return cli_usage_error("console", "--operator has a control character");
-	}
+	if (o.operator_ && st_name_check("--operator", o.operator_, err))
+		return cli_usage_error("console", "%s", err);
 	return console_main(&o);
 }

@@ -13,16 +13,13 @@
 
 #include "console/app.h"
 #include "bench/bench.h"
+#include "core/enc.h"
 #include "store/store.h"
 
+/* What a barcode serial is made of (st_serial_check has the last word). */
 static int serial_char(int ch)
 {
-	return isalnum(ch);
-}
-
-static int name_char(int ch)
-{
-	return isalnum(ch) || ch == ' ' || ch == '-' || ch == '_' || ch == '.';
+	return isalnum(ch) || ch == '.' || ch == '_' || ch == '-';
 }
 
 static int recent_cb(const struct st_run_info *ri, void *ctx)
@@ -107,6 +104,10 @@ static void serial_entered(struct console *c)
 
 	if (!c->field[0])
 		return;
+	if (st_serial_check(c->field, err)) {
+		app_message(c, CRT_ERROR, "%s", err);
+		return;
+	}
 	st_strlcpy(c->serial, c->field, sizeof(c->serial));
 	c->field[0] = 0;
 	c->msg[0] = 0;
@@ -171,8 +172,14 @@ int scan_key(struct console *c, int key)
 		if (key == CRT_KEY_ENTER) {
 			char *t = st_trim(c->field);
 
+			char err[ST_ERRLEN];
+
 			if (!*t) {
 				app_message(c, CRT_ERROR, "type your name or badge, then Enter");
+				return 1;
+			}
+			if (st_name_check("operator", t, err)) {
+				app_message(c, CRT_ERROR, "%s", err);
 				return 1;
 			}
 			st_strlcpy(c->operator_, t, sizeof(c->operator_));
@@ -181,13 +188,13 @@ int scan_key(struct console *c, int key)
 			c->stage = STAGE_SERIAL;
 			return 1;
 		}
-		return app_field_key(c->field, 40, key, name_char);
+		return app_field_key(c->field, ST_NAME_MAX + 1, key, NULL);
 	case STAGE_SERIAL:
 		if (key == CRT_KEY_ENTER) {
 			serial_entered(c);
 			return 1;
 		}
-		return app_field_key(c->field, APP_FIELD, key, serial_char);
+		return app_field_key(c->field, ST_SERIAL_MAX + 1, key, serial_char);
 	case STAGE_MODEL:
 	case STAGE_PLAN:
 		if (key == CRT_KEY_ENTER) {

@@ -82,6 +82,13 @@ flow() { # flow LABEL ENV
 	keys "tech-7" Enter
 	expect "$L: operator entered, the serial is asked for" 5 'operator tech-7.*' 
 	wait_screen 5 'Scan or type the serial' >/dev/null
+	keys -- "-x1" Enter
+	expect "$L: a malformed serial is refused on the screen" 5 '-x1.* must start with a letter or a digit'
+	keys BSpace BSpace BSpace "0000001" Enter
+	expect "$L: a serial no model claims brings up the model list" 5 'pick the model'
+	keys Escape
+	wait_screen 5 'Scan or type the serial' >/dev/null
+	for _ in 1 2 3 4 5 6 7; do keys BSpace; done
 	keys "$s1" Enter
 	expect "$L: model from the serial prefix, plan list with repair selected" 5 'model +WH-1000XM5'
 	screen | grep -Eq '(▶|>) repair' && ok "$L: repair is the default plan" ||
