@@ -29,6 +29,7 @@ static const struct command commands[] = {
 	{ "ports", cmd_ports, "list serial ports and find fixtures" },
 	{ "sweep", cmd_sweep, "write an exponential sine sweep to a WAV file" },
 	{ "analyze", cmd_analyze, "analyse recorded captures: response, anc, mics, tones" },
+	{ "sync", cmd_sync, "send finished runs to the fleet's central PostgreSQL database" },
 };
 
 static void verror(const char *cmd, const char *fmt, va_list ap)

@@ -707,3 +707,28 @@ int st_store_integrity(struct st_store *s, char *err)
 		return ret;
 	return fk_check(s, "foreign key check", err);
 }
+
+struct sqlite3 *st_store_db(struct st_store *s)
+{
+	return s->db;
+}
+
+int st_migrations_list(const char *dir, char (**files)[256], int *n, char *err)
+{
+	struct migration *m;
+	int count, ret;
+
+	ret = migrations_load(dir, &m, &count, err);
+	if (ret)
+		return ret;
+	*files = calloc((size_t)count, sizeof(**files));
+	if (!*files) {
+		free(m);
+		return st_fail(err, ST_ERR_MEM, "%s: out of memory", dir);
+	}
+	for (int i = 0; i < count; i++)
+		st_strlcpy((*files)[i], m[i].file, sizeof((*files)[i]));
+	free(m);
+	*n = count;
+	return ST_OK;
+}

@@ -114,6 +114,16 @@ const char *st_store_path(const struct st_store *s);
 int st_store_schema_version(const struct st_store *s);
 int st_store_is_readonly(const struct st_store *s);
 
+/* The NNN_name.sql migration files of dir in order (numbers 1, 2, 3...
+ * without a gap): *files gets a malloc'd array of *n names (free it).  The
+ * fleet's central schema (db/central) follows the same rule. */
+int st_migrations_list(const char *dir, char (**files)[256], int *n, char *err);
+
+/* The store's SQLite connection, for a module that keeps its own tables in
+ * the same database (fleet sync's sync_log).  Same thread rules as the store. */
+struct sqlite3;
+struct sqlite3 *st_store_db(struct st_store *s);
+
 /* PRAGMA application_id of a station database ("STN1"). */
 #define ST_STORE_APP_ID 0x53544e31
 
