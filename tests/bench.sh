@@ -2,14 +2,15 @@
 # bench.sh BUILD - run every benchmark program in BUILD/bench/ (built by
 # `make bench` from tests/bench/*.c) and print its lines, prefixed by the
 # program's name.  A benchmark prints one line per figure on stdout; add a
-# file to tests/bench/ and it is picked up.  Exits non-zero if any fails.
+# file to tests/bench/ and it is picked up; executable tests/bench/*.sh
+# scripts run the same way.  Exits non-zero if any fails.
 set -u
 build=${1:-build}
 top=$(cd "$(dirname "$0")/.." && pwd)
 dir="$top/$build/bench"
 rc=0
 found=0
-for b in "$dir"/*; do
+for b in "$dir"/* "$top"/tests/bench/*.sh; do
 	[ -f "$b" ] && [ -x "$b" ] || continue
 	found=1
 	name=$(basename "$b")

@@ -18,6 +18,7 @@ int cmd_audio(int argc, char **argv);     /* cmd_audio.c: bench audio by hand */
 int cmd_ports(int argc, char **argv);     /* cmd_ports.c: list serial ports */
 int cmd_sweep(int argc, char **argv);     /* cmd_analyze.c: write a sweep WAV */
 int cmd_analyze(int argc, char **argv);   /* cmd_analyze.c: offline analysis */
+int cmd_fleet(int argc, char **argv);     /* cmd_sync.c: fleet report and unit history */
 int cmd_sync(int argc, char **argv);      /* cmd_sync.c: send runs to the fleet database */
 
 /* Print a one-line usage error "station CMD: msg" and return ST_EXIT_USAGE. */

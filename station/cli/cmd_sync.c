@@ -211,3 +211,107 @@ int cmd_sync(int argc, char **argv)
 		return sync_daemon(url, db, &o, interval);
 	return sync_once(url, db, &o, 0);
 }
+
+static void fleet_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: station fleet report [--to URL] [--since DATE] [--out FILE.html] [--charts N]\n"
+		"       station fleet unit SERIAL [--to URL] [--json]\n"
+		"\n"
+		"Read the fleet's central PostgreSQL database (docs/fleet.md).\n"
+		"  report   yield by model, station and day; Cpk of every limited measurement with\n"
+		"           control charts; Pareto of failure causes and dispositions; stations\n"
+		"           that stand out; one self-contained HTML file (default fleet-report.html)\n"
+		"  unit     one unit's runs at every station, oldest first\n"
+		"  --to URL        libpq connection string (default $STATION_SYNC_URL)\n"
+		"  --since DATE    only runs started then or later (YYYY-MM-DD or ISO 8601)\n"
+		"exit: 0 done, 2 usage or unknown serial, 3 central database unreachable\n");
+}
+
+static int since_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n < 10 || n > 32)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!strchr("0123456789-:TZ.+ ", s[i]))
+			return 0;
+	return 1;
+}
+
+int cmd_fleet(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "to", required_argument, NULL, 't' },
+		{ "since", required_argument, NULL, 's' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "charts", required_argument, NULL, 'c' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0, 0, 0, 0 },
+	};
+	struct st_fleet_report_opts ro = { 0 };
+	const char *url = NULL, *out_path = "fleet-report.html", *what;
+	struct st_fleet *f = NULL;
+	char err[ST_ERRLEN];
+	int json = 0, c, ret;
+	FILE *out;
+	long n;
+
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		fleet_usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? ST_EXIT_USAGE : 0;
+	}
+	what = argv[1];
+	if (strcmp(what, "report") && strcmp(what, "unit"))
+		return cli_usage_error("fleet", "unknown sub-command '%.40s' (report or unit)", what);
+	optind = 2;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 't': url = optarg; break;
+		case 's':
+			if (!since_ok(optarg))
+				return cli_usage_error("fleet", "--since wants a date (YYYY-MM-DD or "
+						       "ISO 8601), not '%.40s'", optarg);
+			ro.since = optarg;
+			break;
+		case 'o': out_path = optarg; break;
+		case 'c':
+			if (st_parse_int(optarg, &n) || n < 1 || n > 100)
+				return cli_usage_error("fleet", "--charts wants 1 to 100");
+			ro.charts = (int)n;
+			break;
+		case 'j': json = 1; break;
+		case 'h': fleet_usage(stdout); return 0;
+		default: fleet_usage(stderr); return ST_EXIT_USAGE;
+		}
+	}
+	if (!strcmp(what, "unit") && optind != argc - 1)
+		return cli_usage_error("fleet", "unit wants one SERIAL");
+	if (!strcmp(what, "report") && optind != argc)
+		return cli_usage_error("fleet", "unexpected argument '%.40s'", argv[optind]);
+	ret = st_fleet_connect(&f, url, err);
+	if (ret)
+		goto out_err;
+	if (!strcmp(what, "unit")) {
+		ret = st_fleet_unit(f, argv[optind], json, stdout, err);
+		goto out_close;
+	}
+	out = fopen(out_path, "w");
+	if (!out) {
+		ret = st_fail(err, ST_ERR_ARG, "%s: cannot write: %s", out_path, strerror(errno));
+		goto out_close;
+	}
+	ret = st_fleet_report(f, &ro, out, err);
+	if (fclose(out) && !ret)
+		ret = st_fail(err, ST_ERR_IO, "%s: %s", out_path, strerror(errno));
+	if (!ret)
+		printf("fleet report written to %s\n", out_path);
+out_close:
+	st_fleet_close(f);
+out_err:
+	if (ret)
+		fprintf(stderr, "station fleet: %s\n", err);
+	return !ret ? 0 : (ret == ST_ERR_ARG || ret == ST_ERR_NOTFOUND) ? ST_EXIT_USAGE : ST_EXIT_ERROR;
+}

@@ -29,6 +29,7 @@ static const struct command commands[] = {
 	{ "ports", cmd_ports, "list serial ports and find fixtures" },
 	{ "sweep", cmd_sweep, "write an exponential sine sweep to a WAV file" },
 	{ "analyze", cmd_analyze, "analyse recorded captures: response, anc, mics, tones" },
+	{ "fleet", cmd_fleet, "fleet report [--since DATE] / fleet unit SERIAL, from the central database" },
 	{ "sync", cmd_sync, "send finished runs to the fleet's central PostgreSQL database" },
 };
 

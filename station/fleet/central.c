@@ -283,6 +283,18 @@ int st_fleet_check(struct st_fleet *f, char fleet_id[64], char *err)
 		return st_fail(err, ST_ERR_DB, "central database %s: schema version %d is older "
 			       "than this station's (%d); run 'station sync --init' to upgrade it",
 			       f->target, have, n);
+	r = PQexec(f->conn, "SHOW server_encoding");
+	if (!r || PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1 ||
+	    strcmp(PQgetvalue(r, 0, 0), "UTF8")) {
+		ret = st_fail(err, ST_ERR_DB, "central database %s: encoding %s; the fleet's "
+			      "database must be UTF8 (createdb -E UTF8)", f->target,
+			      r && PQntuples(r) == 1 ? PQgetvalue(r, 0, 0) : "unknown");
+		PQclear(r);
+		return ret;
+	}
+	PQclear(r);
+	if (PQsetClientEncoding(f->conn, "UTF8"))
+		return fleet_fail(f, err, "setting client_encoding");
 	r = PQexec(f->conn, "SELECT value FROM fleet_meta WHERE key = 'fleet_id'");
 	if (!r || PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
 		PQclear(r);

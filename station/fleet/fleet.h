@@ -87,10 +87,12 @@ int st_fleet_unit(struct st_fleet *f, const char *serial, int json, FILE *out, c
 
 /* --- statistics used by the report (pure) --- */
 
-/* Process capability of values against [low, high] (NAN = no limit):
- * min((high - mean) / 3s, (mean - low) / 3s) over the limits present.
- * NAN when n < 2 or no limit; INFINITY when s is 0 and the mean is inside. */
-double st_fleet_cpk(const double *v, int n, double low, double high, double *mean, double *sd);
+/* Process capability of a measurement with this mean and standard
+ * deviation against [low, high] (NAN = no limit on that side):
+ * min((high - mean) / 3sd, (mean - low) / 3sd) over the limits present.
+ * NAN when there is no limit or n < 2; INFINITY when sd is 0 and the mean
+ * is inside the limits (-INFINITY outside). */
+double st_fleet_cpk(double mean, double sd, long n, double low, double high);
 
 /* One-sided two-proportion z score of a station's failure rate (fails of n)
  * against the rest of the fleet (rest_fails of rest_n).  0 when undefined. */

@@ -92,22 +92,18 @@ static size_t utf8_len(const unsigned char *s)
 	return n;
 }
 
-int st_fleet_copy_field(const char *s, char *out, size_t n)
+/* Copy s into out (n bytes) as COPY text (escape != 0) or plain text,
+ * invalid UTF-8 replaced; bytes written or -1 when out is too small. */
+static int clean_text(const char *s, char *out, size_t n, int escape)
 {
 	size_t o = 0;
 
-	if (!s) {
-		if (n < 3)
-			return -1;
-		memcpy(out, "\\N", 3);
-		return 2;
-	}
 	for (const unsigned char *p = (const unsigned char *)s; *p;) {
 		const char *rep = NULL;
 		size_t k = utf8_len(p), w;
 		char esc[3] = { '\\', 0, 0 };
 
-		if (*p == '\\' || *p == '\t' || *p == '\n' || *p == '\r') {
+		if (escape && (*p == '\\' || *p == '\t' || *p == '\n' || *p == '\r')) {
 			esc[1] = *p == '\\' ? '\\' : *p == '\t' ? 't' : *p == '\n' ? 'n' : 'r';
 			rep = esc;
 			k = 1;
@@ -124,6 +120,17 @@ int st_fleet_copy_field(const char *s, char *out, size_t n)
 	}
 	out[o] = '\0';
 	return (int)o;
+}
+
+int st_fleet_copy_field(const char *s, char *out, size_t n)
+{
+	if (!s) {
+		if (n < 3)
+			return -1;
+		memcpy(out, "\\N", 3);
+		return 2;
+	}
+	return clean_text(s, out, n, 1);
 }
 
 static int put_text(struct buf *b, const char *s, int last)
@@ -287,7 +294,7 @@ static char *param_text(sqlite3_stmt *q, int col)
 	size_t n = s ? strlen(s) * 3 + 4 : 4;
 	char *out = malloc(n);
 
-	if (out && st_fleet_copy_field(s ? s : "", out, n) < 0)
+	if (out && clean_text(s ? s : "", out, n, 0) < 0)
 		out[0] = '\0';
 	return out;
 }
