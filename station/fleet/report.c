@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/enc.h"
 #include "core/st.h"
 #include "fleet/svg.h"
 #include "model/model.h"
@@ -45,24 +46,6 @@ struct rep {
 /* Golden units and the time window, shared by the queries. */
 #define GOLDEN "serial NOT IN (SELECT serial FROM runs WHERE plan = 'nightly')"
 #define SINCE "started >= $1::timestamptz"
-
-static void esc(FILE *o, const char *s)
-{
-	for (; s && *s; s++) {
-		switch (*s) {
-		case '<': fputs("&lt;", o); break;
-		case '>': fputs("&gt;", o); break;
-		case '&': fputs("&amp;", o); break;
-		case '"': fputs("&quot;", o); break;
-		case '\'': fputs("&#39;", o); break;
-		default:
-			if ((unsigned char)*s < 0x20)
-				fputc(' ', o);
-			else
-				fputc(*s, o);
-		}
-	}
-}
 
 static PGresult *query(struct rep *r, const char *sql, int nparams, const char *const *extra)
 {
@@ -121,7 +104,7 @@ static int section_yield(struct rep *r, const char *dim, const char *title)
 		title, dim);
 	for (int i = 0; i < PQntuples(res); i++) {
 		fputs("<tr><td>", r->o);
-		esc(r->o, PQgetvalue(res, i, 0));
+		st_html_put(r->o, PQgetvalue(res, i, 0));
 		fprintf(r->o, "</td><td>%s</td>", PQgetvalue(res, i, 1));
 		for (int c = 2; c <= 5; c++)
 			pct(r->o, num(res, i, c));
@@ -182,9 +165,9 @@ static int control_chart(struct rep *r, const struct cap *c)
 		v[i] = num(res, i, 0);
 	PQclear(res);
 	fputs("<figure><figcaption>", r->o);
-	esc(r->o, c->model);
+	st_html_put(r->o, c->model);
 	fputs(" · ", r->o);
-	esc(r->o, c->name);
+	st_html_put(r->o, c->name);
 	fprintf(r->o, " (%s): mean %.4g, σ %.3g, Cpk %.2f</figcaption>", c->unit[0] ? c->unit : "-",
 		c->mean, c->sd, c->cpk);
 	svg_control_chart(r->o, v, n, c->low, c->high, c->mean, c->sd);
@@ -239,9 +222,9 @@ static int section_cpk(struct rep *r)
 		struct cap *c = &caps[i];
 
 		fputs("<tr><td>", r->o);
-		esc(r->o, c->model);
+		st_html_put(r->o, c->model);
 		fputs("</td><td>", r->o);
-		esc(r->o, c->name);
+		st_html_put(r->o, c->name);
 		fprintf(r->o, "</td><td>%ld</td><td>%.4g</td><td>%.3g</td><td>%.4g</td><td>%.4g</td>",
 			c->n, c->mean, c->sd, c->low, c->high);
 		cpk_cell(r->o, c->cpk);
@@ -271,16 +254,8 @@ static int section_pareto(struct rep *r, const char *title, const char *rule, co
 	n = PQntuples(res) < 20 ? PQntuples(res) : 20;
 	fprintf(r->o, "<h3>%s</h3>\n<p class=\"rule\">%s</p>\n", title, rule);
 	for (int i = 0; i < n; i++) {
-		char *buf = NULL;
-		size_t len = 0;
-		FILE *m = open_memstream(&buf, &len);
-
-		if (m) {
-			esc(m, PQgetvalue(res, i, 0));
-			fclose(m);
-		}
-		esc_labels[i] = buf;
-		labels[i] = buf ? buf : "?";
+		esc_labels[i] = st_html_dup(PQgetvalue(res, i, 0));
+		labels[i] = esc_labels[i] ? esc_labels[i] : "?";
 		counts[i] = atol(PQgetvalue(res, i, 1));
 	}
 	if (n)
@@ -323,7 +298,7 @@ static int section_stations(struct rep *r)
 		int flag = z >= OUTLIER_Z && sn >= OUTLIER_MIN_RUNS;
 
 		fprintf(r->o, "<tr%s><td>", flag ? " class=\"outlier\"" : "");
-		esc(r->o, PQgetvalue(res, i, 0));
+		st_html_put(r->o, PQgetvalue(res, i, 0));
 		fprintf(r->o, "</td><td>%ld</td><td>%.1f %%</td><td>%ld</td><td>%.2f</td><td>%s</td></tr>\n",
 			sn, sn ? 100.0 * (double)bad / (double)sn : 0, errs, z,
 			flag ? "stands out: check this bench" : "");
@@ -365,7 +340,7 @@ static int header(struct rep *r, const char *title)
 		return ST_ERR_DB;
 	st_iso8601_now(now);
 	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"/>\n<title>", r->o);
-	esc(r->o, title);
+	st_html_put(r->o, title);
 	fputs("</title>\n", r->o);
 	ret = write_css(r);
 	if (ret) {
@@ -373,11 +348,11 @@ static int header(struct rep *r, const char *title)
 		return ret;
 	}
 	fputs("</head><body>\n<header><h1>", r->o);
-	esc(r->o, title);
+	st_html_put(r->o, title);
 	fprintf(r->o, "</h1><p>%s runs from %s stations on %s units, %s to %s UTC · central database ",
 		PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2),
 		PQgetvalue(res, 0, 3), PQgetvalue(res, 0, 4));
-	esc(r->o, r->f->target);
+	st_html_put(r->o, r->f->target);
 	fprintf(r->o, " · made %s</p></header>\n", now);
 	PQclear(res);
 	return ST_OK;

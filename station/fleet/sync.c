@@ -27,6 +27,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/enc.h"
 #include "core/st.h"
 #include "store/store.h"
 
@@ -65,49 +66,23 @@ static int buf_need(struct buf *b, size_t more)
 	return ST_OK;
 }
 
-/* Length of the valid UTF-8 sequence at s, 0 if invalid. */
-static size_t utf8_len(const unsigned char *s)
-{
-	size_t n;
-	unsigned cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return n;
-}
-
-/* Copy s into out (n bytes) as COPY text (escape != 0) or plain text,
- * invalid UTF-8 replaced; bytes written or -1 when out is too small. */
-static int clean_text(const char *s, char *out, size_t n, int escape)
+/* Copy s into out (n bytes) as COPY text, invalid UTF-8 replaced; bytes
+ * written or -1 when out is too small. */
+static int clean_text(const char *s, char *out, size_t n)
 {
 	size_t o = 0;
 
 	for (const unsigned char *p = (const unsigned char *)s; *p;) {
 		const char *rep = NULL;
-		size_t k = utf8_len(p), w;
+		long cp;
+		size_t k = (size_t)st_utf8_next((const char *)p, &cp), w;
 		char esc[3] = { '\\', 0, 0 };
 
-		if (escape && (*p == '\\' || *p == '\t' || *p == '\n' || *p == '\r')) {
+		if ((*p == '\\' || *p == '\t' || *p == '\n' || *p == '\r')) {
 			esc[1] = *p == '\\' ? '\\' : *p == '\t' ? 't' : *p == '\n' ? 'n' : 'r';
 			rep = esc;
 			k = 1;
-		} else if (!k) {
+		} else if (cp < 0) {
 			rep = "\xef\xbf\xbd";   /* U+FFFD for a byte that is not UTF-8 */
 			k = 1;
 		}
@@ -130,7 +105,7 @@ int st_fleet_copy_field(const char *s, char *out, size_t n)
 		memcpy(out, "\\N", 3);
 		return 2;
 	}
-	return clean_text(s, out, n, 1);
+	return clean_text(s, out, n);
 }
 
 static int put_text(struct buf *b, const char *s, int last)
@@ -290,13 +265,7 @@ static const struct copy_spec children[] = {
 /* A text column made safe for a libpq parameter (valid UTF-8). */
 static char *param_text(sqlite3_stmt *q, int col)
 {
-	const char *s = (const char *)sqlite3_column_text(q, col);
-	size_t n = s ? strlen(s) * 3 + 4 : 4;
-	char *out = malloc(n);
-
-	if (out && clean_text(s ? s : "", out, n, 0) < 0)
-		out[0] = '\0';
-	return out;
+	return st_utf8_fix((const char *)sqlite3_column_text(q, col));
 }
 
 /* Insert the station, the unit and the run header; *central_id "" when

@@ -3,22 +3,16 @@
  * station it visited, oldest run first, from the central database
  * (fleet.h).  Text for a person (one line a run, then its failing
  * measurements), or one JSON object a run for a program.  The central
- * database holds valid UTF-8 only; control characters are still blanked
- * before they reach a terminal.
+ * database holds valid UTF-8 only; control characters are still replaced
+ * before they reach a terminal (core/enc.h).
  */
 #include "fleet/internal.h"
 
-#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/enc.h"
 #include "core/st.h"
-
-static void term(FILE *o, const char *s)
-{
-	for (; *s; s++)
-		fputc((unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s, o);
-}
 
 static int failing(struct st_fleet *f, const char *run_id, FILE *out, char *err)
 {
@@ -33,10 +27,10 @@ static int failing(struct st_fleet *f, const char *run_id, FILE *out, char *err)
 	}
 	for (int i = 0; i < PQntuples(r); i++) {
 		fputs("      FAIL ", out);
-		term(out, PQgetvalue(r, i, 0));
+		st_term_put(out, PQgetvalue(r, i, 0));
 		fprintf(out, " = %s", PQgetisnull(r, i, 1) ? "-" : PQgetvalue(r, i, 1));
 		fputs(" ", out);
-		term(out, PQgetvalue(r, i, 2));
+		st_term_put(out, PQgetvalue(r, i, 2));
 		fprintf(out, " (limits %s .. %s)\n", PQgetisnull(r, i, 3) ? "-" : PQgetvalue(r, i, 3),
 			PQgetisnull(r, i, 4) ? "-" : PQgetvalue(r, i, 4));
 	}
@@ -49,15 +43,16 @@ static const char *const cols[] = {
 	"disposition", "reason",
 };
 
-static void json_row(PGresult *r, int i, FILE *out)
+static int json_row(PGresult *r, int i, FILE *out)
 {
 	json_t *o = json_object();
 
-	for (size_t c = 0; c < ST_ARRAY_SIZE(cols); c++)
-		json_object_set_new(o, cols[c], json_string(PQgetvalue(r, i, (int)c)));
-	json_dumpf(o, out, JSON_COMPACT | JSON_ENSURE_ASCII);
-	fputc('\n', out);
-	json_decref(o);
+	for (size_t c = 0; o && c < ST_ARRAY_SIZE(cols); c++)
+		if (st_json_set_text(o, cols[c], PQgetvalue(r, i, (int)c))) {
+			json_decref(o);
+			o = NULL;
+		}
+	return st_json_put(out, o);
 }
 
 int st_fleet_unit(struct st_fleet *f, const char *serial, int json, FILE *out, char *err)
@@ -84,20 +79,22 @@ int st_fleet_unit(struct st_fleet *f, const char *serial, int json, FILE *out, c
 	}
 	for (int i = 0; i < PQntuples(r) && !ret; i++) {
 		if (json) {
-			json_row(r, i, out);
+			ret = json_row(r, i, out);
+			if (ret)
+				st_fail(err, ret, "writing JSON");
 			continue;
 		}
 		fprintf(out, "%s  %.8s  ", PQgetvalue(r, i, 1), PQgetvalue(r, i, 0));
 		for (int c = 2; c <= 8; c++) {
 			if (c == 6)
 				continue;   /* operator: in --json */
-			term(out, PQgetvalue(r, i, c));
+			st_term_put(out, PQgetvalue(r, i, c));
 			fputs("  ", out);
 		}
 		fputc('\n', out);
 		if (*PQgetvalue(r, i, 9)) {
 			fputs("    ", out);
-			term(out, PQgetvalue(r, i, 9));
+			st_term_put(out, PQgetvalue(r, i, 9));
 			fputc('\n', out);
 		}
 		ret = failing(f, PQgetvalue(r, i, 10), out, err);
