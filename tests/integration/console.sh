@@ -6,7 +6,9 @@
 # fault gives the FAIL banner with its reason; Esc mid-hold gives ABORTED
 # on screen and in the database with every relay open; the window shrunk
 # below 80x24 and back; F10 quits and the terminal is restored.  The whole
-# flow runs twice, in colour and with NO_COLOR=1.  Also: no terminal, a
+# flow runs twice, in colour and with NO_COLOR=1.  SIGTERM, SIGHUP (the
+# terminal closed) and SIGSEGV mid-hold release every relay, store the run
+# ABORTED and restore the terminal.  Also: no terminal, a
 # database that cannot be opened and an unreachable fixture end with one
 # line on stderr and exit 2 / 3.  Screens are polled with timeouts, never
 # read after fixed sleeps.
@@ -31,6 +33,8 @@ screen() { tm capture-pane -p -t "$SESS" 2>/dev/null; }
 # killed, so the tmux server never exits in between)
 new_session() {
 	local old=$SESS
+	# a session that outlives the others keeps the server up between them
+	[ "$NSESS" -eq 0 ] && tm -f /dev/null new-session -d -s keep -x 80 -y 24 "sleep 900"
 	NSESS=$((NSESS + 1))
 	SESS=c$NSESS
 	tm -f /dev/null new-session -d -s "$SESS" -x 80 -y 24 "$1"
@@ -193,6 +197,47 @@ flow() { # flow LABEL ENV
 
 flow colour ""
 flow mono "NO_COLOR=1"
+
+# signal_case SIG: the console killed mid-hold releases the fixture, stores
+# the run as ABORTED (SIGHUP, SIGTERM) and leaves the terminal restored
+signal_case() {
+	local sig=$1 serial=502$((RANDOM % 9000 + 1000)) pid i
+	rm -f "$T/st.db"
+	sim_start --model WH-1000XM5 --serial "$serial" --time-scale 2 || { notok "$sig: sim starts"; return; }
+	console_start "" --operator tech-7 --model WH-1000XM5 --plan reset-soft
+	wait_screen 10 'Scan or type the serial' >/dev/null
+	keys "$serial" Enter
+	if ! wait_screen 30 'hold POWER 12.0 s'; then
+		notok "$sig: the run reaches the hold"
+		sim_stop
+		return
+	fi
+	pid=$(pgrep -P "$(tm display -p -t "$SESS" '#{pane_pid}')" -f 'station console')
+	if [ "$sig" = HUP ]; then
+		tm kill-session -t "$SESS"   # the terminal goes away: SIGHUP
+		SESS=
+	else
+		kill -"$sig" "$pid"
+	fi
+	for ((i = 0; i < 100; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+	kill -0 "$pid" 2>/dev/null && notok "SIG$sig mid-hold: the console exits" ||
+		ok "SIG$sig mid-hold: the console exits"
+	[ "$(closed)" = 0x0 ] && ok "SIG$sig mid-hold: every relay open" ||
+		notok "SIG$sig mid-hold: every relay open (state: $(cat "$T/state"))"
+	if [ "$sig" != SEGV ]; then
+		[ "$(db_outcome "$serial")" = ABORTED ] && ok "SIG$sig mid-hold: the run is stored ABORTED" ||
+			notok "SIG$sig mid-hold: the run is stored ABORTED (got '$(db_outcome "$serial")')"
+	fi
+	if [ -n "$SESS" ]; then
+		wait_screen 5 'CONSOLE-EXIT=' >/dev/null
+		[ "$(tm display -p -t "$SESS" '#{alternate_on}')" = 0 ] &&
+			ok "SIG$sig mid-hold: terminal restored" || notok "SIG$sig mid-hold: terminal restored"
+	fi
+	sim_stop
+}
+signal_case TERM
+signal_case HUP
+signal_case SEGV
 
 # start-up failures: one line on stderr, the right exit code, no screen
 startup() { # startup NAME WANT-RC ARGS...
