@@ -8,7 +8,9 @@
  * a session, PRESS/HOLD end by themselves, and a host that sends nothing
  * for the watchdog time gets every channel released.  Numato mode echoes
  * every byte and ends every reply with '>' like the real board; it has no
- * timers and no watchdog, like the real board.
+ * timers and no watchdog, like the real board.  This file is the engine
+ * (state, faults, timers, events, Numato mode, the pty and serve loop);
+ * the station protocol's request handlers are simfix_proto.c.
  */
 #include "simfix.h"
 
@@ -28,53 +30,11 @@
 #include "../fixture/numato/numato.h"
 #include "../fixture/proto/fixmap.h"
 #include "../fixture/proto/proto.h"
-
-#define OUTCAP 16384            /* bytes of output kept while nobody reads */
-#define FW "simfix-1.0"
-#define WD_WALL_FLOOR 0.3       /* s of wall time: the watchdog never fires sooner */
-#define NUMATO_CMDMAX 40        /* longest Numato command line kept */
-#define NEVER 1e300
-#define UART_REPLY_MAX 480      /* bytes of a unit's UART reply passed on */
-
-enum fault_kind { F_NONE, F_SILENT, F_GARBAGE, F_HALF, F_REBOOT, F_VANISH };
-
-struct st_simfix {
-	struct st_simfix_opts o;     /* options (strings point to the caller's) */
-	struct st_headset *h;        /* the simulated unit */
-	struct st_fixmap map;        /* fixture file: channel <-> control */
-	int chan[ST_MAX_CONTROLS];   /* channel of each model control, -1 unwired */
-	int nchan;                   /* channels on the board */
-	unsigned closed;             /* channels closed now */
-	double end[32];              /* bench time each closed channel opens by itself (0 none) */
-	char why[32][8];             /* "done" (PRESS) or "limit" (HOLD) per channel */
-	unsigned slides;             /* slide actuators in the ON position (protocol mode) */
-	int charge, wear;            /* USB charge power, wear shutter */
-	int in_case, lid;            /* earbud placement */
-	int session;                 /* a host said HELLO (events flow) */
-	double wd;                   /* effective watchdog, bench s */
-	double last_rx;              /* bench time of the last line from the host */
-	double t_last;               /* latest bench time seen */
-	struct st_linebuf lb;        /* protocol mode: incoming line */
-	char ncmd[NUMATO_CMDMAX + 1];/* numato mode: command being typed */
-	size_t nlen;                 /* its length */
-	int noverflow;               /* numato command too long, ignored up to CR */
-	char out[OUTCAP];            /* output not yet taken */
-	size_t outlen;               /* bytes in out */
-	unsigned long outdropped;    /* bytes dropped on a full buffer */
-	enum fault_kind fault;       /* configured fixture fault */
-	long fault_after;            /* lines answered before it strikes */
-	long nlines;                 /* request lines seen */
-	int silent;                  /* fault: ignore everything */
-	int garbage;                 /* fault: every reply is garbage */
-	int half;                    /* fault: the next reply is cut in half */
-	int vanished;                /* fault: the port is gone */
-	unsigned rnd;                /* garbage generator state */
-};
+#include "simfix_int.h"
 
 /* ---- small helpers ----------------------------------------------------- */
 
-static void logf_(struct st_simfix *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void logf_(struct st_simfix *s, const char *fmt, ...)
+void sf_log(struct st_simfix *s, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -88,7 +48,7 @@ static void logf_(struct st_simfix *s, const char *fmt, ...)
 	fflush(s->o.log);
 }
 
-static void put(struct st_simfix *s, const char *data, size_t n)
+void sf_put(struct st_simfix *s, const char *data, size_t n)
 {
 	if (s->vanished)
 		return;
@@ -100,8 +60,7 @@ static void put(struct st_simfix *s, const char *data, size_t n)
 	s->outlen += n;
 }
 
-static void putf(struct st_simfix *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void putf(struct st_simfix *s, const char *fmt, ...)
+void sf_putf(struct st_simfix *s, const char *fmt, ...)
 {
 	char line[ST_PROTO_MAXLINE * 2];
 	va_list ap;
@@ -114,28 +73,28 @@ static void putf(struct st_simfix *s, const char *fmt, ...)
 		return;
 	if ((size_t)k >= sizeof(line))
 		k = sizeof(line) - 1;
-	put(s, line, (size_t)k);
+	sf_put(s, line, (size_t)k);
 }
 
-static long long ms(double t)
+long long sf_ms(double t)
 {
 	return llround(t * 1000.0);
 }
 
 /* A time on the wire (t=, until=, event times): bench ms since power-up
  * (plus the test-only origin), modulo 2^32 (docs/fixture-protocol.md). */
-static long long tms(const struct st_simfix *s, double t)
+long long sf_tms(const struct st_simfix *s, double t)
 {
-	return (ms(t) + s->o.t_origin_ms) & 0xffffffffLL;
+	return (sf_ms(t) + s->o.t_origin_ms) & 0xffffffffLL;
 }
 
-static unsigned valid_mask(const struct st_simfix *s)
+unsigned sf_valid_mask(const struct st_simfix *s)
 {
 	return s->nchan >= 32 ? 0xffffffffu : (1u << s->nchan) - 1;
 }
 
 /* Control of channel ch, or -1. */
-static int control_of(const struct st_simfix *s, int ch)
+int sf_control_of(const struct st_simfix *s, int ch)
 {
 	for (int i = 0; i < ST_MAX_CONTROLS; i++)
 		if (s->chan[i] == ch)
@@ -143,14 +102,14 @@ static int control_of(const struct st_simfix *s, int ch)
 	return -1;
 }
 
-static int is_slide(const struct st_simfix *s, int ch)
+int sf_is_slide(const struct st_simfix *s, int ch)
 {
-	int c = control_of(s, ch);
+	int c = sf_control_of(s, ch);
 
 	return c >= 0 && s->o.model->controls[c].kind == ST_CTL_SLIDE;
 }
 
-static void write_state(struct st_simfix *s, const char *why)
+void sf_write_state(struct st_simfix *s, const char *why)
 {
 	char tmp[600], names[160] = "";
 	unsigned ctl;
@@ -159,7 +118,7 @@ static void write_state(struct st_simfix *s, const char *why)
 	ctl = st_fixmap_controls(s->chan, s->closed);
 	if (ctl)
 		st_model_controls_str(s->o.model, ctl, names, sizeof(names));
-	logf_(s, "relays closed=0x%x (%s) %s", s->closed, names[0] ? names : "none", why);
+	sf_log(s, "relays closed=0x%x (%s) %s", s->closed, names[0] ? names : "none", why);
 	if (!s->o.state_file)
 		return;
 	snprintf(tmp, sizeof(tmp), "%s.tmp", s->o.state_file);
@@ -180,12 +139,12 @@ static void drive(struct st_simfix *s, double t)
 	unsigned relays = s->closed;
 
 	for (int ch = 0; ch < s->nchan; ch++)
-		if (is_slide(s, ch))
+		if (sf_is_slide(s, ch))
 			relays &= ~(1u << ch);
 	st_headset_controls(s->h, t, st_fixmap_controls(s->chan, relays));
 }
 
-static void set_closed(struct st_simfix *s, double t, unsigned closed, const char *why)
+void sf_set_closed(struct st_simfix *s, double t, unsigned closed, const char *why)
 {
 	unsigned changed = closed ^ s->closed;
 
@@ -196,11 +155,11 @@ static void set_closed(struct st_simfix *s, double t, unsigned closed, const cha
 			s->end[ch] = 0;
 	/* a Numato relay across a slide switch: closed = ON */
 	for (int ch = 0; ch < s->nchan; ch++)
-		if (s->o.numato && (changed & (1u << ch)) && is_slide(s, ch))
-			st_headset_slide(s->h, t, control_of(s, ch), !!(closed & (1u << ch)));
+		if (s->o.numato && (changed & (1u << ch)) && sf_is_slide(s, ch))
+			st_headset_slide(s->h, t, sf_control_of(s, ch), !!(closed & (1u << ch)));
 	s->closed = closed;
 	drive(s, t);
-	write_state(s, why);
+	sf_write_state(s, why);
 }
 
 /* The watchdog at power-up: --watchdog-ms or 2000 ms, never sooner than
@@ -265,12 +224,11 @@ static void garbage_line(struct st_simfix *s)
 			g[i] = '~';
 	}
 	g[sizeof(g) - 1] = '\n';
-	put(s, g, sizeof(g));
+	sf_put(s, g, sizeof(g));
 }
 
 /* A reply line (protocol mode), through the fault filters. */
-static void reply(struct st_simfix *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void reply(struct st_simfix *s, const char *fmt, ...)
+void sf_reply(struct st_simfix *s, const char *fmt, ...)
 {
 	char line[ST_PROTO_MAXLINE * 2];
 	va_list ap;
@@ -289,16 +247,16 @@ static void reply(struct st_simfix *s, const char *fmt, ...)
 		return;
 	}
 	if (s->half) {
-		put(s, line, (size_t)k / 2);
+		sf_put(s, line, (size_t)k / 2);
 		s->half = 0;
 		s->silent = 1;
-		logf_(s, "fault: sent half a line, now silent");
+		sf_log(s, "fault: sent half a line, now silent");
 		return;
 	}
 	if (s->o.verbose)
-		logf_(s, "-> %s", line);
-	put(s, line, (size_t)k);
-	put(s, "\n", 1);
+		sf_log(s, "-> %s", line);
+	sf_put(s, line, (size_t)k);
+	sf_put(s, "\n", 1);
 }
 
 static void event(struct st_simfix *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -322,14 +280,14 @@ static void event(struct st_simfix *s, const char *fmt, ...)
 		return;
 	}
 	if (s->o.verbose)
-		logf_(s, "-> %.*s", k, line);
-	put(s, line, (size_t)k);
-	put(s, "\n", 1);
+		sf_log(s, "-> %.*s", k, line);
+	sf_put(s, line, (size_t)k);
+	sf_put(s, "\n", 1);
 }
 
 /* Count a request line and fire the fault when its time has come.
  * Returns 1 when the line must be dropped. */
-static int fault_gate(struct st_simfix *s, double t)
+int sf_fault_gate(struct st_simfix *s, double t)
 {
 	if (s->silent || s->vanished)
 		return 1;
@@ -339,11 +297,11 @@ static int fault_gate(struct st_simfix *s, double t)
 	switch (s->fault) {
 	case F_SILENT:
 		s->silent = 1;
-		logf_(s, "fault: silent from line %ld on", s->nlines);
+		sf_log(s, "fault: silent from line %ld on", s->nlines);
 		return 1;
 	case F_GARBAGE:
 		if (!s->garbage)
-			logf_(s, "fault: garbage replies from line %ld on", s->nlines);
+			sf_log(s, "fault: garbage replies from line %ld on", s->nlines);
 		s->garbage = 1;
 		return 0;
 	case F_HALF:
@@ -352,17 +310,17 @@ static int fault_gate(struct st_simfix *s, double t)
 		return 0;
 	case F_REBOOT:
 		s->fault = F_NONE;
-		logf_(s, "fault: reboot at line %ld", s->nlines);
+		sf_log(s, "fault: reboot at line %ld", s->nlines);
 		s->session = 0;
 		s->charge = 0;
 		s->wd = default_wd(s);   /* a WATCHDOG setting does not survive a reboot */
 		st_headset_charge(s->h, t, 0);
-		set_closed(s, t, 0, "reboot");
+		sf_set_closed(s, t, 0, "reboot");
 		st_simfix_boot(s, t);
 		return 1;
 	case F_VANISH:
-		logf_(s, "fault: port vanishes at line %ld", s->nlines);
-		set_closed(s, t, 0, "vanish");
+		sf_log(s, "fault: port vanishes at line %ld", s->nlines);
+		sf_set_closed(s, t, 0, "vanish");
 		s->vanished = 1;
 		s->outlen = 0;
 		return 1;
@@ -396,19 +354,19 @@ static void feedback(struct st_simfix *s)
 
 			switch (fb[i].kind) {
 			case ST_FB_LED:
-				event(s, "EV LED %lld %s %s", tms(s, fb[i].t),
+				event(s, "EV LED %lld %s %s", sf_tms(s, fb[i].t),
 				      fb[i].where[0] ? fb[i].where : "main",
 				      fb[i].color[0] ? fb[i].color : "off");
 				break;
 			case ST_FB_CHIME:
-				event(s, "EV CHIME %lld %d", tms(s, fb[i].t), fb[i].count);
+				event(s, "EV CHIME %lld %d", sf_tms(s, fb[i].t), fb[i].count);
 				break;
 			case ST_FB_PROMPT:
 				st_proto_quote(q, sizeof(q), fb[i].text);
-				event(s, "EV PROMPT %lld %s", tms(s, fb[i].t), q);
+				event(s, "EV PROMPT %lld %s", sf_tms(s, fb[i].t), q);
 				break;
 			case ST_FB_TONE:
-				event(s, "EV TONE %lld %.0f", tms(s, fb[i].t), fb[i].hz);
+				event(s, "EV TONE %lld %.0f", sf_tms(s, fb[i].t), fb[i].hz);
 				break;
 			}
 		}
@@ -434,9 +392,9 @@ void st_simfix_tick(struct st_simfix *s, double t)
 		if (!s->o.numato && s->session && s->closed && next >= s->last_rx + s->wd) {
 			unsigned m = s->closed;
 
-			logf_(s, "watchdog: host silent for %.0f ms, releasing 0x%x", s->wd * 1000, m);
-			set_closed(s, next, 0, "watchdog");
-			event(s, "EV RELEASED %lld 0x%x watchdog", tms(s, next), m);
+			sf_log(s, "watchdog: host silent for %.0f ms, releasing 0x%x", s->wd * 1000, m);
+			sf_set_closed(s, next, 0, "watchdog");
+			event(s, "EV RELEASED %lld 0x%x watchdog", sf_tms(s, next), m);
 			continue;
 		}
 		for (int ch = 0; ch < s->nchan; ch++)
@@ -445,8 +403,8 @@ void st_simfix_tick(struct st_simfix *s, double t)
 				why = s->why[ch];
 			}
 		st_headset_advance(s->h, next);
-		set_closed(s, next, s->closed & ~group, why);
-		event(s, "EV RELEASED %lld 0x%x %s", tms(s, next), group, why);
+		sf_set_closed(s, next, s->closed & ~group, why);
+		event(s, "EV RELEASED %lld 0x%x %s", sf_tms(s, next), group, why);
 	}
 	s->t_last = t;
 	st_headset_advance(s->h, t);
@@ -458,268 +416,9 @@ void st_simfix_release_all(struct st_simfix *s, double t, const char *why)
 	if (t > s->t_last)
 		s->t_last = t;
 	if (s->closed)
-		set_closed(s, s->t_last, 0, why);
+		sf_set_closed(s, s->t_last, 0, why);
 	else
-		write_state(s, why);
-}
-
-/* ---- protocol mode ----------------------------------------------------- */
-
-static int arg_mask(struct st_simfix *s, const struct st_msg *m, int i, unsigned *mask)
-{
-	if (st_proto_parse_mask(m->argv[i], mask)) {
-		reply(s, "ERR %u %d bad channel mask '%s'", m->seq, ST_PE_SYNTAX, m->argv[i]);
-		return -1;
-	}
-	if (!*mask || (*mask & ~valid_mask(s))) {
-		reply(s, "ERR %u %d channel mask 0x%x: this fixture has channels 0..%d",
-		      m->seq, ST_PE_CHANNEL, *mask, s->nchan - 1);
-		return -1;
-	}
-	return 0;
-}
-
-static int arg_ms(struct st_simfix *s, const struct st_msg *m, int i, unsigned long *v)
-{
-	if (st_proto_parse_uint(m->argv[i], 0xffffffffUL, v)) {
-		reply(s, "ERR %u %d bad duration '%s'", m->seq, ST_PE_SYNTAX, m->argv[i]);
-		return -1;
-	}
-	if (*v < 1 || *v > ST_PROTO_MAX_HOLD_MS) {
-		reply(s, "ERR %u %d duration %lu ms outside 1..%d", m->seq, ST_PE_LIMIT, *v,
-		      ST_PROTO_MAX_HOLD_MS);
-		return -1;
-	}
-	return 0;
-}
-
-static int arg_bool(struct st_simfix *s, const struct st_msg *m, int i, int *v)
-{
-	if (strcmp(m->argv[i], "0") && strcmp(m->argv[i], "1")) {
-		reply(s, "ERR %u %d expected 0 or 1, not '%s'", m->seq, ST_PE_SYNTAX, m->argv[i]);
-		return -1;
-	}
-	*v = m->argv[i][0] == '1';
-	return 0;
-}
-
-static int nargs(struct st_simfix *s, const struct st_msg *m, int n)
-{
-	if (m->argc == n)
-		return 0;
-	reply(s, "ERR %u %d %s takes %d argument%s", m->seq, ST_PE_ARGS, m->verb, n,
-	      n == 1 ? "" : "s");
-	return -1;
-}
-
-static void cmd_hello(struct st_simfix *s, double t, const struct st_msg *m)
-{
-	unsigned long v;
-
-	if (nargs(s, m, 1))
-		return;
-	if (st_proto_parse_uint(m->argv[0], 1000, &v) || v != ST_PROTO_VERSION) {
-		reply(s, "ERR %u %d this fixture speaks protocol %d", m->seq, ST_PE_VERSION,
-		      ST_PROTO_VERSION);
-		return;
-	}
-	s->session = 1;
-	logf_(s, "host said HELLO: session open");
-	reply(s, "OK %u HELLO proto=%d fw=%s name=%s channels=%d scale=%g wd=%lld "
-	      "caps=press,hold,led,sound,uart,charge,wear,battery,place,slide,watchdog t=%lld",
-	      m->seq, ST_PROTO_VERSION, FW, s->map.name, s->nchan, s->o.scale, ms(s->wd), tms(s, t));
-}
-
-static void cmd_press(struct st_simfix *s, double t, const struct st_msg *m, int hold)
-{
-	unsigned mask;
-	unsigned long d;
-
-	if (nargs(s, m, 2) || arg_mask(s, m, 0, &mask) || arg_ms(s, m, 1, &d))
-		return;
-	if (mask & s->closed) {
-		reply(s, "ERR %u %d channel(s) 0x%x already closed", m->seq, ST_PE_BUSY,
-		      mask & s->closed);
-		return;
-	}
-	for (int ch = 0; ch < s->nchan; ch++)
-		if (mask & (1u << ch)) {
-			s->end[ch] = t + (double)d / 1000.0;
-			st_strlcpy(s->why[ch], hold ? "limit" : "done", sizeof(s->why[ch]));
-		}
-	set_closed(s, t, s->closed | mask, hold ? "hold" : "press");
-	reply(s, "OK %u %s mask=0x%x until=%lld", m->seq, m->verb, mask, tms(s, t + (double)d / 1000.0));
-}
-
-static void cmd_request(struct st_simfix *s, double t, const struct st_msg *m)
-{
-	const char *v = m->verb;
-
-	if (!strcmp(v, "HELLO")) {
-		cmd_hello(s, t, m);
-		return;
-	}
-	if (!s->session && strcmp(v, "RELEASEALL")) {
-		/* RELEASEALL is always safe, so it works outside a session too */
-		reply(s, "ERR %u %d send HELLO %d first", m->seq, ST_PE_NOHELLO, ST_PROTO_VERSION);
-		return;
-	}
-	if (!strcmp(v, "PING")) {
-		if (!nargs(s, m, 0))
-			reply(s, "OK %u PING t=%lld", m->seq, tms(s, t));
-	} else if (!strcmp(v, "STATUS")) {
-		if (!nargs(s, m, 0))
-			reply(s, "OK %u STATUS closed=0x%x slides=0x%x charge=%d wear=%d case=%d "
-			      "lid=%d wd=%lld t=%lld", m->seq, s->closed, s->slides, s->charge,
-			      s->wear, s->in_case, s->lid, ms(s->wd), tms(s, t));
-	} else if (!strcmp(v, "PRESS") || !strcmp(v, "HOLD")) {
-		cmd_press(s, t, m, v[0] == 'H');
-	} else if (!strcmp(v, "RELEASE")) {
-		unsigned mask;
-
-		if (nargs(s, m, 1) || arg_mask(s, m, 0, &mask))
-			return;
-		set_closed(s, t, s->closed & ~mask, "release");
-		reply(s, "OK %u RELEASE closed=0x%x", m->seq, s->closed);
-	} else if (!strcmp(v, "RELEASEALL")) {
-		if (nargs(s, m, 0))
-			return;
-		set_closed(s, t, 0, "releaseall");
-		reply(s, "OK %u RELEASEALL closed=0x0", m->seq);
-	} else if (!strcmp(v, "SLIDE")) {
-		unsigned long ch;
-		int pos;
-
-		if (nargs(s, m, 2))
-			return;
-		if (st_proto_parse_uint(m->argv[0], 0xffffffffUL, &ch)) {
-			reply(s, "ERR %u %d bad channel '%s'", m->seq, ST_PE_SYNTAX, m->argv[0]);
-			return;
-		}
-		if (ch >= (unsigned long)s->nchan || !is_slide(s, (int)ch)) {
-			reply(s, "ERR %u %d no slide actuator on channel %s", m->seq,
-			      ST_PE_CHANNEL, m->argv[0]);
-			return;
-		}
-		if (arg_bool(s, m, 1, &pos))
-			return;
-		st_headset_slide(s->h, t, control_of(s, (int)ch), pos);
-		s->slides = pos ? s->slides | (1u << ch) : s->slides & ~(1u << ch);
-		write_state(s, "slide");
-		reply(s, "OK %u SLIDE %lu %d", m->seq, ch, pos);
-	} else if (!strcmp(v, "CHARGE") || !strcmp(v, "WEAR")) {
-		int on;
-
-		if (nargs(s, m, 1) || arg_bool(s, m, 0, &on))
-			return;
-		if (v[0] == 'C') {
-			s->charge = on;
-			st_headset_charge(s->h, t, on);
-		} else {
-			s->wear = on;
-			st_headset_wear(s->h, t, on);
-		}
-		write_state(s, v[0] == 'C' ? "charge" : "wear");
-		reply(s, "OK %u %s %d", m->seq, v, on);
-	} else if (!strcmp(v, "PLACE")) {
-		int c, l;
-
-		if (nargs(s, m, 2) || arg_bool(s, m, 0, &c) || arg_bool(s, m, 1, &l))
-			return;
-		if (s->o.model->kind != ST_KIND_EARBUDS) {
-			reply(s, "ERR %u %d no earbud case on this harness", m->seq,
-			      ST_PE_UNSUPPORTED);
-			return;
-		}
-		s->in_case = c;
-		s->lid = l;
-		st_headset_place(s->h, t, c, l);
-		reply(s, "OK %u PLACE %d %d", m->seq, c, l);
-	} else if (!strcmp(v, "BATTERY")) {
-		struct st_headset_view hv;
-
-		if (nargs(s, m, 0))
-			return;
-		st_headset_view(s->h, &hv);
-		reply(s, "OK %u BATTERY pct=%.1f v=%.3f charging=%d", m->seq, hv.battery,
-		      hv.battery > 0 ? 3.3 + 0.9 * hv.battery / 100.0 : 0.0, s->charge);
-	} else if (!strcmp(v, "UART")) {
-		char r[ST_PROTO_MAXLINE];
-		int ret;
-
-		if (!m->rest[0] || strlen(m->rest) > 200) {
-			reply(s, "ERR %u %d UART needs a line of 1..200 bytes", m->seq, ST_PE_UART);
-			return;
-		}
-		ret = st_headset_uart(s->h, t, m->rest, r, UART_REPLY_MAX + 1);
-		if (ret == ST_ERR_TIMEOUT) {
-			reply(s, "ERR %u %d unit did not answer on its test UART", m->seq,
-			      ST_PE_UART_TIMEOUT);
-			return;
-		}
-		if (ret || !st_proto_printable(r, strlen(r))) {
-			reply(s, "ERR %u %d unit sent an unprintable UART line", m->seq, ST_PE_UART);
-			return;
-		}
-		reply(s, "OK %u UART %s", m->seq, r);
-	} else if (!strcmp(v, "WATCHDOG")) {
-		unsigned long w;
-
-		if (nargs(s, m, 1))
-			return;
-		if (st_proto_parse_uint(m->argv[0], 0xffffffffUL, &w)) {
-			reply(s, "ERR %u %d bad watchdog '%s'", m->seq, ST_PE_SYNTAX, m->argv[0]);
-			return;
-		}
-		if (w < 100 || w > 600000) {
-			reply(s, "ERR %u %d watchdog must be 100..600000 ms", m->seq, ST_PE_LIMIT);
-			return;
-		}
-		s->wd = fmax((double)w / 1000.0, WD_WALL_FLOOR * s->o.scale);
-		reply(s, "OK %u WATCHDOG wd=%lld", m->seq, ms(s->wd));
-	} else {
-		reply(s, "ERR %u %d unknown command %s", m->seq, ST_PE_UNKNOWN, v);
-	}
-}
-
-static void proto_line(struct st_simfix *s, double t, const char *line, size_t len)
-{
-	struct st_msg *m;
-	char e[ST_ERRLEN];
-	int code = 0;
-
-	if (len == 0) {
-		/* empty lines resynchronise: no reply, but they are host activity */
-		if (!s->silent && !s->vanished)
-			s->last_rx = t;
-		return;
-	}
-	if (fault_gate(s, t))
-		return;
-	s->last_rx = t;
-	if (s->o.verbose)
-		logf_(s, "<- %.*s", (int)len, line);
-	m = malloc(sizeof(*m));
-	if (!m)
-		return;
-	if (st_proto_parse_request(line, len, m, &code, e)) {
-		unsigned long seq = 0;
-		char w[8];
-		size_t k = 0;
-
-		/* echo the sequence number when the line starts with one */
-		while (k < len && k < 6 && line[k] >= '0' && line[k] <= '9') {
-			w[k] = line[k];
-			k++;
-		}
-		w[k] = '\0';
-		if (k && (k == len || line[k] == ' '))
-			st_proto_parse_uint(w, 65535, &seq);
-		reply(s, "ERR %lu %d %s", seq, code ? code : ST_PE_SYNTAX, e);
-	} else {
-		cmd_request(s, t, m);
-	}
-	free(m);
+		sf_write_state(s, why);
 }
 
 /* ---- numato mode ------------------------------------------------------- */
@@ -728,21 +427,21 @@ static void numato_out(struct st_simfix *s, const char *text)
 {
 	if (s->garbage) {
 		garbage_line(s);
-		put(s, ">", 1);
+		sf_put(s, ">", 1);
 		return;
 	}
 	if (s->half) {
 		/* the reply, but never the prompt */
-		putf(s, "\n\r%s", text ? text : "");
+		sf_putf(s, "\n\r%s", text ? text : "");
 		s->half = 0;
 		s->silent = 1;
-		logf_(s, "fault: reply without its prompt, now silent");
+		sf_log(s, "fault: reply without its prompt, now silent");
 		return;
 	}
 	if (text)
-		putf(s, "\n\r%s\n\r>", text);
+		sf_putf(s, "\n\r%s\n\r>", text);
 	else
-		put(s, "\n\r>", 3);
+		sf_put(s, "\n\r>", 3);
 }
 
 static void numato_cmd(struct st_simfix *s, double t, char *c)
@@ -756,19 +455,19 @@ static void numato_cmd(struct st_simfix *s, double t, char *c)
 		numato_out(s, NULL);
 		return;
 	}
-	if (fault_gate(s, t))
+	if (sf_fault_gate(s, t))
 		return;
 	if (s->o.verbose)
-		logf_(s, "<- %s", c);
+		sf_log(s, "<- %s", c);
 	if (!strcmp(argv[0], "relay") && argc >= 2) {
 		int r = argc >= 3 && strlen(argv[2]) == 1 ? st_numato_relay_index(argv[2][0]) : -1;
 
 		if (r >= s->nchan)
 			r = -1;
 		if (!strcmp(argv[1], "on") && argc == 3 && r >= 0) {
-			set_closed(s, t, s->closed | (1u << r), "relay on");
+			sf_set_closed(s, t, s->closed | (1u << r), "relay on");
 		} else if (!strcmp(argv[1], "off") && argc == 3 && r >= 0) {
-			set_closed(s, t, s->closed & ~(1u << r), "relay off");
+			sf_set_closed(s, t, s->closed & ~(1u << r), "relay off");
 		} else if (!strcmp(argv[1], "read") && argc == 3 && r >= 0) {
 			numato_out(s, (s->closed & (1u << r)) ? "on" : "off");
 			return;
@@ -780,13 +479,13 @@ static void numato_cmd(struct st_simfix *s, double t, char *c)
 		} else if (!strcmp(argv[1], "writeall") && argc == 3) {
 			unsigned long v = strtoul(argv[2], NULL, 16);
 
-			set_closed(s, t, (unsigned)v & valid_mask(s), "relay writeall");
+			sf_set_closed(s, t, (unsigned)v & sf_valid_mask(s), "relay writeall");
 		}
 		numato_out(s, NULL);
 		return;
 	}
 	if (!strcmp(argv[0], "reset") && argc == 1) {
-		set_closed(s, t, 0, "reset");
+		sf_set_closed(s, t, 0, "reset");
 	} else if (!strcmp(argv[0], "ver") && argc == 1) {
 		numato_out(s, "00000008");
 		return;
@@ -815,7 +514,7 @@ static void numato_byte(struct st_simfix *s, double t, char c)
 		return;
 	}
 	if (!s->garbage && (unsigned char)c >= 0x20 && (unsigned char)c < 0x7f)
-		put(s, &c, 1); /* the board echoes what it receives */
+		sf_put(s, &c, 1); /* the board echoes what it receives */
 	if (s->nlen < NUMATO_CMDMAX)
 		s->ncmd[s->nlen++] = c;
 	else
@@ -839,13 +538,13 @@ void st_simfix_input(struct st_simfix *s, double t, const char *data, size_t n)
 			size_t len = s->lb.len;
 
 			st_linebuf_take(&s->lb, line, sizeof(line));
-			proto_line(s, t, line, len);
+			sf_proto_line(s, t, line, len);
 			break;
 		}
 		case ST_LINE_TOOLONG:
-			if (!fault_gate(s, t)) {
+			if (!sf_fault_gate(s, t)) {
 				s->last_rx = t;
-				reply(s, "ERR 0 %d line longer than %d bytes discarded",
+				sf_reply(s, "ERR 0 %d line longer than %d bytes discarded",
 				      ST_PE_TOOLONG, ST_PROTO_MAXLINE);
 			}
 			break;
@@ -870,8 +569,8 @@ void st_simfix_boot(struct st_simfix *s, double t)
 	if (s->o.numato || s->vanished)
 		return;
 	/* EV BOOT goes out whether or not a session is open */
-	put(s, "", 0);
-	putf(s, "EV BOOT %lld proto=%d fw=%s name=%s\n", tms(s, t), ST_PROTO_VERSION, FW,
+	sf_put(s, "", 0);
+	sf_putf(s, "EV BOOT %lld proto=%d fw=%s name=%s\n", sf_tms(s, t), ST_PROTO_VERSION, FW,
 	     s->map.name);
 }
 
@@ -931,7 +630,7 @@ int st_simfix_new(struct st_simfix **out, const struct st_simfix_opts *o, char *
 		goto free_sim;
 	}
 	s->in_case = 0;
-	write_state(s, "start");
+	sf_write_state(s, "start");
 	*out = s;
 	return ST_OK;
 free_sim:
