@@ -200,6 +200,13 @@ const struct st_procedure *st_model_proc(const struct st_model *m, enum st_reset
  * "expect led main orange blink 3 within 3". */
 void st_model_step_str(const struct st_model *m, const struct st_step *s,
 		       char *buf, size_t n);
+/* The one safety check for holds and hazards (the model parser's and the
+ * sequencer's gate before every procedure): walk procedure p on a
+ * worst-case timeline and refuse any hold, plus its tolerance, past the
+ * model's max-hold or reaching one of its hazards.  ST_OK, or
+ * ST_ERR_REFUSED with why = "file:line: what". */
+int st_model_check_holds(const struct st_model *m, const struct st_procedure *p, char *why,
+			 size_t n);
 /* Longest hold (nominal + tolerance) any procedure of this model needs. */
 double st_model_longest_hold(const struct st_model *m);
 

@@ -2,8 +2,10 @@
  * model_check.c - what the model parser checks once the whole file is
  * read: required keywords, defaults, power holds, and every procedure
  * walked on a worst-case timeline so that no control is held past the
- * model's max-hold and no hold reaches one of its hazards.  Also the
- * longest hold query, which walks the same timeline.  Part of the model
+ * model's max-hold and no hold reaches one of its hazards: the one
+ * safety check for holds and hazards, which the sequencer's gate calls
+ * too (st_model_check_holds).  Also the longest hold query, which walks
+ * the same timeline.  Part of the model
  * parser (internal.h).
  */
 #include "internal.h"
@@ -14,16 +16,23 @@
 /* ---- whole-model checks ------------------------------------------------- */
 
 /*
+ * The one safety check for holds and hazards, for the parser and (through
+ * st_model_check_holds) the sequencer's gate in front of every procedure.
  * Walk a procedure on a worst-case timeline: holds and waits take their
  * seconds, expectations their whole window, taps count x gap.  For each
- * control track when it was pressed; at each release check the hold
- * (+ tolerance) against max-hold and every hazard whose controls were all
- * held together.  Returns ST_OK or ST_ERR_PARSE (ps may be NULL: then
- * only *longest is computed, never an error message).
+ * control track when it was pressed; at each release check the hold plus
+ * its tolerance (a step's own when above 0, else the model's) against
+ * max-hold and every hazard whose controls were all held together.
  */
-static int mp_check_release(struct pstate *ps, const struct st_model *m, const double *since,
-			 unsigned held, unsigned mask, double now, double tol, int line,
-			 double *longest)
+struct hold_check {
+	int check;        /* 1: refuse a hold that breaks a rule; 0: only measure */
+	char why[ST_ERRLEN]; /* the refusal, without its place */
+	int line;         /* the line it is about */
+	double longest;   /* longest hold seen (nominal + tolerance), s */
+};
+
+static int mp_check_release(struct hold_check *hc, const struct st_model *m, const double *since,
+			 unsigned held, unsigned mask, double now, double tol, int line)
 {
 	char names[128];
 
@@ -33,11 +42,15 @@ static int mp_check_release(struct pstate *ps, const struct st_model *m, const d
 		if (!(mask & (1u << i)))
 			continue;
 		d = now - since[i] + tol;
-		if (d > *longest)
-			*longest = d;
-		if (ps && d > m->max_hold + EPS)
-			return mp_perr(ps, line, "%s held up to %.2f s (with tolerance), over max-hold %g",
-				    m->controls[i].name, d, m->max_hold);
+		if (d > hc->longest)
+			hc->longest = d;
+		if (hc->check && d > m->max_hold + EPS) {
+			snprintf(hc->why, sizeof(hc->why),
+				 "%s held up to %.2f s (with tolerance), over max-hold %g, the model's safe maximum",
+				 m->controls[i].name, d, m->max_hold);
+			hc->line = line;
+			return ST_ERR_REFUSED;
+		}
 	}
 	for (int h = 0; h < m->nhazards; h++) {
 		const struct st_hazard *hz = &m->hazards[h];
@@ -48,48 +61,62 @@ static int mp_check_release(struct pstate *ps, const struct st_model *m, const d
 		for (int i = 0; i < m->ncontrols; i++)
 			if ((hz->controls & (1u << i)) && since[i] > start)
 				start = since[i];
-		if (ps && now - start + tol >= hz->seconds - EPS) {
+		if (hc->check && now - start + tol >= hz->seconds - EPS) {
 			st_model_controls_str(m, hz->controls, names, sizeof(names));
-			return mp_perr(ps, line, "holds %s for up to %.2f s: reaches the hazard on line %d (%g s)",
-				    names, now - start + tol, hz->line, hz->seconds);
+			snprintf(hc->why, sizeof(hc->why),
+				 "holds %s for up to %.2f s: reaches the hazard on line %d (%g s): %s",
+				 names, now - start + tol, hz->line, hz->seconds, hz->source);
+			hc->line = line;
+			return ST_ERR_REFUSED;
 		}
 	}
 	return ST_OK;
 }
 
-static int mp_walk_procedure(struct pstate *ps, const struct st_model *m,
-			  const struct st_procedure *p, double *longest)
+/* The press and hold steps on the timeline. */
+static int mp_walk_press(struct pstate *ps, struct hold_check *hc, const struct st_model *m,
+		      const struct st_step *s, double *since, unsigned *held, double *now)
+{
+	double tol = s->tolerance > 0 ? s->tolerance : m->tolerance;
+
+	if (ps && (*held & s->controls)) {
+		char names[128];
+
+		st_model_controls_str(m, *held & s->controls, names, sizeof(names));
+		return mp_perr(ps, s->line, "%s already pressed", names);
+	}
+	for (int i = 0; i < m->ncontrols; i++)
+		if (s->controls & (1u << i))
+			since[i] = *now;
+	*held |= s->controls;
+	if (s->op == ST_OP_PRESS)
+		return ST_OK;
+	*now += s->seconds;
+	if (mp_check_release(hc, m, since, *held, s->controls, *now, tol, s->line))
+		return ps ? mp_perr(ps, hc->line, "%s", hc->why) : ST_ERR_REFUSED;
+	*held &= ~s->controls;
+	return ST_OK;
+}
+
+/* Walk procedure p (see above).  With ps, also the structural checks of
+ * the parser, reported through it; without, only hc says what is wrong. */
+static int mp_walk_procedure(struct pstate *ps, struct hold_check *hc, const struct st_model *m,
+			  const struct st_procedure *p)
 {
 	double since[ST_MAX_CONTROLS] = { 0 };
-	unsigned held = 0;
+	unsigned held = 0, mask;
 	double now = 0;
 
 	for (int k = 0; k < p->nsteps; k++) {
 		const struct st_step *s = &p->steps[k];
-		double tol = s->tolerance >= 0 ? s->tolerance : m->tolerance;
-		unsigned mask;
 
 		if (ps && s->start_within > 0 && k == 0)
 			return mp_perr(ps, s->line, "start-within on the first step");
 		switch (s->op) {
 		case ST_OP_HOLD:
 		case ST_OP_PRESS:
-			if (ps && (held & s->controls)) {
-				char names[128];
-
-				st_model_controls_str(m, held & s->controls, names, sizeof(names));
-				return mp_perr(ps, s->line, "%s already pressed", names);
-			}
-			for (int i = 0; i < m->ncontrols; i++)
-				if (s->controls & (1u << i))
-					since[i] = now;
-			held |= s->controls;
-			if (s->op == ST_OP_PRESS)
-				break;
-			now += s->seconds;
-			if (mp_check_release(ps, m, since, held, s->controls, now, tol, s->line, longest))
-				return ST_ERR_PARSE;
-			held &= ~s->controls;
+			if (mp_walk_press(ps, hc, m, s, since, &held, &now))
+				return ps ? ST_ERR_PARSE : ST_ERR_REFUSED;
 			break;
 		case ST_OP_RELEASE:
 			mask = s->controls ? s->controls : held;
@@ -97,9 +124,9 @@ static int mp_walk_procedure(struct pstate *ps, const struct st_model *m,
 				return mp_perr(ps, s->line, "release with nothing pressed");
 			if (ps && (mask & ~held))
 				return mp_perr(ps, s->line, "release of a control that is not pressed");
-			if (mp_check_release(ps, m, since, held, mask & held, now, m->tolerance,
-					  s->line, longest))
-				return ST_ERR_PARSE;
+			if (mp_check_release(hc, m, since, held, mask & held, now,
+					  s->tolerance > 0 ? s->tolerance : m->tolerance, s->line))
+				return ps ? mp_perr(ps, hc->line, "%s", hc->why) : ST_ERR_REFUSED;
 			held &= ~mask;
 			break;
 		case ST_OP_TAP:
@@ -141,7 +168,7 @@ int mp_finish(struct pstate *ps, int last_line)
 		{ K_POFF, "power-off-hold" }, { K_WEAR, "wear" },
 	};
 	struct st_model *m = ps->m;
-	double longest = 0;
+	struct hold_check hc = { .check = 1 };
 
 	if (ps->p)
 		return mp_perr(ps, ps->p->line, "procedure %s has no 'end'",
@@ -196,9 +223,9 @@ int mp_finish(struct pstate *ps, int last_line)
 				slide = 1;
 		for (int j = 0; j < 2 && !slide; j++)
 			if (holds[j] > 0 &&
-			    mp_check_release(ps, m, since, m->power_controls, m->power_controls,
-					  holds[j], m->tolerance, lines[j], &longest))
-				return ST_ERR_PARSE;
+			    mp_check_release(&hc, m, since, m->power_controls, m->power_controls,
+					     holds[j], m->tolerance, lines[j]))
+				return mp_perr(ps, hc.line, "%s", hc.why);
 	}
 	for (int k = 0; k < ST_RESET_COUNT; k++) {
 		struct st_procedure *p = &m->procs[k];
@@ -226,7 +253,7 @@ int mp_finish(struct pstate *ps, int last_line)
 			if (s->seconds <= 0)
 				return mp_perr(ps, s->line, "hold of 0 s (the power hold is 0)");
 		}
-		if (mp_walk_procedure(ps, m, p, &longest))
+		if (mp_walk_procedure(ps, &hc, m, p))
 			return ST_ERR_PARSE;
 	}
 	return ST_OK;
@@ -235,12 +262,23 @@ int mp_finish(struct pstate *ps, int last_line)
 
 double st_model_longest_hold(const struct st_model *m)
 {
-	double longest = 0;
+	struct hold_check hc = { .check = 0 };
 
 	if (!m)
 		return 0;
 	for (int k = 0; k < ST_RESET_COUNT; k++)
 		if (m->procs[k].present)
-			mp_walk_procedure(NULL, m, &m->procs[k], &longest);
-	return longest;
+			mp_walk_procedure(NULL, &hc, m, &m->procs[k]);
+	return hc.longest;
+}
+
+int st_model_check_holds(const struct st_model *m, const struct st_procedure *p, char *why,
+			 size_t n)
+{
+	struct hold_check hc = { .check = 1 };
+	int ret = mp_walk_procedure(NULL, &hc, m, p);
+
+	if (ret)
+		snprintf(why, n, "%s:%d: %s", m->path, hc.line, hc.why);
+	return ret;
 }

@@ -11,69 +11,7 @@
 
 /* ---------------------------------------------------------- safety gates */
 
-static int mask_covers(unsigned held, unsigned hazard)
-{
-	return hazard && (held & hazard) == hazard;
-}
-
-/* Refuse a procedure whose holds exceed the model's safe maximum or make
- * one of its hazards.  Returns 1 when safe. */
-static int holds_safe(struct seq *s, const struct st_procedure *p, char *why, size_t n)
-{
-	double press_t = -1, t = 0;
-	unsigned pressed = 0;
-
-	for (int i = 0; i < p->nsteps; i++) {
-		const struct st_step *st = &p->steps[i];
-		double tol = st->tolerance > 0 ? st->tolerance : s->m->tolerance;
-		double len = -1;
-		unsigned mask = st->controls;
-
-		switch (st->op) {
-		case ST_OP_HOLD:
-			len = st->seconds + tol;
-			break;
-		case ST_OP_PRESS:
-			pressed |= st->controls;
-			press_t = t;
-			break;
-		case ST_OP_WAIT:
-			t += st->seconds;
-			break;
-		case ST_OP_RELEASE:
-			if (press_t >= 0) {
-				len = t - press_t + tol;
-				mask = pressed;
-			}
-			pressed = 0;
-			press_t = -1;
-			break;
-		default:
-			break;
-		}
-		if (len < 0)
-			continue;
-		char names[96];
-		st_model_controls_str(s->m, mask, names, sizeof(names));
-		if (len > s->m->max_hold + 1e-9) {
-			snprintf(why, n, "step at %s:%d would hold %s for %.1f s, past the model's safe maximum of %.1f s",
-				 s->m->path, st->line, names, len, s->m->max_hold);
-			return 0;
-		}
-		for (int h = 0; h < s->m->nhazards; h++) {
-			const struct st_hazard *hz = &s->m->hazards[h];
-			if (mask_covers(mask, hz->controls) && len >= hz->seconds) {
-				snprintf(why, n, "step at %s:%d would hold %s for %.1f s: %s",
-					 s->m->path, st->line, names, len, hz->source);
-				return 0;
-			}
-		}
-	}
-	return 1;
-}
-
-
-/* Seed 000: "Bluetooth reset first, then soft, then factory".  Returns 1
+/* Bluetooth reset first, then soft, then factory (ST_DISP_ESCALATION).  Returns 1
  * when the order is kept (or not asked for by the plan). */
 static int gate_escalation(struct seq *s, const struct st_procedure *p)
 {
@@ -170,7 +108,9 @@ int seq_gates(struct seq *s, const struct st_procedure *p)
 		if (ret < 0 || !s->identified)
 			return ret < 0 ? ret : 0;
 	}
-	if (!holds_safe(s, p, why, sizeof(why))) {
+	/* the model's safe maximum and hazards: the parser's check, again on
+	 * the procedure about to be pressed */
+	if (st_model_check_holds(s->m, p, why, sizeof(why)) != ST_OK) {
 		seq_finding(s, ST_ABORTED, ST_DISP_FIX_MODEL, "%s reset refused: %s",
 			    st_reset_name(p->kind), why);
 		return 0;
