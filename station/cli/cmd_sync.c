@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "core/enc.h"
 #include "core/st.h"
 #include "fleet/fleet.h"
 #include "store/store.h"
@@ -289,6 +290,8 @@ int cmd_fleet(int argc, char **argv)
 	}
 	if (!strcmp(what, "unit") && optind != argc - 1)
 		return cli_usage_error("fleet", "unit wants one SERIAL");
+	if (!strcmp(what, "unit") && st_serial_check(argv[optind], err))
+		return cli_usage_error("fleet", "%s", err);  /* the serial alphabet, docs/cli.md */
 	if (!strcmp(what, "report") && optind != argc)
 		return cli_usage_error("fleet", "unexpected argument '%.40s'", argv[optind]);
 	ret = st_fleet_connect(&f, url, err);

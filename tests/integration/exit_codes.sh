@@ -51,6 +51,8 @@ grep -q "/proc/st-captures" out && echo "ok - the unwritable captures path is na
 expect "usage: missing --serial is 2" 2 "--serial" run reset-soft --db r.db
 expect "usage: unknown plan is 2" 2 "nope" run nope --serial X6 --db r.db
 expect "input: a serial outside the alphabet is 2" 2 "serial" run reset-soft --serial 'a b' --db r.db
+expect "input: history --serial outside the alphabet is 2" 2 "serial" "$STATION" history --db r.db --serial '../x'
+expect "input: fleet unit with a serial outside the alphabet is 2" 2 "serial" "$STATION" fleet unit $'A\e[2J'
 expect "input: an unwritable --junit path is 2, before the run" 2 "--junit" \
 	run reset-soft --serial X7 --db r.db --junit "$tmp/no-such-dir/j.xml"
 n=$(sqlite3 r.db "SELECT count(*) FROM runs WHERE serial = 'X7'" 2>/dev/null)
