@@ -18,7 +18,7 @@ struct st_store;
 
 enum screen { SCR_SCAN, SCR_RUN, SCR_HISTORY, SCR_FIXTURE, SCR_HELP, SCR_COUNT };
 /* What the start screen is asking for. */
-enum scan_stage { STAGE_OPERATOR, STAGE_SERIAL, STAGE_MODEL, STAGE_PLAN };
+enum scan_stage { STAGE_OPERATOR, STAGE_SERIAL, STAGE_IDENTIFY, STAGE_MODEL, STAGE_PLAN };
 
 #define APP_MAX_MODELS 64
 #define APP_MAX_PLANS 32
@@ -102,6 +102,7 @@ void scan_enter(struct console *c);
 void scan_draw(struct console *c, int rows, int cols);
 int scan_key(struct console *c, int key);
 void scan_refresh_status(struct console *c);
+void scan_identity(struct console *c, const struct cons_event *e);
 void run_draw(struct console *c, int rows, int cols);
 int run_key(struct console *c, int key);
 void run_begin(struct console *c);

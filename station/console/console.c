@@ -207,6 +207,10 @@ static void take_events(struct console *c)
 
 	while ((n = runner_take(c->runner, ev, EVENT_BATCH)) > 0) {
 		for (int i = 0; i < n; i++) {
+			if (ev[i].identity) {
+				scan_identity(c, &ev[i]);
+				continue;
+			}
 			if (c->fx_open || c->fx_closing) {
 				fixture_event(c, &ev[i]);
 				continue;

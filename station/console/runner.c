@@ -26,7 +26,7 @@
 #include "model/model.h"
 #include "plan/plan.h"
 
-enum job { JOB_NONE, JOB_RUN, JOB_FIXTURE };
+enum job { JOB_NONE, JOB_RUN, JOB_FIXTURE, JOB_IDENTIFY };
 enum cmd { CMD_NONE, CMD_PRESS, CMD_RELEASE, CMD_CLOSE };
 
 struct runner {
@@ -343,6 +343,31 @@ out:
 	return NULL;
 }
 
+static void *identify_thread(void *arg)
+{
+	struct runner *r = arg;
+	struct cons_event ev;
+	char err[ST_ERRLEN] = "";
+
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = ST_EV_INFO;
+	ev.step_idx = -1;
+	ev.identity = 1;
+	if (bench_for(r, err) || st_bench_connect(r->b, NULL, err) ||
+	    st_bench_identify(r->b, ev.name, sizeof(ev.name), err)) {
+		ev.name[0] = 0;
+		snprintf(ev.text, sizeof(ev.text), "the unit could not say its model: %s", err);
+	} else {
+		snprintf(ev.text, sizeof(ev.text), "the unit reports model %s", ev.name);
+	}
+	st_bench_release_all(r->b, NULL);
+	pthread_mutex_lock(&r->mu);
+	r->done = 1;
+	pthread_mutex_unlock(&r->mu);
+	push(r, &ev);
+	return NULL;
+}
+
 int runner_new(struct runner **out, struct st_bench *b, char *err)
 {
 	struct runner *r = calloc(1, sizeof(*r));
@@ -478,6 +503,16 @@ void runner_answer(struct runner *r, int answer)
 		pthread_cond_broadcast(&r->cv);
 	}
 	pthread_mutex_unlock(&r->mu);
+}
+
+int runner_identify(struct runner *r, const struct st_model *guess, char *err)
+{
+	reap(r, 0);
+	if (r->have_thread)
+		return st_fail(err, ST_ERR_ARG, "the bench is busy");
+	r->model = *guess;
+	r->operator_[0] = 0;
+	return spawn(r, JOB_IDENTIFY, identify_thread, err);
 }
 
 int runner_fixture_open(struct runner *r, const struct st_model *model, char *err)

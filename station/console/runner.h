@@ -38,6 +38,8 @@ struct cons_event {
 	char reason[256];
 	char uuid[37];
 	int question;             /* INFO that asks the operator (confirm): answer with runner_answer */
+	int identity;             /* INFO answering runner_identify: name = the unit's model id,
+				   * "" when it could not say (text says why) */
 };
 
 struct runner;
@@ -68,6 +70,11 @@ int runner_busy(struct runner *r);
 int runner_running(struct runner *r);
 /* Answer an operator question the run waits on: 1 yes, 0 no, -1 abort. */
 void runner_answer(struct runner *r, int answer);
+
+/* Ask the unit on the fixture which model it is (its test UART), the
+ * fixture opened for `guess` (any model the fixture is wired for); the
+ * answer arrives as an INFO event with `identity` set. */
+int runner_identify(struct runner *r, const struct st_model *guess, char *err);
 
 /* Fixture panel: open the bench for `model` (no run), press one set of
  * controls for `seconds` (refused past the model's safety limits), release

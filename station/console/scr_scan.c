@@ -97,6 +97,14 @@ static void ask_plan(struct console *c)
 	c->pick_top = 0;
 }
 
+static void pick_model(struct console *c, const char *why)
+{
+	app_message(c, CRT_PROMPT, "%s: pick the model", why);
+	c->stage = STAGE_MODEL;
+	c->pick = 0;
+	c->pick_top = 0;
+}
+
 static void serial_entered(struct console *c)
 {
 	char err[ST_ERRLEN];
@@ -121,10 +129,34 @@ static void serial_entered(struct console *c)
 		ask_plan(c);
 		return;
 	}
-	app_message(c, CRT_PROMPT, "%s: pick the model", err);
-	c->stage = STAGE_MODEL;
-	c->pick = 0;
-	c->pick_top = 0;
+	if (c->o->bench.fixture && strcmp(c->o->bench.fixture, "sim")) {
+		/* a real fixture: ask the unit itself (its test UART) */
+		struct st_model guess;
+
+		if (st_model_find(st_data_dir(), c->models[0], &guess, err) == ST_OK &&
+		    runner_identify(c->runner, c->have_model ? &c->model : &guess, err) == ST_OK) {
+			app_message(c, CRT_PROMPT, "no model's serial prefix matches: asking the unit...");
+			c->stage = STAGE_IDENTIFY;
+			return;
+		}
+	}
+	pick_model(c, err);
+}
+
+/* The unit's answer to runner_identify(). */
+void scan_identity(struct console *c, const struct cons_event *e)
+{
+	char err[ST_ERRLEN];
+
+	if (c->stage != STAGE_IDENTIFY)
+		return;
+	if (e->name[0] && st_model_find(st_data_dir(), e->name, &c->model, err) == ST_OK) {
+		c->have_model = 1;
+		app_message(c, CRT_NORMAL, "%s", e->text);
+		ask_plan(c);
+		return;
+	}
+	pick_model(c, e->text);
 }
 
 static void pick_key(struct console *c, int key, int n)
@@ -195,6 +227,8 @@ int scan_key(struct console *c, int key)
 			return 1;
 		}
 		return app_field_key(c->field, ST_SERIAL_MAX + 1, key, serial_char);
+	case STAGE_IDENTIFY:
+		return 1;   /* the unit is being asked; Esc aborts nothing here */
 	case STAGE_MODEL:
 	case STAGE_PLAN:
 		if (key == CRT_KEY_ENTER) {

@@ -89,7 +89,8 @@ flow() { # flow LABEL ENV
 	keys -- "-x1" Enter
 	expect "$L: a malformed serial is refused on the screen" 5 '-x1.* must start with a letter or a digit'
 	keys BSpace BSpace BSpace "0000001" Enter
-	expect "$L: a serial no model claims brings up the model list" 5 'pick the model'
+	expect "$L: a serial no model claims: the unit itself is asked for its model" 10 \
+		'the unit reports model WH-1000XM5'
 	keys Escape
 	wait_screen 5 'Scan or type the serial' >/dev/null
 	for _ in 1 2 3 4 5 6 7; do keys BSpace; done
@@ -253,6 +254,16 @@ startup() { # startup NAME WANT-RC ARGS...
 		notok "$name: exit '$rc' (want $want), stderr: $(cat "$T/err")"
 	fi
 }
+# the simulated bench cannot ask a unit: a serial no model claims gives the list
+new_session "$STATION console --db $T/st4.db --operator t; echo CONSOLE-EXIT=\$?; sleep 600"
+wait_screen 10 'Scan or type the serial' >/dev/null
+keys "0000001" Enter
+expect "simulated bench: a serial no model claims brings up the model list" 5 'pick the model'
+keys Down Enter
+expect "... a model picked with the arrows, then the plan" 5 'model +MDR-1000X +plan'
+keys F10
+wait_screen 5 'CONSOLE-EXIT=0' >/dev/null
+
 startup "database cannot be opened" 2 --db /nonexistent-dir/st.db
 startup "fixture unreachable" 3 --db "$T/st2.db" --fixture "$T/no-such-fixture"
 out=$("$STATION" console --db "$T/st3.db" </dev/null 2>&1 >/dev/null)
