@@ -16,9 +16,6 @@
 
 void st_bench_fixture_info(const struct st_bench *b, struct st_bench_fixture_info *fi)
 {
-	const char *fw;
-	size_t n;
-
 	memset(fi, 0, sizeof(*fi));
 	if (!b)
 		return;
@@ -34,15 +31,7 @@ void st_bench_fixture_info(const struct st_bench *b, struct st_bench_fixture_inf
 	}
 	st_strlcpy(fi->driver, b->fx->ops->name, sizeof(fi->driver));
 	st_strlcpy(fi->desc, b->fx->desc, sizeof(fi->desc));
-	/* drivers announce their firmware in the description: fw=X or ver=X */
-	fw = strstr(b->fx->desc, "fw=");
-	if (!fw)
-		fw = strstr(b->fx->desc, "ver=");
-	if (fw) {
-		fw = strchr(fw, '=') + 1;
-		n = strcspn(fw, " ");
-		snprintf(fi->firmware, sizeof(fi->firmware), "%.*s", (int)n, fw);
-	}
+	st_strlcpy(fi->firmware, b->fx->fw, sizeof(fi->firmware));
 }
 
 const char *st_bench_audio_desc(const struct st_bench *b)

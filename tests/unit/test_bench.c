@@ -88,6 +88,9 @@ static void test_units_in_a_row(void **state)
 	st_bench_fixture_info(b, &fi);
 	assert_true(fi.connected);
 	assert_string_equal(fi.driver, "sim");
+	assert_string_equal(fi.port, "sim");
+	assert_string_equal(fi.firmware, "sim");
+	assert_non_null(strstr(fi.desc, "WH-1000XM5"));
 	fx1 = st_bench_fixture(b);
 	assert_int_equal(fx1->held, 0);
 	assert_int_equal(st_bench_identify(b, id, sizeof(id), err), ST_OK);
