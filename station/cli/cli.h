@@ -20,6 +20,8 @@ int cmd_sweep(int argc, char **argv);     /* cmd_analyze.c: write a sweep WAV */
 int cmd_analyze(int argc, char **argv);   /* cmd_analyze.c: offline analysis */
 int cmd_fleet(int argc, char **argv);     /* cmd_sync.c: fleet report and unit history */
 int cmd_sync(int argc, char **argv);      /* cmd_sync.c: send runs to the fleet database */
+int cmd_report(int argc, char **argv);    /* cmd_report.c: HTML reports of a run or a batch */
+int cmd_triage(int argc, char **argv);    /* cmd_triage.c: batch RMA triage from a CSV file */
 
 /* Print a one-line usage error "station CMD: msg" and return ST_EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...)

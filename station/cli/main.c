@@ -31,6 +31,8 @@ static const struct command commands[] = {
 	{ "analyze", cmd_analyze, "analyse recorded captures: response, anc, mics, tones" },
 	{ "fleet", cmd_fleet, "fleet report [--since DATE] / fleet unit SERIAL, from the central database" },
 	{ "sync", cmd_sync, "send finished runs to the fleet's central PostgreSQL database" },
+	{ "report", cmd_report, "HTML report of a run or a batch: report run|batch ID" },
+	{ "triage", cmd_triage, "batch RMA triage: triage --batch FILE.csv | --resume BATCH" },
 };
 
 static void verror(const char *cmd, const char *fmt, va_list ap)

@@ -1,0 +1,128 @@
+/*
+ * cmd_report.c - `station report run RUN` and `station report batch BATCH`:
+ * the thin front end of station/report/.  It opens the store (never
+ * creating one), renders the report through the templates in reports/ and
+ * writes it atomically to --out (or stdout).  A batch report also writes
+ * each unit's run report beside it, so its links work.  docs/reports.md.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+#include "core/st.h"
+#include "report/report.h"
+#include "store/store.h"
+
+struct report_args {
+	const char *what;   /* "run" or "batch" */
+	const char *id;     /* run or batch uuid prefix */
+	const char *out;    /* --out FILE.html, NULL = stdout */
+	const char *csv;    /* --csv FILE (batch) */
+	const char *db;     /* --db FILE */
+};
+
+static void report_usage(FILE *f)
+{
+	fprintf(f, "usage: station report run RUN [--out FILE.html] [--db FILE]\n"
+		   "       station report batch BATCH [--out FILE.html] [--csv FILE] [--db FILE]\n"
+		   "  RUN, BATCH     a uuid or its first characters (station history, station triage)\n"
+		   "  --out FILE     write the HTML report there (default: stdout); a batch report\n"
+		   "                 also writes each unit's run report beside it (run-XXXXXXXX.html)\n"
+		   "  --csv FILE     (batch) the unit list as CSV\n"
+		   "  --db FILE      result database (default $STATION_DB, else station.db)\n");
+}
+
+static int parse_args(int argc, char **argv, struct report_args *a)
+{
+	static const struct option opts[] = {
+		{ "out", required_argument, 0, 'o' }, { "csv", required_argument, 0, 'c' },
+		{ "db", required_argument, 0, 'd' },  { "help", no_argument, 0, 'h' },
+		{ 0, 0, 0, 0 },
+	};
+	int c;
+
+	memset(a, 0, sizeof(*a));
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o': a->out = optarg; break;
+		case 'c': a->csv = optarg; break;
+		case 'd': a->db = optarg; break;
+		case 'h': report_usage(stdout); return -1;
+		default:
+			return cli_usage_error("report", "unknown or incomplete option '%s' (station report --help)",
+					       argv[optind - 1]);
+		}
+	}
+	if (argc - optind != 2)
+		return cli_usage_error("report", "give run RUN or batch BATCH (station report --help)");
+	a->what = argv[optind];
+	a->id = argv[optind + 1];
+	if (strcmp(a->what, "run") && strcmp(a->what, "batch"))
+		return cli_usage_error("report", "unknown report '%s': run or batch", a->what);
+	if (a->csv && strcmp(a->what, "batch"))
+		return cli_usage_error("report", "--csv is for batch reports");
+	if (!a->id[0])
+		return cli_usage_error("report", "empty %s id", a->what);
+	return 0;
+}
+
+static int exit_for(int ret)
+{
+	return ret == ST_ERR_NOTFOUND || ret == ST_ERR_ARG || ret == ST_ERR_PARSE ||
+			       ret == ST_ERR_REFUSED
+		       ? ST_EXIT_USAGE
+		       : ST_EXIT_ERROR;
+}
+
+int cmd_report(int argc, char **argv)
+{
+	struct report_args a;
+	struct st_report_opts o = { 0 };
+	struct st_store *s = NULL;
+	struct st_sbuf out = { 0 }, csv = { 0 };
+	char err[ST_ERRLEN] = "";
+	struct stat sb;
+	const char *path;
+	int ret;
+
+	ret = parse_args(argc, argv, &a);
+	if (ret)
+		return ret < 0 ? ST_EXIT_PASS : ret;
+	path = a.db ? a.db : st_store_default_path();
+	if (stat(path, &sb) != 0 && errno == ENOENT) {
+		fprintf(stderr, "station report: no database at %s\n", path);
+		return ST_EXIT_USAGE;
+	}
+	ret = st_store_open_ex(&s, path, ST_STORE_NOCREATE | ST_STORE_READONLY_OK, NULL, err);
+	if (ret) {
+		fprintf(stderr, "station report: %s\n", err);
+		return exit_for(ret);
+	}
+	if (!strcmp(a.what, "run")) {
+		ret = st_report_run(s, a.id, &o, &out, err);
+	} else {
+		ret = st_report_batch(s, a.id, &o, &out, a.csv ? &csv : NULL, err);
+		if (!ret && a.out)
+			ret = st_report_batch_runs(s, a.id, a.out, &o, err);
+	}
+	if (!ret)
+		ret = st_report_write(a.out, &out, err);
+	if (!ret && a.csv)
+		ret = st_report_write(a.csv, &csv, err);
+	st_sbuf_free(&out);
+	st_sbuf_free(&csv);
+	st_store_close(s);
+	if (ret) {
+		fprintf(stderr, "station report: %s\n", err);
+		return exit_for(ret);
+	}
+	if (a.out)
+		fprintf(stderr, "report written to %s\n", a.out);
+	return ST_EXIT_PASS;
+}

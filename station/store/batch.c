@@ -1,0 +1,379 @@
+/*
+ * batch.c - batches of RMA triage in the result store (batch.h): tables
+ * batches and batch_units of db/003_batches.sql and the runs.batch_id
+ * link.  Written through the store's connection with bound values only.
+ */
+#include "store/batch.h"
+
+#include <sqlite3.h>
+#include "core/st.h"
+#include <stdio.h>
+#include <string.h>
+
+static int bfail(struct st_store *s, char *err, const char *what)
+{
+	return st_fail(err, ST_ERR_DB, "%s: %s: %s", st_store_path(s), what,
+		       sqlite3_errmsg(st_store_db(s)));
+}
+
+static int prep(struct st_store *s, const char *sql, sqlite3_stmt **st, char *err)
+{
+	if (sqlite3_prepare_v2(st_store_db(s), sql, -1, st, NULL) != SQLITE_OK)
+		return bfail(s, err, "prepare");
+	return ST_OK;
+}
+
+static int writable(struct st_store *s, char *err)
+{
+	if (st_store_is_readonly(s))
+		return st_fail(err, ST_ERR_ARG, "%s: opened read-only, cannot record", st_store_path(s));
+	if (st_store_schema_version(s) < 3)
+		return st_fail(err, ST_ERR_DB, "%s: schema version %d has no batches (needs 003_batches.sql)",
+			       st_store_path(s), st_store_schema_version(s));
+	return ST_OK;
+}
+
+static void txt(char *dst, size_t n, sqlite3_stmt *st, int col)
+{
+	const char *v = (const char *)sqlite3_column_text(st, col);
+	size_t len = v ? strlen(v) : 0;
+
+	if (len >= n) {  /* cut without splitting a UTF-8 sequence */
+		len = n - 1;
+		while (len > 0 && ((unsigned char)v[len] & 0xc0) == 0x80)
+			len--;
+	}
+	if (len)
+		memcpy(dst, v, len);
+	dst[len] = '\0';
+}
+
+static int bind_txt(sqlite3_stmt *st, int i, const char *v)
+{
+	return sqlite3_bind_text(st, i, v ? v : "", -1, SQLITE_TRANSIENT);
+}
+
+/* Run a bound statement to completion and finalize it. */
+static int step_done(struct st_store *s, sqlite3_stmt *st, const char *what, char *err)
+{
+	int rc = sqlite3_step(st);
+	int ret = rc == SQLITE_DONE || rc == SQLITE_ROW ? ST_OK : bfail(s, err, what);
+
+	sqlite3_finalize(st);
+	return ret;
+}
+
+static int insert_unit(struct st_store *s, long long batch_id, struct st_batch_unit *u, char *err)
+{
+	sqlite3_stmt *st;
+	int ret;
+
+	ret = prep(s, "INSERT INTO batch_units (batch_id, idx, line, rma, serial, model, symptom, "
+		      "faults, notes, plan) VALUES (?,?,?,?,?,?,?,?,?,?)", &st, err);
+	if (ret)
+		return ret;
+	sqlite3_bind_int64(st, 1, batch_id);
+	sqlite3_bind_int(st, 2, u->idx);
+	sqlite3_bind_int(st, 3, u->line);
+	bind_txt(st, 4, u->rma);
+	bind_txt(st, 5, u->serial);
+	bind_txt(st, 6, u->model);
+	bind_txt(st, 7, u->symptom);
+	bind_txt(st, 8, u->faults);
+	bind_txt(st, 9, u->notes);
+	bind_txt(st, 10, u->plan);
+	ret = step_done(s, st, "insert batch unit", err);
+	if (!ret)
+		u->id = sqlite3_last_insert_rowid(st_store_db(s));
+	return ret;
+}
+
+int st_batch_create(struct st_store *s, struct st_batch_info *bi, struct st_batch_unit *units,
+		    int n, char *err)
+{
+	sqlite3 *db = st_store_db(s);
+	sqlite3_stmt *st;
+	int ret;
+
+	ret = writable(s, err);
+	if (ret)
+		return ret;
+	if (!bi->uuid[0])
+		st_uuid4(bi->uuid);
+	if (!bi->started[0])
+		st_iso8601_now(bi->started);
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return bfail(s, err, "begin batch");
+	ret = prep(s, "INSERT INTO batches (uuid, started, operator, station, file, file_sha256, "
+		      "rows_total, confirm) VALUES (?,?,?,?,?,?,?,?)", &st, err);
+	if (!ret) {
+		bind_txt(st, 1, bi->uuid);
+		bind_txt(st, 2, bi->started);
+		bind_txt(st, 3, bi->operator_);
+		bind_txt(st, 4, bi->station);
+		bind_txt(st, 5, bi->file);
+		bind_txt(st, 6, bi->file_sha256);
+		sqlite3_bind_int(st, 7, n);
+		bind_txt(st, 8, bi->confirm);
+		ret = step_done(s, st, "insert batch", err);
+	}
+	if (!ret) {
+		bi->id = sqlite3_last_insert_rowid(db);
+		bi->rows_total = n;
+		for (int i = 0; i < n && !ret; i++)
+			ret = insert_unit(s, bi->id, &units[i], err);
+	}
+	if (!ret && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		ret = bfail(s, err, "commit batch");
+	if (ret && !sqlite3_get_autocommit(db))
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return ret;
+}
+
+#define BATCH_COLS "id, uuid, started, coalesce(ended, ''), operator, station, file, " \
+	"file_sha256, rows_total, rows_done, confirm, state"
+
+static void batch_row(sqlite3_stmt *st, struct st_batch_info *bi)
+{
+	memset(bi, 0, sizeof(*bi));
+	bi->id = sqlite3_column_int64(st, 0);
+	txt(bi->uuid, sizeof(bi->uuid), st, 1);
+	txt(bi->started, sizeof(bi->started), st, 2);
+	txt(bi->ended, sizeof(bi->ended), st, 3);
+	txt(bi->operator_, sizeof(bi->operator_), st, 4);
+	txt(bi->station, sizeof(bi->station), st, 5);
+	txt(bi->file, sizeof(bi->file), st, 6);
+	txt(bi->file_sha256, sizeof(bi->file_sha256), st, 7);
+	bi->rows_total = sqlite3_column_int(st, 8);
+	bi->rows_done = sqlite3_column_int(st, 9);
+	txt(bi->confirm, sizeof(bi->confirm), st, 10);
+	txt(bi->state, sizeof(bi->state), st, 11);
+}
+
+int st_batch_find(struct st_store *s, const char *prefix, struct st_batch_info *bi, char *err)
+{
+	sqlite3_stmt *st;
+	char pat[80];
+	int rc, n = 0, ret;
+
+	if (st_store_schema_version(s) < 3)
+		return st_fail(err, ST_ERR_NOTFOUND, "%s: no batch %s (the database has no batches yet)",
+			       st_store_path(s), prefix);
+	if (!prefix[0] || strlen(prefix) > 36 || strspn(prefix, "0123456789abcdefABCDEF-") != strlen(prefix))
+		return st_fail(err, ST_ERR_ARG, "'%s' is not a batch id (hex digits of its uuid)", prefix);
+	snprintf(pat, sizeof(pat), "%s%%", prefix);
+	ret = prep(s, "SELECT " BATCH_COLS " FROM batches WHERE lower(uuid) LIKE lower(?) LIMIT 2", &st, err);
+	if (ret)
+		return ret;
+	bind_txt(st, 1, pat);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (n++ == 0)
+			batch_row(st, bi);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return bfail(s, err, "find batch");
+	if (!n)
+		return st_fail(err, ST_ERR_NOTFOUND, "%s: no batch %s", st_store_path(s), prefix);
+	if (n > 1)
+		return st_fail(err, ST_ERR_ARG, "%s: several batches start with %s: give more characters",
+			       st_store_path(s), prefix);
+	return ST_OK;
+}
+
+int st_batch_list(struct st_store *s, int limit, int (*cb)(const struct st_batch_info *, void *),
+		  void *ctx, char *err)
+{
+	struct st_batch_info bi;
+	sqlite3_stmt *st;
+	int rc, ret;
+
+	if (st_store_schema_version(s) < 3)
+		return ST_OK;
+	ret = prep(s, "SELECT " BATCH_COLS " FROM batches ORDER BY started DESC, id DESC LIMIT ?", &st, err);
+	if (ret)
+		return ret;
+	sqlite3_bind_int(st, 1, limit > 0 ? limit : -1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		batch_row(st, &bi);
+		if (cb(&bi, ctx)) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? ST_OK : bfail(s, err, "list batches");
+}
+
+static void unit_row(sqlite3_stmt *st, struct st_batch_unit *u)
+{
+	memset(u, 0, sizeof(*u));
+	u->id = sqlite3_column_int64(st, 0);
+	u->idx = sqlite3_column_int(st, 1);
+	u->line = sqlite3_column_int(st, 2);
+	txt(u->rma, sizeof(u->rma), st, 3);
+	txt(u->serial, sizeof(u->serial), st, 4);
+	txt(u->model, sizeof(u->model), st, 5);
+	txt(u->symptom, sizeof(u->symptom), st, 6);
+	txt(u->faults, sizeof(u->faults), st, 7);
+	txt(u->notes, sizeof(u->notes), st, 8);
+	txt(u->plan, sizeof(u->plan), st, 9);
+	txt(u->status, sizeof(u->status), st, 10);
+	txt(u->outcome, sizeof(u->outcome), st, 11);
+	txt(u->disposition, sizeof(u->disposition), st, 12);
+	txt(u->reason, sizeof(u->reason), st, 13);
+	u->run_id = sqlite3_column_int64(st, 14);
+	txt(u->run_uuid, sizeof(u->run_uuid), st, 15);
+	txt(u->assumed, sizeof(u->assumed), st, 16);
+	u->human = sqlite3_column_int(st, 17);
+	txt(u->started, sizeof(u->started), st, 18);
+	txt(u->ended, sizeof(u->ended), st, 19);
+	u->attempts = sqlite3_column_int(st, 20);
+}
+
+int st_batch_units(struct st_store *s, long long batch_id,
+		   int (*cb)(const struct st_batch_unit *, void *), void *ctx, char *err)
+{
+	struct st_batch_unit u;
+	sqlite3_stmt *st;
+	int rc, ret;
+
+	ret = prep(s, "SELECT u.id, u.idx, u.line, u.rma, u.serial, u.model, u.symptom, u.faults, "
+		      "u.notes, u.plan, u.status, u.outcome, u.disposition, u.reason, "
+		      "coalesce(u.run_id, 0), coalesce(r.uuid, ''), u.assumed, u.human, "
+		      "coalesce(u.started, ''), coalesce(u.ended, ''), u.attempts "
+		      "FROM batch_units u LEFT JOIN runs r ON r.id = u.run_id "
+		      "WHERE u.batch_id = ? ORDER BY u.idx", &st, err);
+	if (ret)
+		return ret;
+	sqlite3_bind_int64(st, 1, batch_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		unit_row(st, &u);
+		if (cb(&u, ctx)) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? ST_OK : bfail(s, err, "batch units");
+}
+
+int st_batch_unit_begin(struct st_store *s, long long unit_id, const char *plan,
+			const char *assumed, int human, char *err)
+{
+	sqlite3_stmt *st;
+	char now[32];
+	int ret;
+
+	ret = writable(s, err);
+	if (!ret)
+		ret = prep(s, "UPDATE batch_units SET status = 'testing', plan = ?, assumed = ?, "
+			      "human = max(human, ?), started = ?, ended = NULL, attempts = attempts + 1 "
+			      "WHERE id = ?", &st, err);
+	if (ret)
+		return ret;
+	st_iso8601_now(now);
+	bind_txt(st, 1, plan);
+	bind_txt(st, 2, assumed);
+	sqlite3_bind_int(st, 3, human);
+	bind_txt(st, 4, now);
+	sqlite3_bind_int64(st, 5, unit_id);
+	return step_done(s, st, "begin batch unit", err);
+}
+
+static int link_run(struct st_store *s, long long batch_id, long long run_id, char *err)
+{
+	sqlite3_stmt *st;
+	int ret;
+
+	ret = prep(s, "UPDATE runs SET batch_id = ? WHERE id = ?", &st, err);
+	if (ret)
+		return ret;
+	sqlite3_bind_int64(st, 1, batch_id);
+	sqlite3_bind_int64(st, 2, run_id);
+	return step_done(s, st, "link run to batch", err);
+}
+
+int st_batch_unit_end(struct st_store *s, long long batch_id, long long unit_id, const char *status,
+		      long long run_id, const char *outcome, const char *disposition,
+		      const char *reason, int human, char *err)
+{
+	sqlite3_stmt *st;
+	char now[32];
+	int ret;
+
+	ret = writable(s, err);
+	if (!ret && run_id > 0)
+		ret = link_run(s, batch_id, run_id, err);
+	if (!ret)
+		ret = prep(s, "UPDATE batch_units SET status = ?, run_id = ?, outcome = ?, disposition = ?, "
+			      "reason = ?, human = max(human, ?), ended = ? WHERE id = ? AND batch_id = ?",
+			   &st, err);
+	if (ret)
+		return ret;
+	st_iso8601_now(now);
+	bind_txt(st, 1, status);
+	if (run_id > 0)
+		sqlite3_bind_int64(st, 2, run_id);
+	else
+		sqlite3_bind_null(st, 2);
+	bind_txt(st, 3, outcome);
+	bind_txt(st, 4, disposition);
+	bind_txt(st, 5, reason);
+	sqlite3_bind_int(st, 6, human);
+	bind_txt(st, 7, now);
+	sqlite3_bind_int64(st, 8, unit_id);
+	sqlite3_bind_int64(st, 9, batch_id);
+	ret = step_done(s, st, "end batch unit", err);
+	if (!ret)
+		ret = prep(s, "UPDATE batches SET rows_done = (SELECT count(*) FROM batch_units WHERE "
+			      "batch_id = ?1 AND status IN ('done', 'stopped')) WHERE id = ?1", &st, err);
+	if (!ret) {
+		sqlite3_bind_int64(st, 1, batch_id);
+		ret = step_done(s, st, "count batch rows done", err);
+	}
+	return ret;
+}
+
+int st_batch_unit_last_run(struct st_store *s, const struct st_batch_unit *u,
+			   struct st_run_info *ri, char *err)
+{
+	sqlite3_stmt *st;
+	char uuid[37] = "";
+	int rc, ret;
+
+	ret = prep(s, "SELECT uuid FROM runs WHERE serial = ? AND started >= ? "
+		      "ORDER BY started DESC, id DESC LIMIT 1", &st, err);
+	if (ret)
+		return ret;
+	bind_txt(st, 1, u->serial);
+	bind_txt(st, 2, u->started);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		txt(uuid, sizeof(uuid), st, 0);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return bfail(s, err, "last run of a batch unit");
+	if (!uuid[0])
+		return st_fail(err, ST_ERR_NOTFOUND, "no run of %s since %s", u->serial, u->started);
+	return st_store_find_run(s, uuid, ri, err);
+}
+
+int st_batch_set_state(struct st_store *s, long long batch_id, const char *state, char *err)
+{
+	sqlite3_stmt *st;
+	char now[32];
+	int ret;
+
+	ret = writable(s, err);
+	if (!ret)
+		ret = prep(s, "UPDATE batches SET state = ?, ended = CASE WHEN ? = 'done' THEN ? ELSE ended END "
+			      "WHERE id = ?", &st, err);
+	if (ret)
+		return ret;
+	st_iso8601_now(now);
+	bind_txt(st, 1, state);
+	bind_txt(st, 2, state);
+	bind_txt(st, 3, now);
+	sqlite3_bind_int64(st, 4, batch_id);
+	return step_done(s, st, "set batch state", err);
+}
