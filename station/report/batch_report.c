@@ -225,38 +225,37 @@ static void time_row(struct st_sbuf *b, const struct bdata *d, int bench)
 static void unit_rows(struct st_sbuf *b, const struct bdata *d, int only_human)
 {
 	char file[32];
+	int any = 0;
 
-	st_sbuf_puts(b, "<table class=\"units\"><thead><tr><th>#</th><th>RMA</th><th>serial</th><th>model</th>"
-			"<th>symptom</th><th>plan</th><th>outcome</th><th>disposition</th><th>why</th>"
-			"<th>report</th></tr></thead><tbody>\n");
+	st_sbuf_puts(b, "<table class=\"units\"><thead><tr><th class=\"c-idx\">#</th><th class=\"c-unit\">RMA / serial</th>"
+			"<th class=\"c-model\">model / symptom</th><th class=\"c-out\">outcome / disposition</th>"
+			"<th>why</th><th class=\"c-run\">report</th></tr></thead><tbody>\n");
 	for (int i = 0; i < d->n; i++) {
 		const struct st_batch_unit *u = &d->units[i].u;
-		const char *why = u->reason;
 
 		if (only_human && !needed_human(&d->units[i]))
 			continue;
+		any = 1;
 		st_sbuf_printf(b, "<tr class=\"%s\"><td>%d</td><td>", rr_verdict_class(u->outcome), u->idx);
 		st_sbuf_html(b, u->rma);
-		st_sbuf_puts(b, "</td><td class=\"serial\">");
+		st_sbuf_puts(b, "<br/><span class=\"serial\">");
 		st_sbuf_html(b, u->serial);
-		st_sbuf_puts(b, "</td><td>");
+		st_sbuf_puts(b, "</span></td><td>");
 		st_sbuf_html(b, u->model);
-		st_sbuf_puts(b, "</td><td>");
+		st_sbuf_puts(b, "<br/><span class=\"symptom\">");
 		st_sbuf_html(b, u->symptom);
-		st_sbuf_puts(b, "</td><td>");
+		st_sbuf_puts(b, "</span> &#8594; ");
 		st_sbuf_html(b, u->plan);
 		st_sbuf_puts(b, "</td><td>");
 		rr_verdict(b, u->outcome[0] ? u->outcome : u->status);
-		st_sbuf_puts(b, "</td><td class=\"disposition\">");
+		st_sbuf_puts(b, "<br/><span class=\"disposition\">");
 		st_sbuf_html(b, u->disposition[0] ? u->disposition : "-");
-		st_sbuf_puts(b, "</td><td>");
-		if (only_human && u->assumed[0] && !why[0])
-			why = u->assumed;
-		st_sbuf_html(b, why[0] ? why : "-");
-		if (u->assumed[0]) {
-			st_sbuf_puts(b, " <span class=\"assumed\">(assumed: ");
-			st_sbuf_html(b, u->assumed);
-			st_sbuf_puts(b, ")</span>");
+		st_sbuf_puts(b, "</span></td><td class=\"why\">");
+		st_sbuf_html(b, u->reason[0] ? u->reason : "-");
+		if (u->notes[0]) {
+			st_sbuf_puts(b, "<br/><span class=\"notes\">notes: ");
+			st_sbuf_html(b, u->notes);
+			st_sbuf_puts(b, "</span>");
 		}
 		st_sbuf_puts(b, "</td><td>");
 		if (u->run_uuid[0]) {
@@ -267,6 +266,8 @@ static void unit_rows(struct st_sbuf *b, const struct bdata *d, int only_human)
 		}
 		st_sbuf_puts(b, "</td></tr>\n");
 	}
+	if (!any)
+		st_sbuf_puts(b, "<tr><td colspan=\"6\">none</td></tr>\n");
 	st_sbuf_puts(b, "</tbody></table>\n");
 }
 
@@ -351,7 +352,7 @@ static void batch_fragments(const struct bdata *d, struct st_sbuf *counts, struc
 	}
 	for (int i = 0; i < 3; i++)
 		tally_sort(&t[i]);
-	st_sbuf_puts(counts, "<div class=\"counts\">\n");
+	st_sbuf_puts(counts, "<div class=\"tallies\">\n");
 	tally_table(counts, "disposition", &t[0], d->n);
 	tally_table(counts, "outcome", &t[1], d->n);
 	st_sbuf_puts(counts, "</div>\n");

@@ -8,6 +8,7 @@
 #define ST_REPORT_INT_H
 
 #include "report/report.h"
+#include "store/batch.h"
 #include "store/store.h"
 
 /* A run and all its rows, loaded from the store. */
@@ -22,6 +23,9 @@ struct rr_run {
 	struct st_artifact_row *arts;
 	int narts, caparts;
 	int oom;                        /* an allocation failed while loading */
+	int in_batch;                   /* 1: the run tested a unit of a triage batch */
+	struct st_batch_unit bu;        /* that unit (RMA, symptom, notes, disposition) */
+	char batch_uuid[37];
 };
 
 int rr_run_load(struct st_store *s, const char *run, struct rr_run *d, char *err);

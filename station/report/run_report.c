@@ -89,6 +89,14 @@ int rr_run_load(struct st_store *s, const char *run, struct rr_run *d, char *err
 		ret = st_store_artifacts(s, d->ri.id, artifact_cb, d, err);
 	if (!ret && d->oom)
 		ret = st_fail(err, ST_ERR_MEM, "out of memory reading run %s", d->ri.uuid);
+	if (!ret) {
+		char e[ST_ERRLEN];
+		int r = st_batch_unit_of_run(s, d->ri.id, &d->bu, d->batch_uuid, e);
+
+		if (r && r != ST_ERR_NOTFOUND)
+			ret = st_fail(err, r, "%s", e);
+		d->in_batch = !r;
+	}
 	if (ret)
 		rr_run_free(d);
 	return ret;
@@ -244,6 +252,32 @@ static void artifacts_table(struct st_sbuf *b, const struct rr_run *d)
 	st_sbuf_puts(b, "</tbody></table>\n");
 }
 
+/* The batch row this run tested: RMA, symptom, notes, the batch's
+ * disposition and why. */
+static void batch_section(struct st_sbuf *b, const struct rr_run *d)
+{
+	const struct st_batch_unit *u = &d->bu;
+
+	if (!d->in_batch)
+		return;
+	st_sbuf_puts(b, "<section class=\"batch keep\"><h2>RMA</h2><table class=\"facts\"><tbody>\n<tr><th>Batch</th><td class=\"hash\">");
+	st_sbuf_html(b, d->batch_uuid);
+	st_sbuf_printf(b, "</td><th>Row</th><td>%d (line %d)</td></tr>\n<tr><th>RMA</th><td>", u->idx, u->line);
+	st_sbuf_html(b, u->rma);
+	st_sbuf_puts(b, "</td><th>Symptom</th><td>");
+	st_sbuf_html(b, u->symptom);
+	st_sbuf_puts(b, "</td></tr>\n<tr><th>Notes</th><td colspan=\"3\">");
+	st_sbuf_html(b, u->notes[0] ? u->notes : "-");
+	st_sbuf_puts(b, "</td></tr>\n<tr><th>Batch disposition</th><td colspan=\"3\" class=\"disposition\">");
+	st_sbuf_html(b, u->disposition[0] ? u->disposition : "-");
+	if (u->assumed[0]) {
+		st_sbuf_puts(b, "</td></tr>\n<tr><th>Assumed</th><td colspan=\"3\">");
+		st_sbuf_html(b, u->assumed);
+		st_sbuf_puts(b, " (taken as done without an operator: --confirm yes)");
+	}
+	st_sbuf_puts(b, "</td></tr>\n</tbody></table></section>\n");
+}
+
 static void duration_text(const struct st_run_info *ri, char *out, size_t n)
 {
 	double t0 = rr_iso_seconds(ri->started), t1 = rr_iso_seconds(ri->ended);
@@ -258,18 +292,23 @@ static const char *const run_names[] = {
 	"css", "title", "serial", "model", "firmware", "operator", "station", "fixture", "plan",
 	"limits_path", "limits_hash", "run_uuid", "started", "ended", "duration", "verdict",
 	"verdict_class", "disposition", "reason", "advice", "steps", "measurements", "anc_charts",
-	"mic_charts", "events", "artifacts", "generated",
+	"mic_charts", "events", "artifacts", "generated", "batch",
 };
 
 static int run_render(const struct rr_run *d, const struct st_report_opts *o, const char *tpl,
 		      const char *tpl_path, const char *css, struct st_sbuf *out, char *err)
 {
-	struct st_sbuf steps = { 0 }, meas = { 0 }, anc = { 0 }, mics = { 0 }, ev = { 0 }, art = { 0 };
+	struct st_sbuf steps = { 0 }, meas = { 0 }, anc = { 0 }, mics = { 0 }, ev = { 0 }, art = { 0 },
+		      bat = { 0 };
 	const struct st_run_info *ri = &d->ri;
 	char title[160], dur[32], now[32];
 	const char *advice = o && o->advice ? o->advice(ri->disposition, o->advice_ctx) : NULL;
 	int ret;
 
+	/* a batch's customer advice (the cause lies outside the headset) */
+	if (d->in_batch && strcmp(d->bu.disposition, ri->disposition) && d->bu.reason[0])
+		advice = d->bu.reason;
+	batch_section(&bat, d);
 	steps_table(&steps, d);
 	meas_table(&meas, d);
 	rr_anc_charts(&anc, d);
@@ -295,10 +334,12 @@ static int run_render(const struct rr_run *d, const struct st_report_opts *o, co
 			{ "steps", st_sbuf_str(&steps), 1 }, { "measurements", st_sbuf_str(&meas), 1 },
 			{ "anc_charts", st_sbuf_str(&anc), 1 }, { "mic_charts", st_sbuf_str(&mics), 1 },
 			{ "events", st_sbuf_str(&ev), 1 }, { "artifacts", st_sbuf_str(&art), 1 },
-			{ "generated", now, 0 },
+			{ "generated", now, 0 }, { "batch", st_sbuf_str(&bat), 1 },
 		};
 
 		ret = st_sbuf_ok(&steps, err);
+		if (!ret)
+			ret = st_sbuf_ok(&bat, err);
 		if (!ret)
 			ret = st_sbuf_ok(&meas, err) || st_sbuf_ok(&anc, err) || st_sbuf_ok(&mics, err) ||
 			      st_sbuf_ok(&ev, err) || st_sbuf_ok(&art, err) ? ST_ERR_MEM : ST_OK;
@@ -311,6 +352,7 @@ static int run_render(const struct rr_run *d, const struct st_report_opts *o, co
 	st_sbuf_free(&mics);
 	st_sbuf_free(&ev);
 	st_sbuf_free(&art);
+	st_sbuf_free(&bat);
 	return ret;
 }
 

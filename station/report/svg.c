@@ -21,11 +21,12 @@
 struct axis {
 	double lo, hi;  /* data range shown */
 	double step;    /* tick spacing */
+	double bottom;  /* pixel y of the plot's bottom (H - MB, more for slanted labels) */
 };
 
 static double px_y(const struct axis *a, double v)
 {
-	return MT + (H - MT - MB) * (a->hi - v) / (a->hi - a->lo);
+	return MT + (a->bottom - MT) * (a->hi - v) / (a->hi - a->lo);
 }
 
 /* Widen [lo, hi] to round ticks (about 5 of them). */
@@ -49,6 +50,7 @@ static void axis_fit(struct axis *a, double lo, double hi)
 			a->step = mag * steps[i];
 			break;
 		}
+	a->bottom = H - MB;
 	a->lo = floor(lo / a->step) * a->step;
 	a->hi = ceil(hi / a->step) * a->step;
 	if (a->hi - a->lo < a->step)
@@ -112,7 +114,7 @@ static void draw_mask(struct st_sbuf *b, const struct axis *a, const double *m, 
 			continue;
 		y = px_y(a, clampy(a, m[i]));
 		st_sbuf_printf(b, "<rect class=\"fail-zone\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"/>",
-			       x0, low ? y : MT, cell, low ? H - MB - y : y - MT);
+			       x0, low ? y : MT, cell, low ? a->bottom - y : y - MT);
 	}
 	st_sbuf_puts(b, "\n<polyline class=\"mask\" points=\"");
 	for (int i = 0; i < n; i++) {
@@ -230,7 +232,7 @@ void st_svg_bars(struct st_sbuf *b, const struct st_chart_bars *c)
 		double x = ML + i * cell, v = c->value[i], yl, yh;
 		int fail;
 
-		yl = isfinite(c->low[i]) ? px_y(&a, c->low[i]) : H - MB;
+		yl = isfinite(c->low[i]) ? px_y(&a, c->low[i]) : a.bottom;
 		yh = isfinite(c->high[i]) ? px_y(&a, c->high[i]) : MT;
 		if (isfinite(c->low[i]) || isfinite(c->high[i]))
 			st_sbuf_printf(b, "<rect class=\"band\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"/>",
@@ -274,6 +276,7 @@ void st_svg_pareto(struct st_sbuf *b, const struct st_chart_pareto *c)
 	axis_fit(&a, 0, max > 0 ? max : 1);
 	if (a.step < 1)
 		axis_fit(&a, 0, 5);
+	a.bottom = H - 84;   /* room for the slanted labels */
 	cell = c->n > 0 ? (W - ML - MR - 30) / c->n : 1;
 	bw = cell * 0.6;
 	svg_open(b, c->title, "pareto");
@@ -285,16 +288,16 @@ void st_svg_pareto(struct st_sbuf *b, const struct st_chart_pareto *c)
 
 		st_sbuf_printf(b, "<rect class=\"bar\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"/>"
 				  "<text class=\"value\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%d</text>"
-				  "<text class=\"axis label\" transform=\"translate(%.1f,%.1f) rotate(-20)\" text-anchor=\"end\">",
-			       x + (cell - bw) / 2, y, bw, H - MB - y, x + cell / 2, y - 4, c->count[i],
-			       x + cell / 2 + 4, H - MB + 14);
+				  "<text class=\"axis label\" transform=\"translate(%.1f,%.1f) rotate(-30)\" text-anchor=\"end\">",
+			       x + (cell - bw) / 2, y, bw, a.bottom - y, x + cell / 2, y - 4, c->count[i],
+			       x + cell / 2 + 4, a.bottom + 14);
 		st_sbuf_html(b, c->label[i]);
 		st_sbuf_puts(b, "</text>\n");
 	}
 	st_sbuf_puts(b, "<polyline class=\"cum\" points=\"");
 	for (int i = 0; i < c->n && total > 0; i++) {
 		cum += c->count[i];
-		st_sbuf_printf(b, "%.1f,%.1f ", ML + (i + 0.5) * cell, MT + (H - MT - MB) * (1 - cum / total));
+		st_sbuf_printf(b, "%.1f,%.1f ", ML + (i + 0.5) * cell, MT + (a.bottom - MT) * (1 - cum / total));
 	}
 	st_sbuf_puts(b, "\"/>\n</svg>\n");
 }

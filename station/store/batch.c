@@ -204,6 +204,13 @@ int st_batch_list(struct st_store *s, int limit, int (*cb)(const struct st_batch
 	return rc == SQLITE_DONE ? ST_OK : bfail(s, err, "list batches");
 }
 
+#define UNIT_SELECT "SELECT u.id, u.idx, u.line, u.rma, u.serial, u.model, u.symptom, u.faults, " \
+	"u.notes, u.plan, u.status, u.outcome, u.disposition, u.reason, " \
+	"coalesce(u.run_id, 0), coalesce(r.uuid, ''), u.assumed, u.human, " \
+	"coalesce(u.started, ''), coalesce(u.ended, ''), u.attempts, b.uuid " \
+	"FROM batch_units u JOIN batches b ON b.id = u.batch_id " \
+	"LEFT JOIN runs r ON r.id = u.run_id "
+
 static void unit_row(sqlite3_stmt *st, struct st_batch_unit *u)
 {
 	memset(u, 0, sizeof(*u));
@@ -237,12 +244,7 @@ int st_batch_units(struct st_store *s, long long batch_id,
 	sqlite3_stmt *st;
 	int rc, ret;
 
-	ret = prep(s, "SELECT u.id, u.idx, u.line, u.rma, u.serial, u.model, u.symptom, u.faults, "
-		      "u.notes, u.plan, u.status, u.outcome, u.disposition, u.reason, "
-		      "coalesce(u.run_id, 0), coalesce(r.uuid, ''), u.assumed, u.human, "
-		      "coalesce(u.started, ''), coalesce(u.ended, ''), u.attempts "
-		      "FROM batch_units u LEFT JOIN runs r ON r.id = u.run_id "
-		      "WHERE u.batch_id = ? ORDER BY u.idx", &st, err);
+	ret = prep(s, UNIT_SELECT "WHERE u.batch_id = ? ORDER BY u.idx", &st, err);
 	if (ret)
 		return ret;
 	sqlite3_bind_int64(st, 1, batch_id);
@@ -255,6 +257,29 @@ int st_batch_units(struct st_store *s, long long batch_id,
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? ST_OK : bfail(s, err, "batch units");
+}
+
+int st_batch_unit_of_run(struct st_store *s, long long run_id, struct st_batch_unit *u,
+			 char batch_uuid[37], char *err)
+{
+	sqlite3_stmt *st;
+	int rc, ret;
+
+	if (st_store_schema_version(s) < 3)
+		return st_fail(err, ST_ERR_NOTFOUND, "no batches");
+	ret = prep(s, UNIT_SELECT "WHERE u.run_id = ? LIMIT 1", &st, err);
+	if (ret)
+		return ret;
+	sqlite3_bind_int64(st, 1, run_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		unit_row(st, u);
+		txt(batch_uuid, 37, st, 21);
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_DONE)
+		return st_fail(err, ST_ERR_NOTFOUND, "run %lld is in no batch", run_id);
+	return rc == SQLITE_ROW ? ST_OK : bfail(s, err, "batch unit of a run");
 }
 
 int st_batch_unit_begin(struct st_store *s, long long unit_id, const char *plan,
@@ -280,7 +305,7 @@ int st_batch_unit_begin(struct st_store *s, long long unit_id, const char *plan,
 	return step_done(s, st, "begin batch unit", err);
 }
 
-static int link_run(struct st_store *s, long long batch_id, long long run_id, char *err)
+int st_batch_link_run(struct st_store *s, long long batch_id, long long run_id, char *err)
 {
 	sqlite3_stmt *st;
 	int ret;
@@ -303,7 +328,7 @@ int st_batch_unit_end(struct st_store *s, long long batch_id, long long unit_id,
 
 	ret = writable(s, err);
 	if (!ret && run_id > 0)
-		ret = link_run(s, batch_id, run_id, err);
+		ret = st_batch_link_run(s, batch_id, run_id, err);
 	if (!ret)
 		ret = prep(s, "UPDATE batch_units SET status = ?, run_id = ?, outcome = ?, disposition = ?, "
 			      "reason = ?, human = max(human, ?), ended = ? WHERE id = ? AND batch_id = ?",

@@ -41,7 +41,7 @@ struct st_batch_unit {
 	char status[12];         /* pending testing done stopped */
 	char outcome[16];        /* the run's outcome, "" when not run */
 	char disposition[64];
-	char reason[256];
+	char reason[1024];       /* why: the run's reason, or the advice, or why it was stopped */
 	long long run_id;        /* 0: none */
 	char run_uuid[37];       /* "" when none */
 	char assumed[64];        /* "placement,serial" when taken as done */
@@ -73,6 +73,11 @@ int st_batch_unit_begin(struct st_store *s, long long unit_id, const char *plan,
 int st_batch_unit_end(struct st_store *s, long long batch_id, long long unit_id, const char *status,
 		      long long run_id, const char *outcome, const char *disposition,
 		      const char *reason, int human, char *err);
+/* Mark a run as made for a batch (runs.batch_id). */
+int st_batch_link_run(struct st_store *s, long long batch_id, long long run_id, char *err);
+/* The batch unit a run was made for: ST_ERR_NOTFOUND when none. */
+int st_batch_unit_of_run(struct st_store *s, long long run_id, struct st_batch_unit *u,
+			 char batch_uuid[37], char *err);
 /* The latest run of a unit's serial begun since the unit's testing
  * began (for resuming a unit left "testing"): ST_ERR_NOTFOUND if none. */
 int st_batch_unit_last_run(struct st_store *s, const struct st_batch_unit *u,
