@@ -69,7 +69,7 @@ static void range_add(double *lo, double *hi, double v)
 
 static void svg_open(struct st_sbuf *b, const char *title, const char *cls)
 {
-	st_sbuf_printf(b, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart %s\" "
+	st_sbuf_printf(b, "<svg class=\"chart %s\" "
 			  "viewBox=\"0 0 %.0f %.0f\" role=\"img\"><title>", cls, W, H);
 	st_sbuf_html(b, title);
 	st_sbuf_puts(b, "</title>\n<text class=\"chart-title\" x=\"8\" y=\"20\">");

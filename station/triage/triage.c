@@ -80,7 +80,7 @@ static int bench_open(struct walk *w, char *err)
 		if (!w->s)
 			ret = st_fail(err, ST_ERR_ARG, "batch triage needs a result database");
 	}
-	if (!ret)
+	if (!ret && !w->sym.n)
 		ret = st_symptoms_load(w->o->data_dir, &w->sym, err);
 	return ret;
 }
@@ -355,9 +355,12 @@ int st_triage_start(const char *csv, const struct st_triage_opts *o, char batch_
 
 	batch_uuid[0] = '\0';
 	*stopped = 0;
-	ret = bench_open(&w, err);
+	/* the whole file is checked before the bench and the store are opened */
+	ret = st_symptoms_load(o->data_dir, &w.sym, err);
 	if (!ret)
 		ret = st_triage_load(csv, o->data_dir, &w.sym, &w.units, &w.n, w.bi.file_sha256, err);
+	if (!ret)
+		ret = bench_open(&w, err);
 	if (!ret)
 		ret = rows_check_bench(&w, csv, err);
 	if (!ret) {
