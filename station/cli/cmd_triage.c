@@ -34,6 +34,8 @@ static void triage_usage(FILE *f)
 		"  --list           the stored batches, newest first\n"
 		"  --confirm yes    take every placement and serial prompt as done (recorded as assumed)\n"
 		"  --db FILE        result database (default $STATION_DB, else station.db)\n"
+		"  --fixture ADDR   a real fixture (DEVICE, numato:DEVICE, tcp:HOST:PORT); default:\n"
+		"                   the simulated bench, where the faults column is injected\n"
 		"  --operator NAME  who runs the batch (default $USER)\n"
 		"  --station NAME   this station's name (default the host name)\n"
 		"  --verbose        print every step of every run\n"
@@ -144,6 +146,7 @@ int cmd_triage(int argc, char **argv)
 		{ "confirm", required_argument, 0, 'c' }, { "db", required_argument, 0, 'd' },
 		{ "operator", required_argument, 0, 'o' }, { "station", required_argument, 0, 'S' },
 		{ "verbose", no_argument, 0, 'v' },     { "help", no_argument, 0, 'h' },
+		{ "fixture", required_argument, 0, 'F' },
 		{ 0, 0, 0, 0 },
 	};
 	const char *batch = NULL, *resume = NULL, *confirm = NULL;
@@ -165,6 +168,7 @@ int cmd_triage(int argc, char **argv)
 		case 'o': o.operator_ = optarg; break;
 		case 'S': o.station = optarg; break;
 		case 'v': cli.verbose = 1; break;
+		case 'F': o.fixture = optarg; break;
 		case 'h': triage_usage(stdout); return ST_EXIT_PASS;
 		default:
 			return cli_usage_error("triage", "unknown or incomplete option '%s' (station triage --help)",

@@ -56,11 +56,11 @@ static int ident_ok(const char *s)
 	return 1;
 }
 
-/* Free text (symptom, notes): no control characters but tab. */
-static int text_ok(const char *s)
+/* Free text: no control characters but tab (and line breaks in notes). */
+static int text_ok(const char *s, int lines)
 {
 	for (; *s; s++)
-		if (((unsigned char)*s < 0x20 && *s != '\t') || *s == 0x7f)
+		if (((unsigned char)*s < 0x20 && *s != '\t' && !(lines && *s == '\n')) || *s == 0x7f)
 			return 0;
 	return 1;
 }
@@ -111,10 +111,10 @@ static int row_fill(const char *path, const struct st_csv_record *r, const int p
 	if (!ident_ok(f[C_SERIAL]))
 		return st_fail(err, ST_ERR_PARSE,
 			       "%s:%d: serial must be 1 to 63 printable characters, no blanks", path, r->line);
-	if (!f[C_SYMPTOM][0] || strlen(f[C_SYMPTOM]) >= sizeof(u->symptom) || !text_ok(f[C_SYMPTOM]))
+	if (!f[C_SYMPTOM][0] || strlen(f[C_SYMPTOM]) >= sizeof(u->symptom) || !text_ok(f[C_SYMPTOM], 0))
 		return st_fail(err, ST_ERR_PARSE, "%s:%d: symptom must be 1 to %zu characters of text",
 			       path, r->line, sizeof(u->symptom) - 1);
-	if (strlen(f[C_NOTES]) >= sizeof(u->notes) || !text_ok(f[C_NOTES]))
+	if (strlen(f[C_NOTES]) >= sizeof(u->notes) || !text_ok(f[C_NOTES], 1))
 		return st_fail(err, ST_ERR_PARSE, "%s:%d: notes must be at most %zu characters of text",
 			       path, r->line, sizeof(u->notes) - 1);
 	if (strlen(f[C_MODEL]) >= 32 || st_model_find(dir, f[C_MODEL], m, e))

@@ -25,6 +25,7 @@ struct walk {
 	struct st_batch_info bi;
 	struct st_batch_unit *units;    /* file order */
 	int n, cap;
+	int simulated;                  /* the simulated bench (faults allowed) */
 	int human;                      /* the current unit needed a person */
 	int stopped;                    /* the operator stopped the batch */
 };
@@ -66,6 +67,8 @@ static int bench_open(struct walk *w, char *err)
 	st_bench_opts_init(&bo);
 	bo.data_dir = w->o->data_dir;
 	bo.db = w->o->db;
+	bo.fixture = w->o->fixture;
+	w->simulated = !w->o->fixture || !strcmp(w->o->fixture, "sim");
 	bo.operator_ = w->o->operator_;
 	bo.station = w->o->station;
 	bo.confirm = w->o->confirm_yes ? ST_BENCH_CONFIRM_YES
@@ -111,18 +114,24 @@ static void row_sim(const struct st_batch_unit *u, char buf[256], struct st_benc
 	}
 }
 
-/* Point the session at a row's model and simulated unit. */
+/* Point the session at a row's model and simulated unit.  The simulated
+ * unit is cleared first: the last row's faults may not fit this model. */
 static int bench_for(struct walk *w, const struct st_batch_unit *u, const char **placed,
 		     char buf[256], char *err)
 {
-	struct st_bench_sim sim;
-	struct st_bench_fixture_info fi;
+	struct st_bench_sim sim, none = { .battery = -1 };
 	int ret;
 
 	row_sim(u, buf, &sim, placed);
-	ret = st_bench_set_model(w->b, u->model, err);
-	st_bench_fixture_info(w->b, &fi);
-	if (!ret && (fi.simulated || sim.nfaults || strcmp(*placed, u->serial)))
+	if (!w->simulated) {
+		if (sim.nfaults || strcmp(*placed, u->serial))
+			return st_fail(err, ST_ERR_ARG, "faults are for the simulated bench, not a fixture");
+		return st_bench_set_model(w->b, u->model, err);
+	}
+	ret = st_bench_set_sim(w->b, &none, err);
+	if (!ret)
+		ret = st_bench_set_model(w->b, u->model, err);
+	if (!ret)
 		ret = st_bench_set_sim(w->b, &sim, err);
 	return ret;
 }

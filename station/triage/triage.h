@@ -68,6 +68,7 @@ typedef int (*st_triage_ask_fn)(const char *kind, const char *question, char *an
 struct st_triage_opts {
 	const char *data_dir;     /* NULL = st_data_dir() */
 	const char *db;           /* NULL = st_store_default_path() */
+	const char *fixture;      /* NULL or "sim": the simulated bench; else a fixture address */
 	const char *operator_;    /* recorded with the batch and its runs */
 	const char *station;      /* NULL = host name */
 	int confirm_yes;          /* take placement and serial prompts as done (assumed) */
