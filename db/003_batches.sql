@@ -1,6 +1,7 @@
 -- 003_batches.sql - batch RMA triage (docs/triage.md): a batch is one CSV
 -- file of returned units walked unit by unit by `station triage`; each row
--- of the file is a batch unit, linked to the run that tested it.  A batch
+-- of the file is a batch unit, linked to the run that tested it, and every
+-- run made for a batch is linked to it (batch_runs).  A batch
 -- interrupted (Ctrl-C, power loss, kill -9) is resumed from these rows, so
 -- a unit already tested is never tested again unless asked.
 
@@ -53,6 +54,12 @@ CREATE TABLE batch_units (
 );
 CREATE INDEX batch_units_run ON batch_units(run_id);
 
--- The run -> batch link: which batch a run was made for (NULL: not in a batch).
-ALTER TABLE runs ADD COLUMN batch_id INTEGER REFERENCES batches(id) ON DELETE SET NULL;
-CREATE INDEX runs_batch ON runs(batch_id);
+-- The run -> batch link: every run made for a unit of a batch (an
+-- interrupted one too), so a run's report finds its RMA row and a batch its
+-- runs.  A table of its own, so the runs table is not rebuilt.
+CREATE TABLE batch_runs (
+	run_id INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+	batch_id INTEGER NOT NULL REFERENCES batches(id) ON DELETE CASCADE,
+	unit_id INTEGER NOT NULL REFERENCES batch_units(id) ON DELETE CASCADE
+);
+CREATE INDEX batch_runs_batch ON batch_runs(batch_id);

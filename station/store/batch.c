@@ -1,7 +1,7 @@
 /*
  * batch.c - batches of RMA triage in the result store (batch.h): tables
- * batches and batch_units of db/003_batches.sql and the runs.batch_id
- * link.  Written through the store's connection with bound values only.
+ * batches, batch_units and batch_runs of db/003_batches.sql.
+ * Written through the store's connection with bound values only.
  */
 #include "store/batch.h"
 
@@ -267,7 +267,7 @@ int st_batch_unit_of_run(struct st_store *s, long long run_id, struct st_batch_u
 
 	if (st_store_schema_version(s) < 3)
 		return st_fail(err, ST_ERR_NOTFOUND, "no batches");
-	ret = prep(s, UNIT_SELECT "WHERE u.run_id = ? LIMIT 1", &st, err);
+	ret = prep(s, UNIT_SELECT "WHERE u.id = (SELECT unit_id FROM batch_runs WHERE run_id = ?)", &st, err);
 	if (ret)
 		return ret;
 	sqlite3_bind_int64(st, 1, run_id);
@@ -305,16 +305,18 @@ int st_batch_unit_begin(struct st_store *s, long long unit_id, const char *plan,
 	return step_done(s, st, "begin batch unit", err);
 }
 
-int st_batch_link_run(struct st_store *s, long long batch_id, long long run_id, char *err)
+int st_batch_link_run(struct st_store *s, long long batch_id, long long unit_id, long long run_id,
+		      char *err)
 {
 	sqlite3_stmt *st;
 	int ret;
 
-	ret = prep(s, "UPDATE runs SET batch_id = ? WHERE id = ?", &st, err);
+	ret = prep(s, "INSERT OR IGNORE INTO batch_runs (run_id, batch_id, unit_id) VALUES (?,?,?)", &st, err);
 	if (ret)
 		return ret;
-	sqlite3_bind_int64(st, 1, batch_id);
-	sqlite3_bind_int64(st, 2, run_id);
+	sqlite3_bind_int64(st, 1, run_id);
+	sqlite3_bind_int64(st, 2, batch_id);
+	sqlite3_bind_int64(st, 3, unit_id);
 	return step_done(s, st, "link run to batch", err);
 }
 
@@ -328,7 +330,7 @@ int st_batch_unit_end(struct st_store *s, long long batch_id, long long unit_id,
 
 	ret = writable(s, err);
 	if (!ret && run_id > 0)
-		ret = st_batch_link_run(s, batch_id, run_id, err);
+		ret = st_batch_link_run(s, batch_id, unit_id, run_id, err);
 	if (!ret)
 		ret = prep(s, "UPDATE batch_units SET status = ?, run_id = ?, outcome = ?, disposition = ?, "
 			      "reason = ?, human = max(human, ?), ended = ? WHERE id = ? AND batch_id = ?",

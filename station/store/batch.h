@@ -1,7 +1,7 @@
 /*
  * batch.h - batches of RMA triage in the result store (db/003_batches.sql,
- * docs/triage.md): a batch, its units (one per CSV row) and the link from
- * each unit to the run that tested it.  Every write is committed at once,
+ * docs/triage.md): a batch, its units (one per CSV row), the run that
+ * tested each unit, and every run made for a batch.  Every write is committed at once,
  * so a batch killed at any moment resumes from what is stored.
  *
  * Same conventions as store.h: bound values only, ST_OK or a negative
@@ -73,8 +73,9 @@ int st_batch_unit_begin(struct st_store *s, long long unit_id, const char *plan,
 int st_batch_unit_end(struct st_store *s, long long batch_id, long long unit_id, const char *status,
 		      long long run_id, const char *outcome, const char *disposition,
 		      const char *reason, int human, char *err);
-/* Mark a run as made for a batch (runs.batch_id). */
-int st_batch_link_run(struct st_store *s, long long batch_id, long long run_id, char *err);
+/* Record that a run was made for a unit of a batch (batch_runs). */
+int st_batch_link_run(struct st_store *s, long long batch_id, long long unit_id, long long run_id,
+		      char *err);
 /* The batch unit a run was made for: ST_ERR_NOTFOUND when none. */
 int st_batch_unit_of_run(struct st_store *s, long long run_id, struct st_batch_unit *u,
 			 char batch_uuid[37], char *err);

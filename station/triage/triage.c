@@ -230,7 +230,7 @@ static int unit_recover(struct walk *w, struct st_batch_unit *u, int *adopted, c
 	if (!u->started[0] || st_batch_unit_last_run(w->s, u, &ri, e))
 		return ST_OK;
 	if (!strcmp(ri.outcome, "running") || !strcmp(ri.outcome, "interrupted"))
-		return st_batch_link_run(w->s, w->bi.id, ri.id, err);
+		return st_batch_link_run(w->s, w->bi.id, u->id, ri.id, err);
 	*adopted = 1;
 	w->human = u->human;
 	return unit_finish(w, u, &ri, err);

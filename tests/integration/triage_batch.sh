@@ -59,7 +59,8 @@ tested=$(q a.db "SELECT count(*) FROM batch_units WHERE status = 'done'")
 runs=$(q a.db "SELECT count(*) FROM runs")
 check "each tested unit has exactly one run ($runs runs, $tested units tested)" \
 	$([ "$n" -eq 0 ] && [ "$runs" -eq "$tested" ]; echo $?)
-n=$(q a.db "SELECT count(*) FROM runs r JOIN batch_units u ON u.run_id = r.id WHERE r.batch_id = u.batch_id")
+n=$(q a.db "SELECT count(*) FROM runs r JOIN batch_units u ON u.run_id = r.id
+	JOIN batch_runs l ON l.run_id = r.id AND l.unit_id = u.id AND l.batch_id = u.batch_id")
 check "every run is linked to its batch and unit" $([ "$n" -eq "$runs" ]; echo $?)
 n=$(q a.db "SELECT count(*) FROM runs WHERE serial = 'T999' OR serial = 'T020'")
 check "the mixed-up unit was never tested" $([ "$n" -eq 0 ]; echo $?)
@@ -111,6 +112,8 @@ check "no unit tested twice ($skipped skipped on resume, $interrupted interrupte
 	$([ "$n" -eq 0 ] && [ "$interrupted" -le 1 ] && [ "$skipped" -ge "$done_before" ]; echo $?)
 n=$(q b.db "SELECT count(*) FROM runs WHERE outcome IN ('PASS','FAIL','ERROR','ABORTED')")
 check "finished runs equal the units tested" $([ "$n" -eq "$tested" ]; echo $?) "$n runs, $tested units"
+n=$(q b.db "SELECT count(*) FROM runs WHERE id NOT IN (SELECT run_id FROM batch_runs)")
+check "every run, the interrupted one too, is linked to the batch" $([ "$n" -eq 0 ]; echo $?)
 
 # --- the operator at the terminal --------------------------------------------
 cat >small.csv <<'EOF'
