@@ -361,6 +361,20 @@ int st_batch_unit_end(struct st_store *s, long long batch_id, long long unit_id,
 	return ret;
 }
 
+int st_batch_unit_reset(struct st_store *s, long long unit_id, char *err)
+{
+	sqlite3_stmt *st;
+	int ret;
+
+	ret = writable(s, err);
+	if (!ret)
+		ret = prep(s, "UPDATE batch_units SET status = 'pending', ended = NULL WHERE id = ?", &st, err);
+	if (ret)
+		return ret;
+	sqlite3_bind_int64(st, 1, unit_id);
+	return step_done(s, st, "reset batch unit", err);
+}
+
 int st_batch_unit_last_run(struct st_store *s, const struct st_batch_unit *u,
 			   struct st_run_info *ri, char *err)
 {

@@ -79,6 +79,9 @@ int st_batch_link_run(struct st_store *s, long long batch_id, long long unit_id,
 /* The batch unit a run was made for: ST_ERR_NOTFOUND when none. */
 int st_batch_unit_of_run(struct st_store *s, long long run_id, struct st_batch_unit *u,
 			 char batch_uuid[37], char *err);
+/* A unit goes back to pending (its run was stopped by the operator, no
+ * finding): resuming tests it again. */
+int st_batch_unit_reset(struct st_store *s, long long unit_id, char *err);
 /* The latest run of a unit's serial begun since the unit's testing
  * began (for resuming a unit left "testing"): ST_ERR_NOTFOUND if none. */
 int st_batch_unit_last_run(struct st_store *s, const struct st_batch_unit *u,

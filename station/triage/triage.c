@@ -293,17 +293,23 @@ static int unit_test(struct walk *w, struct st_batch_unit *u, char *err)
 		return unit_stop(w, u, "serial-mismatch", why, err);
 	}
 	if (*st_bench_abort_flag(w->b))
-		return UNIT_STOP;
+		return st_batch_unit_reset(w->s, u->id, err) ? ST_ERR_DB : UNIT_STOP;
 	progress(w, u, "start", u->plan);
 	ret = st_bench_run(w->b, u->plan, u->serial, event_bridge, w, &res, err);
 	if (ret)
 		return ret;
-	if (*st_bench_abort_flag(w->b))
-		return UNIT_STOP;   /* the operator's stop is no finding: tested again on resume */
 	ret = st_store_find_run(w->s, res.uuid, &ri, err);
 	if (!ret)
-		ret = unit_finish(w, u, &ri, err);
-	return ret;
+		ret = st_batch_link_run(w->s, w->bi.id, u->id, ri.id, err);
+	if (ret)
+		return ret;
+	if (*st_bench_abort_flag(w->b)) {
+		/* the operator's stop is no finding: the unit is tested again on resume */
+		ret = st_batch_unit_reset(w->s, u->id, err);
+		progress(w, u, "stop", "stopped by the operator: tested again on resume");
+		return ret ? ret : UNIT_STOP;
+	}
+	return unit_finish(w, u, &ri, err);
 }
 
 static int walk_units(struct walk *w, char *err)

@@ -3,9 +3,10 @@
 # (docs/triage.md): the 27-unit batch of tests/integration/triage/batch.csv
 # (11 models, every simulator fault, healthy units, a mix-up, a hostile
 # serial) ends with the dispositions tests/integration/triage/expected.txt
-# says the seeds predict, row by row; the same batch killed with SIGKILL at
-# a random unit and resumed ends the same with no unit tested twice; the
-# interactive prompts (placement, scan, skip, stop) and --retest.
+# says the seeds predict, row by row; the same batch stopped with Ctrl-C at
+# one random unit, killed with SIGKILL at a later one and resumed ends the
+# same with no unit tested twice; the interactive prompts (placement, scan,
+# skip, stop) and --retest.
 # Prints TAP lines "ok - name" / "not ok - name".
 #
 # Env: STATION (binary), STATION_DATA (repo root).
@@ -82,38 +83,50 @@ check "resuming a finished batch tests no unit again" \
 	$([ "$rc" -eq 0 ] && [ "$n" -eq "$runs" ] && [ "$(grep -c ' skip ' a2.out)" -eq "$units" ]; echo $?) \
 	"rc $rc, runs $n (was $runs)"
 
-# --- killed with SIGKILL at a random unit, then resumed ---------------------
-k=$((RANDOM % (units - 6) + 3))
+# --- Ctrl-C at one unit, SIGKILL at a later one, then resumed -----------------
+# watch_and_kill SIGNAL UNIT OUT: signal the background batch when unit UNIT starts.
+watch_and_kill() {
+	for _ in $(seq 1500); do
+		grep -Eq "^unit +$2 .* start" "$3" 2>/dev/null && break
+		kill -0 "$bg" 2>/dev/null || break
+		sleep 0.02
+	done
+	kill "-$1" "$bg" 2>/dev/null
+	wait "$bg" 2>/dev/null
+	rc=$?
+	bg=
+}
+k1=$((RANDOM % 6 + 2))
+k=$((RANDOM % (units - 14) + 10))
 "$STATION" triage --batch "$csv" --confirm yes --db b.db >b.out 2>b.err &
 bg=$!
-for _ in $(seq 600); do
-	grep -Eq "^unit +$k .* start" b.out 2>/dev/null && break
-	kill -0 "$bg" 2>/dev/null || break
-	sleep 0.02
-done
-kill -9 "$bg" 2>/dev/null
-wait "$bg" 2>/dev/null
-bg=
+watch_and_kill INT "$k1" b.out
+kb=$(sed -n 's/^batch \([0-9a-f-]*\) started.*/\1/p' b.out)
+check "Ctrl-C at unit $k1 stops the batch (exit 4) and says how to resume" \
+	$([ "$rc" -eq 4 ] && grep -q "resume with: station triage --resume ${kb:0:8}" b.out; echo $?) "rc $rc"
+"$STATION" triage --resume "${kb:0:8}" --confirm yes --db b.db >b2.out 2>b2.err &
+bg=$!
+watch_and_kill KILL "$k" b2.out
 done_before=$(q b.db "SELECT count(*) FROM batch_units WHERE status IN ('done', 'stopped')")
 check "SIGKILL at unit $k leaves the batch unfinished ($done_before of $units done)" \
 	$([ "$done_before" -lt "$units" ]; echo $?)
-kb=$(sed -n 's/^batch \([0-9a-f-]*\) started.*/\1/p' b.out)
 "$STATION" triage --resume "${kb:0:8}" --confirm yes --db b.db >c.out 2>c.err
 rc=$?
 check "resume ends with exit 0" "$rc" "$(tail -5 c.err)"
 got_rows b.db >got.b
 diff expected got.b >diff.b
-check "after the kill and resume every row ends as the seeds predict" $? "$(cat diff.b)"
-n=$(q b.db "SELECT count(*) FROM (SELECT serial FROM runs WHERE outcome IN ('PASS','FAIL','ERROR','ABORTED')
-	GROUP BY serial HAVING count(*) <> 1)")
+check "after Ctrl-C, SIGKILL and resume every row ends as the seeds predict" $? "$(cat diff.b)"
+final="outcome IN ('PASS','FAIL','ERROR','ABORTED') AND reason NOT LIKE 'operator abort%'"
+n=$(q b.db "SELECT count(*) FROM (SELECT serial FROM runs WHERE $final GROUP BY serial HAVING count(*) <> 1)")
 interrupted=$(q b.db "SELECT count(*) FROM runs WHERE outcome IN ('interrupted', 'running')")
+stopped=$(q b.db "SELECT count(*) FROM runs WHERE reason LIKE 'operator abort%'")
 skipped=$(grep -c ' skip ' c.out)
-check "no unit tested twice ($skipped skipped on resume, $interrupted interrupted run kept)" \
-	$([ "$n" -eq 0 ] && [ "$interrupted" -le 1 ] && [ "$skipped" -ge "$done_before" ]; echo $?)
-n=$(q b.db "SELECT count(*) FROM runs WHERE outcome IN ('PASS','FAIL','ERROR','ABORTED')")
+check "no unit tested twice ($skipped skipped on resume; $interrupted interrupted, $stopped operator-stopped run kept)" \
+	$([ "$n" -eq 0 ] && [ "$interrupted" -le 1 ] && [ "$stopped" -le 1 ] && [ "$skipped" -ge "$done_before" ]; echo $?)
+n=$(q b.db "SELECT count(*) FROM runs WHERE $final")
 check "finished runs equal the units tested" $([ "$n" -eq "$tested" ]; echo $?) "$n runs, $tested units"
 n=$(q b.db "SELECT count(*) FROM runs WHERE id NOT IN (SELECT run_id FROM batch_runs)")
-check "every run, the interrupted one too, is linked to the batch" $([ "$n" -eq 0 ]; echo $?)
+check "every run, the stopped and interrupted ones too, is linked to the batch" $([ "$n" -eq 0 ]; echo $?)
 
 # --- the operator at the terminal --------------------------------------------
 cat >small.csv <<'EOF'
