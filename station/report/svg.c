@@ -262,6 +262,25 @@ void st_svg_bars(struct st_sbuf *b, const struct st_chart_bars *c)
 	st_sbuf_puts(b, "</svg>\n");
 }
 
+/* A slanted axis label cut to max characters with an ellipsis (the full
+ * text is in the report's tables). */
+static void label_short(struct st_sbuf *b, const char *s, int max)
+{
+	char buf[128];
+	int n = 0;
+	size_t i = 0;
+
+	for (; s[i] && i < sizeof(buf) - 4; i++) {
+		if (((unsigned char)s[i] & 0xc0) != 0x80 && ++n > max)
+			break;
+		buf[i] = s[i];
+	}
+	buf[i] = '\0';
+	st_sbuf_html(b, buf);
+	if (s[i])
+		st_sbuf_puts(b, "\xe2\x80\xa6");
+}
+
 void st_svg_pareto(struct st_sbuf *b, const struct st_chart_pareto *c)
 {
 	double cell, bw, total = 0, cum = 0;
@@ -291,7 +310,7 @@ void st_svg_pareto(struct st_sbuf *b, const struct st_chart_pareto *c)
 				  "<text class=\"axis label\" transform=\"translate(%.1f,%.1f) rotate(-30)\" text-anchor=\"end\">",
 			       x + (cell - bw) / 2, y, bw, a.bottom - y, x + cell / 2, y - 4, c->count[i],
 			       x + cell / 2 + 4, a.bottom + 14);
-		st_sbuf_html(b, c->label[i]);
+		label_short(b, c->label[i], 22);
 		st_sbuf_puts(b, "</text>\n");
 	}
 	st_sbuf_puts(b, "<polyline class=\"cum\" points=\"");

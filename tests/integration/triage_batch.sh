@@ -18,7 +18,12 @@ unset STATION_DB
 here="$STATION_DATA/tests/integration/triage"
 tmp=$(mktemp -d /tmp/st-triage-XXXXXX)
 bg=
-cleanup() { [ -n "$bg" ] && kill -9 "$bg" 2>/dev/null; rm -rf "$tmp"; }
+straight=
+cleanup() {
+	[ -n "$bg" ] && kill -9 "$bg" 2>/dev/null
+	[ -n "$straight" ] && kill "$straight" 2>/dev/null && wait "$straight" 2>/dev/null
+	rm -rf "$tmp"
+}
 trap cleanup EXIT
 cd "$tmp" || exit 1
 
@@ -37,6 +42,7 @@ got_rows() {
 }
 grep -v '^#' "$here/expected.txt" | awk 'NF { print $1, $2, $3 }' >expected
 csv="$here/batch.csv"
+tested=$(awk '$2 != "stopped"' expected | wc -l)   # units the seeds expect to be tested
 
 # The batch itself: at least 24 units over at least 8 models.
 units=$(($(wc -l <"$csv") - 1))
@@ -44,44 +50,13 @@ models=$(tail -n +2 "$csv" | awk -F, '{ print $3 }' | sort -u | wc -l)
 check "the batch has $units units (>= 24) over $models models (>= 8)" \
 	$([ "$units" -ge 24 ] && [ "$models" -ge 8 ] && [ "$(wc -l <expected)" -eq "$units" ]; echo $?)
 
-# --- a straight batch -------------------------------------------------------
+# --- a straight batch, run beside the interrupted one below (2 cores) -------
 start=$(date +%s.%N)
-"$STATION" triage --batch "$csv" --confirm yes --db a.db --operator ana >a.out 2>a.err
-rc=$?
-wall=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')
-echo "# straight batch of $units units: $wall s wall"
-check "batch ends with exit 0" "$rc" "$(tail -5 a.err)"
-got_rows a.db >got.a
-diff expected got.a >diff.a
-check "every row ends with the disposition the seeds predict" $? "$(cat diff.a)"
-n=$(q a.db "SELECT count(*) FROM (SELECT serial FROM runs WHERE outcome IN ('PASS','FAIL','ERROR','ABORTED')
-	GROUP BY serial HAVING count(*) <> 1)")
-tested=$(q a.db "SELECT count(*) FROM batch_units WHERE status = 'done'")
-runs=$(q a.db "SELECT count(*) FROM runs")
-check "each tested unit has exactly one run ($runs runs, $tested units tested)" \
-	$([ "$n" -eq 0 ] && [ "$runs" -eq "$tested" ]; echo $?)
-n=$(q a.db "SELECT count(*) FROM runs r JOIN batch_units u ON u.run_id = r.id
-	JOIN batch_runs l ON l.run_id = r.id AND l.unit_id = u.id AND l.batch_id = u.batch_id")
-check "every run is linked to its batch and unit" $([ "$n" -eq "$runs" ]; echo $?)
-n=$(q a.db "SELECT count(*) FROM runs WHERE serial = 'T999' OR serial = 'T020'")
-check "the mixed-up unit was never tested" $([ "$n" -eq 0 ]; echo $?)
-row=$(q -separator ' ' a.db "SELECT rows_done, rows_total, state, file_sha256, operator, confirm FROM batches")
-want="$units $units done $(sha256sum "$csv" | cut -d' ' -f1) ana yes"
-check "the batch record: rows done, state, file hash, operator, confirm" \
-	$([ "$row" = "$want" ]; echo $?) "got:  $row" "want: $want"
-n=$(q a.db "SELECT count(*) FROM batch_units WHERE assumed <> 'placement,serial'")
-check "--confirm yes records placement and serial as assumed" $([ "$n" -eq 0 ]; echo $?)
-n=$(q a.db "SELECT human FROM batch_units WHERE serial = 'T020'")
-check "the mix-up is marked as needing a person" $([ "$n" = 1 ]; echo $?)
-batch=$(sed -n 's/^batch \([0-9a-f-]*\) started.*/\1/p' a.out)
+( "$STATION" triage --batch "$csv" --confirm yes --db a.db --operator ana >a.out 2>a.err
+  echo $? >a.rc
+  awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }' >a.wall ) &
+straight=$!
 
-# Resuming a finished batch tests nothing again.
-"$STATION" triage --resume "${batch:0:8}" --confirm yes --db a.db >a2.out 2>&1
-rc=$?
-n=$(q a.db "SELECT count(*) FROM runs")
-check "resuming a finished batch tests no unit again" \
-	$([ "$rc" -eq 0 ] && [ "$n" -eq "$runs" ] && [ "$(grep -c ' skip ' a2.out)" -eq "$units" ]; echo $?) \
-	"rc $rc, runs $n (was $runs)"
 
 # --- Ctrl-C at one unit, SIGKILL at a later one, then resumed -----------------
 # watch_and_kill SIGNAL UNIT OUT: signal the background batch when unit UNIT starts.
@@ -127,6 +102,41 @@ n=$(q b.db "SELECT count(*) FROM runs WHERE $final")
 check "finished runs equal the units tested" $([ "$n" -eq "$tested" ]; echo $?) "$n runs, $tested units"
 n=$(q b.db "SELECT count(*) FROM runs WHERE id NOT IN (SELECT run_id FROM batch_runs)")
 check "every run, the stopped and interrupted ones too, is linked to the batch" $([ "$n" -eq 0 ]; echo $?)
+
+# --- the straight batch's results ---------------------------------------------
+wait "$straight"
+echo "# straight batch of $units units: $(cat a.wall) s wall (beside the interrupted one)"
+check "batch ends with exit 0" "$(cat a.rc)" "$(tail -5 a.err)"
+got_rows a.db >got.a
+diff expected got.a >diff.a
+check "every row ends with the disposition the seeds predict" $? "$(cat diff.a)"
+n=$(q a.db "SELECT count(*) FROM (SELECT serial FROM runs WHERE outcome IN ('PASS','FAIL','ERROR','ABORTED')
+	GROUP BY serial HAVING count(*) <> 1)")
+runs=$(q a.db "SELECT count(*) FROM runs")
+check "each tested unit has exactly one run ($runs runs, $tested units tested)" \
+	$([ "$n" -eq 0 ] && [ "$runs" -eq "$tested" ]; echo $?)
+n=$(q a.db "SELECT count(*) FROM runs r JOIN batch_units u ON u.run_id = r.id
+	JOIN batch_runs l ON l.run_id = r.id AND l.unit_id = u.id AND l.batch_id = u.batch_id")
+check "every run is linked to its batch and unit" $([ "$n" -eq "$runs" ]; echo $?)
+n=$(q a.db "SELECT count(*) FROM runs WHERE serial = 'T999' OR serial = 'T020'")
+check "the mixed-up unit was never tested" $([ "$n" -eq 0 ]; echo $?)
+row=$(q -separator ' ' a.db "SELECT rows_done, rows_total, state, file_sha256, operator, confirm FROM batches")
+want="$units $units done $(sha256sum "$csv" | cut -d' ' -f1) ana yes"
+check "the batch record: rows done, state, file hash, operator, confirm" \
+	$([ "$row" = "$want" ]; echo $?) "got:  $row" "want: $want"
+n=$(q a.db "SELECT count(*) FROM batch_units WHERE assumed <> 'placement,serial'")
+check "--confirm yes records placement and serial as assumed" $([ "$n" -eq 0 ]; echo $?)
+n=$(q a.db "SELECT human FROM batch_units WHERE serial = 'T020'")
+check "the mix-up is marked as needing a person" $([ "$n" = 1 ]; echo $?)
+batch=$(sed -n 's/^batch \([0-9a-f-]*\) started.*/\1/p' a.out)
+
+# Resuming a finished batch tests nothing again.
+"$STATION" triage --resume "${batch:0:8}" --confirm yes --db a.db >a2.out 2>&1
+rc=$?
+n=$(q a.db "SELECT count(*) FROM runs")
+check "resuming a finished batch tests no unit again" \
+	$([ "$rc" -eq 0 ] && [ "$n" -eq "$runs" ] && [ "$(grep -c ' skip ' a2.out)" -eq "$units" ]; echo $?) \
+	"rc $rc, runs $n (was $runs)"
 
 # --- the operator at the terminal --------------------------------------------
 cat >small.csv <<'EOF'

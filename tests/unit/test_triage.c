@@ -33,6 +33,9 @@ static void test_shipped_table(void **state)
 	assert_non_null(strstr(e->advice, "Forget This Device"));
 	e = st_symptom_match(&t, "ANC weak on the train");
 	assert_non_null(e);
+	assert_string_equal(e->plan, "triage");
+	e = st_symptom_match(&t, "noise cancelling slow to settle");
+	assert_non_null(e);
 	assert_string_equal(e->plan, "triage-acoustic");
 	e = st_symptom_match(&t, "battery drains overnight");
 	assert_non_null(e);
