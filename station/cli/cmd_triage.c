@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "core/enc.h"
 #include "core/st.h"
 #include "triage/triage.h"
 
@@ -56,20 +57,13 @@ static int ask_tty(const char *kind, const char *question, char *answer, size_t 
 	return 0;
 }
 
-/* Outside text on a terminal: control characters shown as '?'. */
-static void term_puts(FILE *f, const char *s)
-{
-	for (; s && *s; s++)
-		fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, f);
-}
-
 static void on_unit(const struct st_batch_unit *u, const char *what, const char *text, void *ctx)
 {
 	struct triage_cli *c = ctx;
 
 	fprintf(c->f, "unit %3d  %-12.12s %-14.14s %-12.12s %-6s ", u->idx, u->rma, u->serial,
 		u->model, what);
-	term_puts(c->f, text);
+	st_term_put(c->f, text);
 	fputc('\n', c->f);
 	fflush(c->f);
 }
@@ -80,7 +74,7 @@ static void on_batch(const struct st_batch_info *bi, int resumed, void *ctx)
 
 	fprintf(c->f, "batch %s %s: %d units, %d done, from ", bi->uuid, resumed ? "resumed" : "started",
 		bi->rows_total, bi->rows_done);
-	term_puts(c->f, bi->file);   /* a file name is outside text */
+	st_term_put(c->f, bi->file);   /* a file name is outside text */
 	fputc('\n', c->f);
 	fflush(c->f);
 }

@@ -1,8 +1,8 @@
 /*
  * html.c - growable text buffer, HTML escaper and report templates
- * (html.h).  The escaper is the one gate every outside text (serials,
+ * (html.h).  st_sbuf_html() is the gate every outside text (serials,
  * operator names, CSV notes, model strings, fixture replies) passes through
- * on its way into a report.
+ * on its way into a report; it uses the project's HTML encoder (core/enc.h).
  */
 #include "report/html.h"
 
@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/enc.h"
 #include "model/model.h"
 
 void st_sbuf_free(struct st_sbuf *b)
@@ -72,62 +73,16 @@ void st_sbuf_printf(struct st_sbuf *b, const char *fmt, ...)
 	b->len += (size_t)n;
 }
 
-/* Length of the valid UTF-8 sequence at s (1-4), or 0 if it is not one. */
-static int utf8_len(const unsigned char *s)
-{
-	int n;
-	unsigned cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	for (int i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
 void st_sbuf_html(struct st_sbuf *b, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)(s ? s : "");
-	int n;
+	char *e = st_html_dup(s);   /* the project's one HTML encoder (core/enc.h) */
 
-	while (*p) {
-		switch (*p) {
-		case '&': st_sbuf_puts(b, "&amp;"); p++; continue;
-		case '<': st_sbuf_puts(b, "&lt;"); p++; continue;
-		case '>': st_sbuf_puts(b, "&gt;"); p++; continue;
-		case '"': st_sbuf_puts(b, "&quot;"); p++; continue;
-		case '\'': st_sbuf_puts(b, "&#39;"); p++; continue;
-		default: break;
-		}
-		if (*p < 0x20 || *p == 0x7f) {
-			if (*p == '\t' || *p == '\n')
-				st_sbuf_add(b, (const char *)p, 1);
-			p++;
-			continue;
-		}
-		n = utf8_len(p);
-		if (!n) {
-			st_sbuf_puts(b, "\xef\xbf\xbd");
-			p++;
-			continue;
-		}
-		st_sbuf_add(b, (const char *)p, (size_t)n);
-		p += n;
+	if (!e) {
+		b->oom = 1;
+		return;
 	}
+	st_sbuf_puts(b, e);
+	free(e);
 }
 
 const char *st_sbuf_str(const struct st_sbuf *b)

@@ -31,9 +31,9 @@ void st_sbuf_add(struct st_sbuf *b, const char *s, size_t n);
 void st_sbuf_puts(struct st_sbuf *b, const char *s);
 void st_sbuf_printf(struct st_sbuf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-/* Append s HTML-escaped (& < > " ' escaped, control characters other than
- * tab and newline dropped, invalid UTF-8 replaced by U+FFFD), safe in text
- * and in quoted attribute values. */
+/* Append s HTML-escaped by st_html_dup (core/enc.h: & < > " ' as entities,
+ * invalid UTF-8 and control characters but tab, LF and CR as U+FFFD), safe
+ * in text and in quoted attribute values. */
 void st_sbuf_html(struct st_sbuf *b, const char *s);
 /* The text so far ("" when empty); ST_ERR_MEM if an allocation failed. */
 const char *st_sbuf_str(const struct st_sbuf *b);

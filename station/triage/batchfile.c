@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/csv.h"
+#include "core/enc.h"
 #include "model/model.h"
 #include "triage/triage.h"
 
@@ -43,7 +44,8 @@ static int header_parse(const char *path, const struct st_csv_record *h, int pos
 	return ST_OK;
 }
 
-/* A serial or RMA number: 1..63 printable ASCII characters, no blank. */
+/* An RMA number: 1..63 printable ASCII characters, no blank.  (Serials
+ * pass st_serial_check, the station's one serial rule.) */
 static int ident_ok(const char *s)
 {
 	size_t n = strlen(s);
@@ -80,8 +82,10 @@ static int faults_ok(const char *path, int line, const char *f, char *err)
 			return st_fail(err, ST_ERR_PARSE, "%s:%d: at most %d faults", path, line,
 				       ST_TRIAGE_MAX_FAULTS);
 		if (!strncmp(w, "placed=", 7)) {
-			if (!ident_ok(w + 7))
-				return st_fail(err, ST_ERR_PARSE, "%s:%d: placed= needs a serial", path, line);
+			char e[ST_ERRLEN];
+
+			if (st_serial_check(w + 7, e))
+				return st_fail(err, ST_ERR_PARSE, "%s:%d: placed=: %s", path, line, e);
 			continue;
 		}
 		for (const char *p = w; *p; p++)
@@ -108,9 +112,8 @@ static int row_fill(const char *path, const struct st_csv_record *r, const int p
 	if (!ident_ok(f[C_RMA]))
 		return st_fail(err, ST_ERR_PARSE, "%s:%d: rma must be 1 to 63 printable characters, no blanks",
 			       path, r->line);
-	if (!ident_ok(f[C_SERIAL]))
-		return st_fail(err, ST_ERR_PARSE,
-			       "%s:%d: serial must be 1 to 63 printable characters, no blanks", path, r->line);
+	if (st_serial_check(f[C_SERIAL], e))
+		return st_fail(err, ST_ERR_PARSE, "%s:%d: %s", path, r->line, e);
 	if (!f[C_SYMPTOM][0] || strlen(f[C_SYMPTOM]) >= sizeof(u->symptom) || !text_ok(f[C_SYMPTOM], 0))
 		return st_fail(err, ST_ERR_PARSE, "%s:%d: symptom must be 1 to %zu characters of text",
 			       path, r->line, sizeof(u->symptom) - 1);

@@ -47,8 +47,13 @@ render() { # render HTML PNG HEIGHT
 }
 
 # A run with hostile outside text, and a batch run with hostile CSV text.
-"$STATION" run --db r.db --model WH-1000XM5 --serial '<script>alert(1)</script>' --plan repair \
-	--audio none --confirm yes --operator 'o"brien <b>' --quiet >/dev/null 2>&1
+# (station run refuses such a serial at the door; a database written by
+# an older station, or by hand, may still hold one: the report escapes it)
+"$STATION" run --db r.db --model WH-1000XM5 --serial HOSTILE1 --plan repair \
+	--audio none --confirm yes --operator 'obrien' --quiet >/dev/null 2>&1
+sqlite3 r.db "PRAGMA foreign_keys = OFF;
+	UPDATE runs SET serial = '<script>alert(1)</script>', operator = 'o\"brien <b>' WHERE serial = 'HOSTILE1';
+	UPDATE units SET serial = '<script>alert(1)</script>' WHERE serial = 'HOSTILE1';"
 "$STATION" run --db r.db --model WH-1000XM4 --serial MIC1 --plan repair --fault mic-misaligned:3 \
 	--confirm yes --quiet >/dev/null 2>&1
 printf '%s\n' 'rma,serial,model,symptom,faults,notes' \

@@ -54,7 +54,9 @@ refused "unknown model" "f.csv:2: unknown model 'WH-1000XM9'"
 printf '%s\n' "$H" 'R1,S1,WH-1000XM5,no pairing' 'R2,S2,WH-1000XM4,no pairing' 'R3,S1,WF-1000XM5,dead' >f.csv
 refused "duplicate serial" "f.csv:4: serial S1 already on line 2"
 printf '%s\n' "$H" 'R1,S 1,WH-1000XM5,no pairing' >f.csv
-refused "serial with a blank" "f.csv:2: serial must be 1 to 63 printable characters"
+refused "serial with a blank" "f.csv:2: serial 'S 1': character 2 is not allowed"
+printf '%s\n' "$H" 'R1,<script>alert(1)</script>,WH-1000XM5,no pairing' >f.csv
+refused "a hostile serial" "f.csv:2: serial '<script>alert(1)</script>': character 1 is not allowed"
 printf '%s\n' "$H" 'R1,S1,WH-1000XM5,' >f.csv
 refused "empty symptom" "f.csv:2: symptom must be"
 printf '%s\n' "$H" 'R1,"S1,WH-1000XM5,no pairing' >f.csv
