@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "core/st.h"
 #include "report/report.h"
+#include "seq/seq.h"
 #include "store/store.h"
 
 struct report_args {
@@ -72,6 +73,22 @@ static int parse_args(int argc, char **argv, struct report_args *a)
 	return 0;
 }
 
+/* What to do for a disposition, from the sequencer's disposition table:
+ * the technician's line, the customer's advice and the seed it comes from. */
+static const char *advice_cb(const char *disposition, void *ctx)
+{
+	static char buf[1024];
+	const struct st_disposition *d = st_disposition_find(disposition);
+
+	(void)ctx;
+	if (!d || !d->todo)
+		return NULL;
+	snprintf(buf, sizeof(buf), "%s%s%s%s%s%s", d->todo, d->advice ? ". Customer: " : "",
+		 d->advice ? d->advice : "", d->quote ? " (" : "", d->quote ? d->quote : "",
+		 d->quote ? ")" : "");
+	return buf;
+}
+
 static int exit_for(int ret)
 {
 	return ret == ST_ERR_NOTFOUND || ret == ST_ERR_ARG || ret == ST_ERR_PARSE ||
@@ -83,7 +100,7 @@ static int exit_for(int ret)
 int cmd_report(int argc, char **argv)
 {
 	struct report_args a;
-	struct st_report_opts o = { 0 };
+	struct st_report_opts o = { .advice = advice_cb };
 	struct st_store *s = NULL;
 	struct st_sbuf out = { 0 }, csv = { 0 };
 	char err[ST_ERRLEN] = "";

@@ -78,10 +78,11 @@ rc=$?
 well_formed mic.html && self_contained mic.html
 check "run report with charts is well-formed and self-contained" $([ $rc -eq 0 ] && [ $? -eq 0 ]; echo $?)
 limits_hash=$(sqlite3 r.db "SELECT limits_hash FROM runs WHERE serial = 'MIC1'")
-check "run report holds unit, firmware, limits hash, steps, measurements, events" \
+check "run report holds unit, firmware, limits hash, steps, measurements, events, what to do" \
 	$(grep -q 'MIC1' mic.html && grep -q '2.4.1' mic.html && grep -q "$limits_hash" mic.html &&
 	  grep -q '<table class="steps">' mic.html && grep -q 'mic.3.delay_us' mic.html &&
-	  grep -q 'key test: press' mic.html && grep -q 'clean-mic-grilles' mic.html; echo $?)
+	  grep -q 'key test: press' mic.html && grep -q 'clean-mic-grilles' mic.html &&
+	  grep -q '<td class="advice">inspect the mesh grilles' mic.html; echo $?)
 check "ANC bands and microphones drawn as SVG with their masks and failing points" \
 	$([ "$(grep -c '<svg class="chart bands"' mic.html)" -ge 1 ] && [ "$(grep -c '<svg class="chart bars"' mic.html)" -eq 3 ] &&
 	  grep -q 'class="mask"' mic.html && grep -q 'class="bar fail"' mic.html; echo $?)
