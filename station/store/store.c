@@ -688,6 +688,7 @@ struct sqlite3 *st_store_sqlite(struct st_store *s)
 {
 	return s->db;
 }
+
 int st_store_integrity(struct st_store *s, char *err)
 {
 	sqlite3_stmt *st;
