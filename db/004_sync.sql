@@ -1,4 +1,4 @@
--- 003_sync.sql - which runs this station has sent to which central fleet
+-- 004_sync.sql - which runs this station has sent to which central fleet
 -- database (`station sync`, docs/fleet.md).  A run is recorded here only
 -- after the central database committed it; the central side is keyed by the
 -- run's uuid, so a run sent but not yet recorded (a sync killed between the

@@ -684,11 +684,6 @@ int st_store_is_readonly(const struct st_store *s)
 	return s->readonly;
 }
 
-struct sqlite3 *st_store_sqlite(struct st_store *s)
-{
-	return s->db;
-}
-
 int st_store_integrity(struct st_store *s, char *err)
 {
 	sqlite3_stmt *st;
