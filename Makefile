@@ -63,7 +63,12 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_SRC := $(sort $(wildcard tests/bench/*.c))
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all demo check test test-asan deps bench fuzz clean
+.PHONY: all demo check test test-asan deps bench fuzz clean install uninstall deb
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+SHARE = $(DESTDIR)$(PREFIX)/share
+DATA_DIRS = fixtures limits db reports
 all: $(BUILD)/station
 
 $(BUILD)/obj/%.o: %.c
@@ -127,6 +132,34 @@ bench: deps
 
 fuzz: deps
 	@tests/fuzz/run.sh
+
+# Install the binary, the data (models, plans, benches, limits, migrations,
+# report templates), man pages, bash completion and the examples
+# (docs/install.md).  The installed binary finds PREFIX/share/station from
+# its own location.
+install: $(BUILD)/station
+	install -d $(DESTDIR)$(PREFIX)/bin $(SHARE)/station $(SHARE)/man/man1 $(SHARE)/man/man5 \
+		$(SHARE)/bash-completion/completions $(SHARE)/doc/station
+	install -m 755 $(BUILD)/station $(DESTDIR)$(PREFIX)/bin/station
+	for d in $(DATA_DIRS); do [ -d $$d ] && cp -R $$d $(SHARE)/station/ || true; done
+	rm -rf $(SHARE)/station/reports/out
+	find $(SHARE)/station -type d -exec chmod 755 {} + && find $(SHARE)/station -type f -exec chmod 644 {} +
+	install -m 644 docs/man/station.1 $(SHARE)/man/man1/station.1
+	install -m 644 docs/man/station.conf.5 $(SHARE)/man/man5/station.conf.5
+	install -m 644 docs/install/station.bash $(SHARE)/bash-completion/completions/station
+	install -m 644 README.md docs/*.md docs/install/station.conf.example \
+		docs/install/99-station-fixture.rules $(SHARE)/doc/station/
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/station $(SHARE)/man/man1/station.1 \
+		$(SHARE)/man/man5/station.conf.5 $(SHARE)/bash-completion/completions/station
+	rm -rf $(SHARE)/station $(SHARE)/doc/station
+
+# A Debian package of the station (build/station_VERSION_ARCH.deb): installed
+# under /usr, the shared libraries it links declared by dpkg-shlibdeps.
+DEB_VERSION ?= 0.$(shell git log --oneline 2>/dev/null | wc -l)
+deb: $(BUILD)/station
+	@tests/make_deb.sh $(BUILD) $(DEB_VERSION)
 
 clean:
 	rm -rf build build-asan build-fuzz

@@ -18,6 +18,8 @@ int cmd_audio(int argc, char **argv);     /* cmd_audio.c: bench audio by hand */
 int cmd_ports(int argc, char **argv);     /* cmd_ports.c: list serial ports */
 int cmd_sweep(int argc, char **argv);     /* cmd_analyze.c: write a sweep WAV */
 int cmd_analyze(int argc, char **argv);   /* cmd_analyze.c: offline analysis */
+int cmd_config(int argc, char **argv);    /* cmd_config.c: effective configuration */
+int cmd_doctor(int argc, char **argv);    /* cmd_doctor.c: is the bench ready? */
 int cmd_fleet(int argc, char **argv);     /* cmd_sync.c: fleet report and unit history */
 int cmd_sync(int argc, char **argv);      /* cmd_sync.c: send runs to the fleet database */
 int cmd_report(int argc, char **argv);    /* cmd_report.c: HTML reports of a run or a batch */

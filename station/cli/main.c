@@ -6,7 +6,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <stdlib.h>
+
 #include "cli.h"
+#include "config/config.h"
 #include "core/enc.h"
 #include "core/st.h"
 
@@ -29,6 +32,8 @@ static const struct command commands[] = {
 	{ "ports", cmd_ports, "list serial ports and find fixtures" },
 	{ "sweep", cmd_sweep, "write an exponential sine sweep to a WAV file" },
 	{ "analyze", cmd_analyze, "analyse recorded captures: response, anc, mics, tones" },
+	{ "config", cmd_config, "print the effective configuration and where each value comes from" },
+	{ "doctor", cmd_doctor, "check the bench before a shift: fixture, audio, database, data files, disk" },
 	{ "fleet", cmd_fleet, "fleet report [--since DATE] / fleet unit SERIAL, from the central database" },
 	{ "sync", cmd_sync, "send finished runs to the fleet's central PostgreSQL database" },
 	{ "report", cmd_report, "HTML report of a run or a batch: report run|batch ID" },
@@ -72,6 +77,44 @@ static void usage(FILE *f)
 	fprintf(f, "\n'station COMMAND --help' for a command's options; docs/cli.md has them all.\n");
 }
 
+/* Run a command with the configuration's defaults (station.conf) in front
+ * of its own options, which therefore win: argv = CMD [SUB] CONF... ARGS...
+ * (`fleet` takes its sub-command first).  `--help` gets no defaults. */
+static int run_command(const struct command *c, int argc, char **argv)
+{
+	struct st_config conf;
+	char err[ST_ERRLEN];
+	const char *extra[2 * ST_CONF_COUNT];
+	char **nargv;
+	int n, head, ret;
+
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return c->fn(argc, argv);
+	if (st_config_load(&conf, err)) {
+		fprintf(stderr, "station: %s\n", err);
+		return ST_EXIT_USAGE;
+	}
+	n = st_config_args(&conf, c->name, extra, (int)ST_ARRAY_SIZE(extra));
+	if (!n)
+		return c->fn(argc, argv);
+	head = !strcmp(c->name, "fleet") && argc > 1 ? 2 : 1;
+	nargv = calloc((size_t)(argc + n + 1), sizeof(*nargv));
+	if (!nargv) {
+		fprintf(stderr, "station: out of memory\n");
+		return ST_EXIT_ERROR;
+	}
+	for (int i = 0; i < head; i++)
+		nargv[i] = argv[i];
+	for (int i = 0; i < n; i++)
+		nargv[head + i] = (char *)extra[i];
+	for (int i = head; i < argc; i++)
+		nargv[n + i] = argv[i];
+	ret = c->fn(argc + n, nargv);
+	free(nargv);
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -84,7 +127,7 @@ int main(int argc, char **argv)
 	}
 	for (size_t i = 0; i < ST_ARRAY_SIZE(commands); i++)
 		if (!strcmp(argv[1], commands[i].name))
-			return commands[i].fn(argc - 1, argv + 1);
+			return run_command(&commands[i], argc - 1, argv + 1);
 	fputs("station: unknown command '", stderr);
 	st_term_put(stderr, argv[1]);
 	fputs("' (try 'station --help')\n", stderr);

@@ -173,6 +173,14 @@ int st_limits_load_model(const char *dir, const char *model, const char *firmwar
 		return st_fail(err, ST_ERR_ARG, "%.60s...: path too long", dir);
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", ldir, fname) >= sizeof(path))
 		return st_fail(err, ST_ERR_ARG, "%.60s...: path too long", ldir);
+	if (!strcmp(dir, st_data_dir())) {   /* a site's own limit file wins */
+		char rel[ST_LIMIT_NAME_LEN + 16];
+
+		snprintf(rel, sizeof(rel), "limits/%s", fname);
+		if (st_data_file(dir, rel, path, sizeof(path)) == 1)
+			return st_limits_load_run(path, firmware, out, err);
+		snprintf(path, sizeof(path), "%s/%s", ldir, fname);
+	}
 	found = is_file(path);
 	if (!found && (dh = opendir(ldir)) != NULL) {
 		while ((de = readdir(dh)) != NULL) {

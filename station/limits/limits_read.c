@@ -11,8 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
+#include "core/paths.h"
 #include "limits/internal.h"
 
 static int is_keyword(const struct st_word *t)
@@ -49,6 +51,15 @@ static void do_include(struct lp *p, struct lfile *f, int lineno, struct st_word
 		lp_err(p, f, lineno, t[1].col, ST_ERR_PARSE, "include path longer than %d bytes",
 		       ST_LIMIT_FILE_LEN - 1);
 		return;
+	}
+	if (t[1].s[0] != '/' && access(path, F_OK)) {
+		/* a site's limit file (paths.h) includes the shipped one it builds on */
+		char rel[ST_LIMIT_FILE_LEN], shipped[ST_LIMIT_FILE_LEN];
+
+		snprintf(rel, sizeof(rel), "limits/%s", t[1].s);
+		snprintf(shipped, sizeof(shipped), "%s/%s", st_data_dir(), rel);
+		if (!access(shipped, F_OK))
+			snprintf(path, sizeof(path), "%s", shipped);
 	}
 	lp_parse_path(p, path, f, lineno, t[1].col, t[1].s);
 }

@@ -117,6 +117,13 @@ int st_model_find(const char *dir, const char *id, struct st_model *m, char *err
 	models_dir(dir, mdir, sizeof(mdir));
 	file_form(id, want, sizeof(want) - 8);
 	strcat(want, ".model");
+	if (!dir || !strcmp(dir, st_data_dir())) {   /* a site's own file wins */
+		char rel[ST_TEXT_LEN + 32];
+
+		snprintf(rel, sizeof(rel), "fixtures/models/%s", want);
+		if (st_data_file(dir, rel, path, sizeof(path)) == 1)
+			goto load;
+	}
 	d = opendir(mdir);
 	if (!d)
 		return st_fail(err, ST_ERR_IO, "%s: %s", mdir, strerror(errno));
@@ -130,6 +137,7 @@ int st_model_find(const char *dir, const char *id, struct st_model *m, char *err
 	closedir(d);
 	if (!found)
 		return st_fail(err, ST_ERR_NOTFOUND, "unknown model '%s' (see 'station models')", id);
+load:
 	found = st_model_load(path, m, err);
 	if (found != ST_OK)
 		return found;
@@ -253,19 +261,6 @@ const struct st_procedure *st_model_proc(const struct st_model *m, enum st_reset
 	return &m->procs[k];
 }
 
-
-const char *st_data_dir(void)
-{
-	const char *env = getenv("STATION_DATA");
-
-	if (env && *env)
-		return env;
-#ifdef ST_DATA_DIR
-	return ST_DATA_DIR;
-#else
-	return ".";
-#endif
-}
 
 void st_model_step_str(const struct st_model *m, const struct st_step *s,
 		       char *buf, size_t n)

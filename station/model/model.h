@@ -220,8 +220,7 @@ int st_model_for_serial(const char *dir, const char *serial, struct st_model *m,
  * named in err.  (station/model/serial.c) */
 int st_model_hold_check(const struct st_model *m, unsigned mask, double seconds, char *err);
 
-/* Default directory of the data files: $STATION_DATA or the directory the
- * binary was built from (set at compile time), else "." */
-const char *st_data_dir(void);
+/* st_data_dir(): core/paths.h */
+#include "core/paths.h"
 
 #endif

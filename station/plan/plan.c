@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/paths.h"
 #include "core/st.h"
 #include "core/tok.h"
 #include "model/model.h"
@@ -382,7 +383,11 @@ int st_plan_find(const char *dir, const char *name, struct st_plan *p, char *err
 	for (const char *c = name; *c; c++)
 		if (*c == '/' || *c == '.')
 			return st_fail(err, ST_ERR_ARG, "plan name '%s' may not contain '/' or '.'", name);
-	snprintf(path, sizeof(path), "%s/fixtures/plans/%s.plan", dir, name);
+	char rel[64];
+
+	snprintf(rel, sizeof(rel), "fixtures/plans/%.40s.plan", name);
+	if (strcmp(dir, st_data_dir()) || st_data_file(dir, rel, path, sizeof(path)) != 1)
+		snprintf(path, sizeof(path), "%s/fixtures/plans/%s.plan", dir, name);
 	int ret = st_plan_load(path, p, err);
 	if (ret == ST_ERR_NOTFOUND)
 		st_seterr(err, "unknown plan '%s' (no %s; 'station plans' lists them)", name, path);
