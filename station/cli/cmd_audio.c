@@ -204,6 +204,11 @@ int cmd_audio(int argc, char **argv)
 		return argc < 2 ? ST_EXIT_USAGE : 0;
 	}
 	what = argv[1];
+	for (int i = 2; i < argc; i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage(stdout);
+			return 0;
+		}
 	if (!strcmp(what, "devices")) {
 		ret = st_audio_pa_list(stdout, err);
 		if (ret < 0) {
