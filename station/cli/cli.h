@@ -13,6 +13,7 @@ int cmd_history(int argc, char **argv);   /* cmd_history.c: stored runs */
 int cmd_limits(int argc, char **argv);    /* cmd_limits.c: limits check FILE */
 int cmd_check(int argc, char **argv);     /* cmd_check.c: check data files of any kind */
 int cmd_models(int argc, char **argv);    /* cmd_models.c: list/show models */
+int cmd_faults(int argc, char **argv);    /* sim/cmd_faults.c: the simulator's faults */
 int cmd_sim(int argc, char **argv);       /* sim/cmd_sim.c: simulator process on a pty */
 int cmd_audio(int argc, char **argv);     /* cmd_audio.c: bench audio by hand */
 int cmd_ports(int argc, char **argv);     /* cmd_ports.c: list serial ports */

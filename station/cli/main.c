@@ -24,6 +24,7 @@ static const struct command commands[] = {
 	{ "run", cmd_run, "run a plan on a unit (simulated bench unless --fixture)" },
 	{ "plans", cmd_plans, "list the plans" },
 	{ "models", cmd_models, "list models, or show one: models [MODEL]" },
+	{ "faults", cmd_faults, "the simulated bench's faults, or those for one: faults [MODEL]" },
 	{ "history", cmd_history, "list stored runs" },
 	{ "limits", cmd_limits, "limits check FILE: validate a limit file" },
 	{ "check", cmd_check, "check FILE...: validate data files (.model .lim .plan .audio .fixture)" },

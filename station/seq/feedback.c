@@ -78,12 +78,20 @@ int seq_charge_for(struct seq *s, double seconds)
 
 /* ------------------------------------------------------------ feedback */
 
-static int color_in(const char *c, const struct st_led_expect *e)
+/* Index of the expected colour c matches (`any` matches every lit
+ * colour: seed 000's generic "until LED flashes rapidly" names none), -1. */
+static int color_index(const char *c, const struct st_led_expect *e)
 {
 	for (int i = 0; i < e->ncolors; i++)
-		if (st_streq_ci(c, e->colors[i]))
-			return 1;
-	return 0;
+		if (st_streq_ci(c, e->colors[i]) ||
+		    (st_streq_ci(e->colors[i], "any") && !st_streq_ci(c, "off")))
+			return i;
+	return -1;
+}
+
+static int color_in(const char *c, const struct st_led_expect *e)
+{
+	return color_index(c, e) >= 0;
 }
 
 static int where_matches(const char *seen, const char *want)
@@ -121,9 +129,7 @@ void seq_led_summarise(const struct seq *s, const struct st_led_expect *e, doubl
 			continue;
 		on_t = f->t;
 		if (color_in(cur, e)) {
-			for (int c = 0; c < e->ncolors; c++)
-				if (st_streq_ci(cur, e->colors[c]))
-					sum->on_count[c]++;
+			sum->on_count[color_index(cur, e)]++;
 			if (sum->first_t < 0)
 				sum->first_t = f->t;
 		} else {

@@ -117,8 +117,11 @@ static int expectation(struct seq *s, const struct st_step *st, struct gesture *
 	double lat = -1;
 	int ret = seq_expect(s, st, from, g->prev_end + st->within, &lat);
 
+	/* latency counts from where the data says the feedback is due: the
+	 * release, or the end of the waits while a control is held (the
+	 * MDR-1000X's 12 s hold is the seed's, not the unit's slowness) */
 	if (ret == 1 && lat >= 0 && g->latency < 0)
-		g->latency = lat - (g->gesture_end > from ? g->gesture_end - from : 0);
+		g->latency = lat - (g->prev_end > from ? g->prev_end - from : 0);
 	if (ret == 0 && g->pressed) {
 		char e[ST_ERRLEN]; /* the run's end releases everything again */
 		st_fixture_release(s->fx, g->pressed, e);

@@ -40,6 +40,12 @@ struct st_sim_opts {
 extern const char *const st_sim_fault_names[];
 /* Check one fault name ("worn-switch:VOL_DOWN" needs a control of m). */
 int st_sim_fault_check(const struct st_model *m, const char *fault, char *err);
+/* faults.c: one line on what a catalogue fault name does ("" unknown), and
+ * every fault instance that applies to model m with its argument filled in
+ * (worn-switch:C per pressed control, mic faults on mic 1, anc-ramp:22.5);
+ * returns the count. */
+const char *st_sim_fault_about(const char *name);
+int st_sim_fault_instances(const struct st_model *m, char out[][48], int max);
 
 struct st_headset;
 
