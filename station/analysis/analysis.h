@@ -176,6 +176,15 @@ struct st_an_ramp_params {
 	                     * fraction: -0.9 = 90 % of the final attenuation */
 	double final_s;     /* final attenuation = mean of the last final_s
 	                     * seconds; 0 = 3 s */
+	double settled_db;  /* > 0: the unit's settled attenuation, measured
+	                     * apart: ramp_full_s is judged against it, not
+	                     * against the capture's own end, so a ramp that
+	                     * never finishes within the capture is not taken
+	                     * for complete */
+	const float *ref;   /* or: a later capture of the same noise with ANC
+	                     * settled (nref samples, same stride and rate),
+	                     * measured in the same band and frames */
+	size_t nref;
 };
 struct st_an_ramp {
 	double base_db;     /* band level before t_engage (ANC off), dBFS */
@@ -183,6 +192,14 @@ struct st_an_ramp {
 	double full_db;     /* base_db - final_db */
 	double ramp_s;      /* engage -> attenuation stays within tolerance, s;
 	                     * NAN if it never settles */
+	double settled_db;  /* the settled attenuation ramp_full_s used, dB */
+	double ramp_full_s; /* engage -> full attenuation (settled_db, else
+	                     * full_db), s: the line through the curve's 10 %
+	                     * point and its 90 % point (or the highest point
+	                     * it reached, at least 30 %) extrapolated to
+	                     * 100 %.  A linear ramp of R s reads R, one
+	                     * longer than the capture too.  NAN if the curve
+	                     * never reaches 30 % */
 	size_t nframes;     /* curve length */
 	double *t_s;        /* frame centre times, malloc'd */
 	double *atten_db;   /* smoothed attenuation (base - level) per frame */

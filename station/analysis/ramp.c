@@ -1,7 +1,12 @@
 /*
  * ramp.c - ANC ramp-up: the short-time band level of a long capture of
  * steady noise at the ear while ANC engages, as attenuation versus time,
- * and the time it takes to settle within a tolerance of its final value.
+ * and the time it takes to settle within a tolerance of its final value;
+ * and the time to full attenuation (seed 001: "22-38 seconds to full
+ * attenuation") judged against a separately measured settled attenuation
+ * and extrapolated along the ramp, so a 22.5 s ramp reads 22.5 s (not the
+ * 21.4 s where it came within 1 dB) and a 120 s ramp reads 120 s even from
+ * a 90 s capture (not the 37.5 s where that capture's own end was).
  */
 #include "analysis/analysis.h"
 #include "analysis/fft.h"
@@ -22,6 +27,61 @@ void st_an_ramp_free(struct st_an_ramp *r)
 	r->nframes = 0;
 }
 
+/* Power in bins k0..k1 of the Hann frame at sample `at`, as a mean
+ * square re a full-scale sine (linear). */
+static double frame_level(const float *x, size_t stride, size_t at, size_t frame, size_t fft,
+			  double *buf, fftw_complex *spec, fftw_plan plan, const double *win,
+			  double wsum2, size_t k0, size_t k1)
+{
+	double sum = 0;
+
+	for (size_t i = 0; i < fft; i++)
+		buf[i] = i < frame ? (double)x[(at + i) * stride] * win[i] : 0.0;
+	fftw_execute_dft_r2c(plan, buf, spec);
+	for (size_t k = k0; k <= k1; k++)
+		sum += spec[k][0] * spec[k][0] + spec[k][1] * spec[k][1];
+	/* one-sided: mean square = 2 sum |X|^2 / (fft * sum w^2); times 2
+	 * for dB re a full-scale sine */
+	return 2.0 * (2.0 * sum / ((double)fft * wsum2));
+}
+
+/* Interpolated time after t0 where att first reaches level, NAN never. */
+static double first_reach(const double *tt, const double *att, size_t nfr, double t0, double level)
+{
+	for (size_t f = 1; f < nfr; f++) {
+		if (tt[f] < t0 || att[f] < level)
+			continue;
+		if (att[f - 1] >= level || tt[f - 1] < t0)
+			return tt[f];
+		return tt[f - 1] + (level - att[f - 1]) / (att[f] - att[f - 1]) * (tt[f] - tt[f - 1]);
+	}
+	return NAN;
+}
+
+/* Engage -> full attenuation `full` along the ramp's line (see
+ * st_an_ramp.ramp_full_s). */
+static double ramp_full(const double *tt, const double *att, size_t nfr, double t_engage,
+			double full)
+{
+	double top = -INFINITY, hi, t_lo, t_hi;
+
+	if (!(full > 0))
+		return NAN;
+	for (size_t f = 0; f < nfr; f++)
+		if (tt[f] >= t_engage && att[f] > top)
+			top = att[f];
+	hi = fmin(0.9, top / full);
+	if (!(hi >= 0.3))
+		return NAN;
+	t_lo = first_reach(tt, att, nfr, t_engage, 0.1 * full);
+	t_hi = first_reach(tt, att, nfr, t_engage, hi * full);
+	if (isnan(t_lo) || isnan(t_hi))
+		return NAN;
+	if (!(t_hi > t_lo))
+		return fmax(0, t_hi - t_engage);   /* faster than the frames resolve */
+	return t_lo + (t_hi - t_lo) * 0.9 / (hi - 0.1) - t_engage;
+}
+
 int st_an_ramp(const float *x, size_t n, size_t stride, double rate,
 	       const struct st_an_ramp_params *p, struct st_an_ramp *out, char *err)
 {
@@ -34,7 +94,7 @@ int st_an_ramp(const float *x, size_t n, size_t stride, double rate,
 	int ret;
 
 	memset(out, 0, sizeof(*out));
-	out->base_db = out->final_db = out->full_db = out->ramp_s = NAN;
+	out->base_db = out->final_db = out->full_db = out->ramp_s = out->ramp_full_s = NAN;
 	if (!p)
 		return st_fail(err, ST_ERR_ARG, "ramp: no parameters");
 	if (!(rate >= 1000 && rate <= 768000))
@@ -89,17 +149,8 @@ int st_an_ramp(const float *x, size_t n, size_t stride, double rate,
 		wsum2 += win[i] * win[i];
 	}
 	for (size_t f = 0; f < nfr; f++) {
-		double sum = 0, ms;
-
-		for (size_t i = 0; i < fft; i++)
-			buf[i] = i < frame ? (double)x[(f * hop + i) * stride] * win[i] : 0.0;
-		fftw_execute_dft_r2c(plan, buf, spec);
-		for (size_t k = k0; k <= k1; k++)
-			sum += spec[k][0] * spec[k][0] + spec[k][1] * spec[k][1];
-		/* one-sided: mean square = 2 sum |X|^2 / (fft * sum w^2);
-		 * times 2 for dB re a full-scale sine */
-		ms = 2.0 * sum / ((double)fft * wsum2);
-		lev[f] = 2.0 * ms;
+		lev[f] = frame_level(x, stride, f * hop, frame, fft, buf, spec, plan, win, wsum2,
+				     k0, k1);
 		tt[f] = (double)(f * hop + frame / 2) / rate;
 		if ((double)(f * hop + frame) / rate <= p->t_engage_s) {
 			bsum += lev[f];
@@ -145,6 +196,17 @@ int st_an_ramp(const float *x, size_t n, size_t stride, double rate,
 			out->ramp_s = tt[f] + frac * (tt[f + 1] - tt[f]) - p->t_engage_s;
 		}
 	}
+	out->settled_db = p->settled_db > 0 ? p->settled_db : out->full_db;
+	if (p->ref && p->nref >= 2 * frame) {
+		double rsum = 0;
+		size_t nrf = 1 + (p->nref - frame) / hop;
+
+		for (size_t f = 0; f < nrf; f++)
+			rsum += frame_level(p->ref, stride, f * hop, frame, fft, buf, spec, plan, win,
+					    wsum2, k0, k1);
+		out->settled_db = out->base_db - an_db10(rsum / (double)nrf);
+	}
+	out->ramp_full_s = ramp_full(tt, att, nfr, p->t_engage_s, out->settled_db);
 	out->nframes = nfr;
 	out->t_s = tt;
 	out->atten_db = att;

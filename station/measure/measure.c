@@ -24,7 +24,9 @@
 #define DEFAULT_F_LO 100.0
 #define DEFAULT_F_HI 10000.0
 #define DEFAULT_SETTLE_S 40.0
-#define DEFAULT_RAMP_S 45.0
+#define DEFAULT_RAMP_S 90.0     /* seed 001: "in a quiet room for 90 seconds" */
+#define RAMP_REF_AT_S 180.0     /* the settled reference, s after ANC engaged */
+#define RAMP_REF_S 5.0          /* ... and its length */
 #define OFF_SETTLE_S 1.0        /* after ANC OFF */
 #define RAMP_BASE_S 3.0         /* ANC-off part of a ramp-up capture */
 #define RAMP_MIN_SNR_DB 10.0    /* ramp stimulus over the room, 100 Hz-1 kHz */
@@ -518,7 +520,7 @@ int st_measure_ramp(struct st_measure *m, double seconds, struct st_meas_ramp *o
 	double lo = 100, hi = 1000, floor_db, base_db, t_on;
 	size_t nbase = (size_t)(RAMP_BASE_S * rate), nramp, nall;
 	float *noise = NULL, *all = NULL;
-	struct st_capture floor_cap, base, ramp;
+	struct st_capture floor_cap, base, ramp, ref;
 	struct st_an_ramp_params rp;
 	struct st_an_ramp r;
 	double lev[ST_AN_NBANDS];
@@ -528,7 +530,8 @@ int st_measure_ramp(struct st_measure *m, double seconds, struct st_meas_ramp *o
 	memset(&floor_cap, 0, sizeof(floor_cap));
 	memset(&base, 0, sizeof(base));
 	memset(&ramp, 0, sizeof(ramp));
-	out->ramp_s = NAN;
+	memset(&ref, 0, sizeof(ref));
+	out->ramp_s = out->settled_db = NAN;
 	if (!st_audio_has(m->audio, ST_ROLE_EAR_L))
 		return st_fail(err, ST_ERR_UNSUPPORTED, "measure: the bench has no left ear");
 	seconds = def(seconds, DEFAULT_RAMP_S);
@@ -545,6 +548,7 @@ int st_measure_ramp(struct st_measure *m, double seconds, struct st_meas_ramp *o
 		st_capture_free(&floor_cap);
 		st_capture_free(&base);
 		st_capture_free(&ramp);
+		st_capture_free(&ref);
 		ret = anc_set(m, 0, err);
 		if (ret == ST_OK)
 			ret = wait_bench(m, OFF_SETTLE_S, err);
@@ -572,6 +576,14 @@ int st_measure_ramp(struct st_measure *m, double seconds, struct st_meas_ramp *o
 		ret = st_audio_playrec(m->audio, noise, nramp, nramp, &ramp, err);
 		if (ret == ST_OK)
 			ret = st_measure_write(m, &ramp, "ramp", &out->files, err);
+		/* the unit's own settled attenuation, long after any healthy
+		 * ramp has finished: "full" is judged against it */
+		if (ret == ST_OK && bench_now(m) < t_on + RAMP_REF_AT_S)
+			ret = wait_bench(m, t_on + RAMP_REF_AT_S - bench_now(m), err);
+		if (ret == ST_OK)
+			ret = st_audio_playrec(m->audio, noise, nbase, nbase, &ref, err);
+		if (ret == ST_OK)
+			ret = st_measure_write(m, &ref, "ramp-settled", &out->files, err);
 		if (ret != ST_OK)
 			goto out_free;
 		if (out->snr_db >= RAMP_MIN_SNR_DB) {
@@ -593,11 +605,14 @@ int st_measure_ramp(struct st_measure *m, double seconds, struct st_meas_ramp *o
 	rp.t_engage_s = RAMP_BASE_S + (t_on - ramp.t_start) / scale;
 	rp.f_lo = lo;
 	rp.f_hi = hi;
+	rp.ref = ref.ch[ST_ROLE_EAR_L];
+	rp.nref = ref.n;
 	memset(&r, 0, sizeof(r));
 	ret = st_an_ramp(all, nall, 1, rate, &rp, &r, err);
 	if (ret != ST_OK)
 		goto out_free;
-	out->ramp_s = r.ramp_s * scale;
+	out->ramp_s = r.ramp_full_s * scale;
+	out->settled_db = r.settled_db;
 	out->full_db = r.full_db;
 	st_an_ramp_free(&r);
 
@@ -605,6 +620,7 @@ out_free:
 	st_capture_free(&floor_cap);
 	st_capture_free(&base);
 	st_capture_free(&ramp);
+	st_capture_free(&ref);
 	free(noise);
 	free(all);
 	return ret;

@@ -104,13 +104,18 @@ struct st_meas_ramp {
 	int valid;
 	char why[256];
 	int attempts;
-	double ramp_s;       /* engage -> full attenuation (within 1 dB), s; NAN if
-	                      * it never settled within the capture */
-	double full_db;      /* attenuation reached, dB (100 Hz .. 1 kHz) */
+	double ramp_s;       /* engage -> full attenuation, s: full = the settled
+	                      * reference's attenuation, the ramp's line
+	                      * extrapolated to it (st_an_ramp.ramp_full_s);
+	                      * NAN if the curve never got to 30 % of it */
+	double full_db;      /* attenuation at the capture's end, dB (100 Hz .. 1 kHz) */
+	double settled_db;   /* attenuation of the reference taken 180 s after
+	                      * ANC engaged (the unit's own settled figure) */
 	double snr_db;       /* stimulus over the room's floor in that band */
 	struct st_meas_files files;
 };
-/* `seconds` of capture after ANC ON (0 = 45). */
+/* `seconds` of capture after ANC ON (0 = 90, seed 001's "90 seconds"),
+ * then a 5 s reference 180 s after ANC ON. */
 int st_measure_ramp(struct st_measure *m, double seconds, struct st_meas_ramp *out,
 		    char *err);
 

@@ -283,6 +283,36 @@ static void test_ramp(void **state)
 	assert_true(r.nframes > 300);
 	assert_true(fabs(r.atten_db[r.nframes / 2] - full * (r.t_s[r.nframes / 2] - te) / rampd) < 0.5);
 	st_an_ramp_free(&r);
+	/* time to full attenuation along the ramp's line: the true 30 s */
+	fprintf(stderr, "# ramp to full %.3f s (want 30)\n", r.ramp_full_s);
+	assert_true(fabs(r.ramp_full_s - rampd) < 0.5);
+	st_an_ramp_free(&r);
+	/* seed 001's edges (22-38 s), 90 s captures judged against the unit's
+	 * settled attenuation: 22.5 s reads 22.5 (was 21.35 within 1 dB), 120 s
+	 * reads 120 (the capture's own end took 37.5 s for full) */
+	{
+		const double ramps[] = { 22.5, 38.0, 120.0 };
+		size_t n90 = (size_t)(95 * rate);
+		float *y = calloc(n90, sizeof(float));
+
+		for (size_t k = 0; k < ST_ARRAY_SIZE(ramps); k++) {
+			for (size_t i = 0; i < n90; i++) {
+				double t = (double)i / rate;
+				double a = t < te ? 0 : t > te + ramps[k] ? full : full * (t - te) / ramps[k];
+
+				y[i] = (float)(0.1 * syn_gauss(&rng) * pow(10, -a / 20));
+			}
+			p.settled_db = full;
+			assert_int_equal(st_an_ramp(y, n90, 1, rate, &p, &r, err), ST_OK);
+			fprintf(stderr, "# %.1f s ramp, 90 s capture: to full %.2f s, within 1 dB %.2f s\n",
+				ramps[k], r.ramp_full_s, r.ramp_s);
+			assert_true(fabs(r.ramp_full_s - ramps[k]) < 0.02 * ramps[k]);
+			st_an_ramp_free(&r);
+		}
+		p.settled_db = 0;
+		free(y);
+	}
+	assert_int_equal(st_an_ramp(x, n, 1, rate, &p, &r, err), ST_OK);
 	/* 90 % of the final attenuation: 27 s. */
 	p.tol_db = -0.9;
 	assert_int_equal(st_an_ramp(x, n, 1, rate, &p, &r, err), ST_OK);
