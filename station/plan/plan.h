@@ -21,7 +21,7 @@ enum st_plan_op {
 	ST_PS_CONTROLS,   /* key test: every control registers on one press */
 	ST_PS_HEALTH,     /* link test, phantom resets, false USB detect, touch */
 	ST_PS_RESET,      /* run one reset procedure of the model */
-	ST_PS_VERIFY,     /* re-verify the unit (identify + health) */
+	ST_PS_VERIFY,     /* seed 001's verification protocol, quick part */
 	ST_PS_WAIT,       /* let time pass */
 	ST_PS_CHARGE,     /* USB charge power on for a while */
 	ST_PS_LADDER,     /* escalation: rungs until the unit verifies */
@@ -29,6 +29,7 @@ enum st_plan_op {
 	ST_PS_MICS,       /* microphone-array alignment */
 	ST_PS_RAMP,       /* ANC ramp-up time */
 	ST_PS_ASSISTANT,  /* voice-assistant latency */
+	ST_PS_VERIFY_FULL,/* seed 001's four verification tests (an hour or two) */
 	ST_PS_COUNT
 };
 /* The step kinds a plan may name are the rows of the sequencer's step

@@ -71,6 +71,8 @@ struct seq {
 	int symptom_link;               /* fixable: Bluetooth link test fails */
 	int hardware_fault;             /* a fault no reset fixes was found */
 	int fixed;                      /* a ladder rung made the unit verify */
+	char addr_before[18];           /* Bluetooth address before the last reset
+	                                 * that wiped it ("" none): verify.c */
 	/* verdict bookkeeping */
 	enum st_verdict verdict;        /* worst counted step verdict */
 	enum st_verdict fixable_verdict;/* worst verdict excused if a rung fixes the unit */
@@ -160,6 +162,7 @@ int seq_step_battery(struct seq *s, const struct st_plan_step *ps);
 int seq_step_controls(struct seq *s, const struct st_plan_step *ps);
 int seq_step_health(struct seq *s, const struct st_plan_step *ps);
 int seq_step_verify(struct seq *s, const struct st_plan_step *ps);
+int seq_step_verify_full(struct seq *s, const struct st_plan_step *ps);
 int seq_verify(struct seq *s);
 int seq_identify(struct seq *s);
 
@@ -168,6 +171,13 @@ struct seq_acoustic; /* how one acoustic step measures and judges */
 int seq_step_acoustic(struct seq *s, const struct st_plan_step *ps);
 extern const struct seq_acoustic seq_acoustic_anc, seq_acoustic_mics, seq_acoustic_ramp,
 	seq_acoustic_assistant;
+/* Inside a verify step: the assistant latency, and with full the ANC
+ * ramp-up; no acoustic bench is a note, not a SKIP of the whole step. */
+int seq_verify_acoustic(struct seq *s, int full);
+
+/* verify.c: seed 001's verification protocol; full adds the ANC ramp-up
+ * and battery reporting.  1 pass, 0 not, <0 station error. */
+int seq_verify_protocol(struct seq *s, int full);
 
 
 #endif

@@ -351,6 +351,9 @@ static int check_after(struct seq *s, const struct st_procedure *p, const struct
 	if (ret)
 		return ret;
 	verify_wipes(s, p, &before->info, &after.info, &before->items, &after.items);
+	if (((p->wipes >> ST_ITEM_BT_ADDR) & 1) && seq_kv_get(&before->info, "bt_addr"))
+		st_strlcpy(s->addr_before, seq_kv_get(&before->info, "bt_addr"),
+			   sizeof(s->addr_before));
 	return s->step_verdict == ST_PASS || s->step_verdict == ST_SKIP;
 }
 

@@ -97,7 +97,7 @@ static int rung_verify(struct seq *s, const struct st_plan_rung *rung)
 
 	snprintf(name, sizeof(name), "verify after %s", rung->name);
 	step_begin(s, name);
-	ret = seq_verify(s);
+	ret = seq_verify_protocol(s, 0);
 	if (ret < 0)
 		seq_handle_error(s, ret, name);
 	healthy = ret > 0 && s->step_verdict == ST_PASS;
@@ -232,6 +232,25 @@ static int run_end(struct seq *s, char *err)
 	return ST_OK;
 }
 
+/* A plan whose own purpose is a reset the model lacks (a `step reset
+ * KIND` that stops the run on failure, outside a ladder) is refused before
+ * it starts; nightly-style `on-fail continue` resets are skipped instead. */
+static int plan_fits_model(const struct st_plan *p, const struct st_model *m, char *err)
+{
+	for (int i = 0; i < p->nsteps; i++) {
+		const struct st_plan_step *ps = &p->steps[i];
+		enum st_reset_kind k = (enum st_reset_kind)ps->reset_kind;
+
+		if (ps->op != ST_PS_RESET || ps->keep_going || st_model_proc(m, k))
+			continue;
+		return st_fail(err, ST_ERR_ARG, "plan %s needs a %s reset and %s has none: %s",
+			       p->name, st_reset_name(k), m->id,
+			       m->procs[k].absent_reason[0] ? m->procs[k].absent_reason
+							    : "the seeds give none");
+	}
+	return ST_OK;
+}
+
 int st_seq_run(const struct st_seq_config *cfg, struct st_seq_result *res, char *err)
 {
 	struct seq *s;
@@ -240,6 +259,8 @@ int st_seq_run(const struct st_seq_config *cfg, struct st_seq_result *res, char 
 
 	if (!cfg || !cfg->model || !cfg->plan || !cfg->fx || !res)
 		return st_fail(err, ST_ERR_ARG, "sequencer: model, plan, fixture and result are required");
+	if (plan_fits_model(cfg->plan, cfg->model, err) != ST_OK)
+		return ST_ERR_ARG;
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return st_fail(err, ST_ERR_MEM, "sequencer: out of memory");

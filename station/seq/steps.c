@@ -55,7 +55,9 @@ static const struct st_step_kind builtin[ST_PS_COUNT] = {
 	[ST_PS_RESET] = { "reset", run_reset, 0, NULL, 0,
 			  "one reset procedure of the model, behind every safety gate" },
 	[ST_PS_VERIFY] = { "verify", seq_step_verify, 0, NULL, 0,
-			   "re-verify the unit: identity, firmware, health" },
+			   "seed 001's reset verification, quick: identity, health, advertised name and address, assistant latency" },
+	[ST_PS_VERIFY_FULL] = { "verify full", seq_step_verify_full, 0, NULL, 0,
+				"seed 001's four tests: verify, ANC ramp-up over 90 s, battery drain over 60 min at 70 %" },
 	[ST_PS_WAIT] = { "wait", run_wait, 0, NULL, 0, "let time pass" },
 	[ST_PS_CHARGE] = { "charge", run_charge, 0, NULL, 0, "USB charge power on for a while" },
 	/* a `ladder ... end` block, not a `step` line: run.c runs its rungs */

@@ -78,9 +78,8 @@ struct seq_acoustic {
  * raw captures, make a capture too noisy to judge the station's ERROR
  * (the room or the seal, not the unit), otherwise judge the result.
  * 1 PASS, 0 not, <0 station error. */
-int seq_step_acoustic(struct seq *s, const struct st_plan_step *ps)
+static int acoustic_run(struct seq *s, const struct seq_acoustic *a)
 {
-	const struct seq_acoustic *a = st_seq_step((int)ps->op)->data;
 	struct st_measure m;
 	struct capture_quality q = { 0 };
 	char dir[512];
@@ -109,6 +108,27 @@ int seq_step_acoustic(struct seq *s, const struct st_plan_step *ps)
 out_free:
 	free(r);
 	return ret;
+}
+
+int seq_step_acoustic(struct seq *s, const struct st_plan_step *ps)
+{
+	return acoustic_run(s, st_seq_step((int)ps->op)->data);
+}
+
+int seq_verify_acoustic(struct seq *s, int full)
+{
+	int ret;
+
+	if (!s->cfg->audio) {
+		seq_say(s, ST_EV_INFO,
+			"no acoustic bench on this station: voice-assistant latency%s not measured",
+			full ? " and ANC ramp-up" : "");
+		return 1;
+	}
+	ret = acoustic_run(s, &seq_acoustic_assistant);
+	if (ret < 0 || !full)
+		return ret;
+	return acoustic_run(s, &seq_acoustic_ramp);
 }
 
 /* ------------------------------------------------------------------ anc */

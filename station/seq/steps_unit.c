@@ -392,7 +392,16 @@ int seq_step_identify(struct seq *s, const struct st_plan_step *ps)
 /* The verify step: a unit that does not verify FAILs it. */
 int seq_step_verify(struct seq *s, const struct st_plan_step *ps)
 {
-	int r = seq_verify(s);
+	int r = seq_verify_protocol(s, 0);
+
+	if (r == 0 && s->step_verdict == ST_PASS)
+		s->step_verdict = ST_FAIL;
+	return r;
+}
+
+int seq_step_verify_full(struct seq *s, const struct st_plan_step *ps)
+{
+	int r = seq_verify_protocol(s, 1);
 
 	if (r == 0 && s->step_verdict == ST_PASS)
 		s->step_verdict = ST_FAIL;
