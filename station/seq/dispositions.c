@@ -30,7 +30,7 @@ static const struct st_disposition table[ST_DISP_COUNT] = {
 	[ST_DISP_REPLACE_SWITCH] = {ST_DISP_REPLACE_SWITCH, "replace-switch", "clean the switch cavity with >90% isopropyl alcohol, let it dry 30 min and retest; replace the switch if it still fails", "press the button with firm, centred pressure", "seed 001: \"This almost always indicates degraded tact switches\""},
 	[ST_DISP_TRICKLE] = {ST_DISP_TRICKLE, "trickle-charge-12h", "leave the unit on the original charger for 12 hours, then retest", "charge for 4 hours with the original USB-A charger; if the LED blinks amber rapidly, leave it connected for 12 hours", "seed 001: \"the battery protection IC has tripped. Leave connected for 12 hours\""},
 	[ST_DISP_WAIT_6H] = {ST_DISP_WAIT_6H, "wait-6h-and-retest", "set the unit aside for 6 hours, then retest", NULL, "seed 001: \"soft-brick the touch interface for 4-6 hours\""},
-	[ST_DISP_NO_FAULT] = {ST_DISP_NO_FAULT, "no-fault-found", "return the unit to the customer: no fault found", NULL, NULL},
+	[ST_DISP_NO_FAULT] = {ST_DISP_NO_FAULT, "no-fault-found", "return the unit to the customer: no fault found", "the headset is fine; if problems persist: force the firmware update (Sony Headphones Connect > gear > Update Firmware > Check Now, twice); forget the headphones on the phone and reboot it before pairing; turn multipoint off, pair one device, soft reset, turn it back on; clear the app's cache (Android) or reinstall it (iOS, export EQ first); on iOS 17.5+ turn off the randomized Bluetooth MAC address", "seed 000: \"These five less-discussed causes account for 73% of unresolved cases\""},
 	[ST_DISP_GOLDEN_OK] = {ST_DISP_GOLDEN_OK, "golden-ok", "the golden unit still measures as it should: keep it in service", NULL, NULL},
 	[ST_DISP_RESET_SOFT_DONE] = {ST_DISP_RESET_SOFT_DONE, "reset-soft-done", "soft reset done and verified", NULL, NULL},
 	[ST_DISP_RESET_BT_DONE] = {ST_DISP_RESET_BT_DONE, "reset-bluetooth-done", "Bluetooth reset done and verified: pair the unit again", NULL, NULL},
@@ -59,6 +59,9 @@ static const struct st_disposition table[ST_DISP_COUNT] = {
 	[ST_DISP_ANC_RAMP] = { ST_DISP_ANC_RAMP, "service-anc",
 		"send to ANC service: the ANC ramp-up is outside 22-38 s",
 		NULL, "seed 001: outside 22-38 s, \"Microphone bias voltage misconfigured\"" },
+	[ST_DISP_PAIRING] = {ST_DISP_PAIRING, "service", "send to service: the reset left the pairing table as it was (name suffix or the address's first 3 octets)", "on iPhone: Settings > Privacy & Security > Bluetooth, turn off the randomized MAC address per network, then forget the headphones and pair again", "seed 001: \"Pairing table corruption persists\""},
+	[ST_DISP_BATTERY_REPORT] = {ST_DISP_BATTERY_REPORT, "service-centre", "send to a Sony service centre: the battery report is not linear (EEPROM battery profile)", NULL, "seed 001: \"Jumps of >8% indicate EEPROM calibration failure\""},
+	[ST_DISP_BACKUP] = {ST_DISP_BACKUP, "back-up-settings-first", "have the customer export their settings (Sony Headphones Connect > Settings > Sound Adjustments > Export Settings), then rerun the factory reset", "export your EQ, ANC and touch settings before the reset and import them after it", "seed 000: \"Reserve this only when soft resets fail *and* you've backed up your settings\""},
 };
 
 const struct st_disposition *st_disposition(enum st_disp id)

@@ -69,6 +69,11 @@ struct seq {
 	double battery;                 /* last battery reading, % (-1 unknown) */
 	int tried[ST_RESET_COUNT];      /* procedures attempted this run */
 	int symptom_link;               /* fixable: Bluetooth link test fails */
+	int symptom_mics;               /* fixable: microphone array misaligned
+	                                 * (seed 000: "a reset reinitializes their
+	                                 * phase alignment") */
+	char mic_symptom[160];          /* ... what was measured */
+	char last_reset[16];            /* last reset performed ("" none) */
 	int hardware_fault;             /* a fault no reset fixes was found */
 	int fixed;                      /* a ladder rung made the unit verify */
 	char addr_before[18];           /* Bluetooth address before the last reset
@@ -179,5 +184,7 @@ int seq_verify_acoustic(struct seq *s, int full);
  * and battery reporting.  1 pass, 0 not, <0 station error. */
 int seq_verify_protocol(struct seq *s, int full);
 
+/* The run ends with a symptom no reset cured: the finding for it. */
+void seq_symptom_persists(struct seq *s);
 
 #endif

@@ -216,9 +216,12 @@ static void verify_wipes(struct seq *s, const struct st_procedure *p,
 	b = seq_kv_get(info_before, "bt_addr");
 	a = seq_kv_get(info_after, "bt_addr");
 	if (a && b) {
-		if ((p->wipes >> ST_ITEM_BT_ADDR) & 1)
-			seq_measure(s, "bt.addr_fresh", octets_differ(a, b) ? 1 : 0, "bool");
-		else if (strcmp(a, b))
+		if ((p->wipes >> ST_ITEM_BT_ADDR) & 1) {
+			if (seq_measure(s, "bt.addr_fresh", octets_differ(a, b) ? 1 : 0, "bool") == ST_FAIL)
+				seq_finding(s, ST_FAIL, ST_DISP_PAIRING,
+					"%s reset kept the first 3 octets of the Bluetooth address (%s -> %s): seed 001 - pairing table corruption persists",
+					kind, b, a);
+		} else if (strcmp(a, b))
 			seq_finding(s, ST_FAIL, ST_DISP_WIPES,
 				"%s reset changed the Bluetooth address; %s:%d says it keeps it", kind,
 				s->m->path, p->line);
@@ -266,6 +269,18 @@ static int read_state(struct seq *s, struct unit_state *u)
 	return ret ? ret : seq_items(s, &u->items);
 }
 
+/* The unit reports a USB connection while the station's charger is off
+ * (seed 001's lint: "false 'connection detected' signals that block reset
+ * logic").  The charger is only on inside charge steps. */
+static int false_usb(struct seq *s)
+{
+	struct kv kv;
+
+	if (!(s->fx->caps & ST_CAP_UART) || seq_info(s, &kv) != ST_OK)
+		return 0;
+	return seq_kv_is(&kv, "usb", "1");
+}
+
 /* Perform the procedure, with the plan's retries while feedback is not
  * seen.  1 registered (latency measured), 0 failed (finding made), <0
  * station error. */
@@ -295,7 +310,11 @@ static int attempt(struct seq *s, const struct st_procedure *p)
 	if (ret == 0) {
 		st_strlcpy(msg, s->step_msg, sizeof(msg));
 		s->step_msg[0] = '\0';
-		if (strstr(msg, "EEPROM"))
+		if (false_usb(s))
+			seq_finding(s, ST_FAIL, ST_DISP_PORT_LINT,
+				    "%s reset did not register and the unit reports USB with the charger off: seed 001 - lint in the %s port gives false 'connection detected' signals that block reset logic; clean it with a 0.3 mm brass brush (%s)",
+				    kind, s->m->port == ST_PORT_MICRO_USB ? "micro-USB" : "USB", msg);
+		else if (strstr(msg, "EEPROM"))
 			seq_finding(s, ST_FAIL, ST_DISP_EEPROM, "%s reset: %s", kind, msg);
 		else
 			seq_finding(s, ST_FAIL, ST_DISP_NO_RESPONSE,
@@ -312,14 +331,14 @@ static int attempt(struct seq *s, const struct st_procedure *p)
 /* Seed 001: "Red flashing indicates error state, not success ... red
  * blink = failed EEPROM write", whatever else the procedure showed.
  * 1 no red seen (or red is the procedure's own feedback), 0 finding made. */
-static int no_red(struct seq *s, const struct st_procedure *p)
+static int no_red(struct seq *s, const struct st_procedure *p, double done)
 {
 	struct st_led_expect red = { .ncolors = 1, .colors = { "red" } };
 	struct led_summary sum;
 
-	if (red_expected(p))
-		return 1;
-	seq_led_summarise(s, &red, 0, &sum);
+	/* a procedure whose own feedback is red (the MDR-1000X's red/green
+	 * alternate): only red after the procedure is done counts */
+	seq_led_summarise(s, &red, red_expected(p) ? done : 0, &sum);
 	if (sum.on_count[0] == 0)
 		return 1;
 	seq_finding(s, ST_FAIL, ST_DISP_EEPROM,
@@ -363,6 +382,7 @@ int seq_reset(struct seq *s, enum st_reset_kind kind)
 {
 	const struct st_procedure *p = st_model_proc(s->m, kind);
 	struct unit_state before;
+	double done;
 	int ret;
 
 	if (!p) {
@@ -386,15 +406,17 @@ int seq_reset(struct seq *s, enum st_reset_kind kind)
 	seq_say(s, ST_EV_INFO, "%s reset (%s%s)", st_reset_name(kind), p->source,
 		p->generic ? "; generic procedure" : "");
 	s->tried[kind] = 1;
+	st_strlcpy(s->last_reset, st_reset_name(kind), sizeof(s->last_reset));
 	ret = attempt(s, p);
 	if (ret <= 0)
 		return ret;
 	if (!(s->fx->caps & ST_CAP_UART))
 		return s->step_verdict <= ST_PASS;
+	done = st_fixture_now(s->fx);
 	ret = seq_pass_time(s, 3.0); /* let it come back up */
 	if (ret)
 		return ret;
-	if (!no_red(s, p))
+	if (!no_red(s, p, done))
 		return 0;
 	return check_after(s, p, &before);
 }

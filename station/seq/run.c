@@ -100,7 +100,7 @@ static int rung_verify(struct seq *s, const struct st_plan_rung *rung)
 	ret = seq_verify_protocol(s, 0);
 	if (ret < 0)
 		seq_handle_error(s, ret, name);
-	healthy = ret > 0 && s->step_verdict == ST_PASS;
+	healthy = ret > 0 && s->step_verdict == ST_PASS && !s->symptom_link && !s->symptom_mics;
 	step_end(s, !healthy && !s->hardware_fault && !s->stop);
 	if (s->stop)
 		return -1;
@@ -108,8 +108,8 @@ static int rung_verify(struct seq *s, const struct st_plan_rung *rung)
 		s->fixed = 1;
 		snprintf(s->res->disposition, sizeof(s->res->disposition), "%s%s",
 			 st_disposition(ST_DISP_FIXED)->name, rung->name);
-		snprintf(s->res->reason, sizeof(s->res->reason),
-			 "Bluetooth link restored by the %s rung", rung->name);
+		snprintf(s->res->reason, sizeof(s->res->reason), "%s restored by the %s rung",
+			 s->mic_symptom[0] ? "microphone alignment" : "Bluetooth link", rung->name);
 		seq_say(s, ST_EV_INFO, "unit verifies after the %s rung", rung->name);
 	}
 	return healthy;
@@ -118,7 +118,7 @@ static int rung_verify(struct seq *s, const struct st_plan_rung *rung)
 /* The repair ladder: rungs until the unit verifies (at least min_rungs). */
 static void run_ladder(struct seq *s, const struct st_plan_step *ps)
 {
-	int rungs_run = 0, healthy = !s->symptom_link && !s->hardware_fault;
+	int rungs_run = 0, healthy = !s->symptom_link && !s->symptom_mics && !s->hardware_fault;
 
 	for (int r = 0; r < ps->nrungs && !s->stop; r++) {
 		const struct st_plan_rung *rung = &ps->rungs[r];
@@ -137,7 +137,10 @@ static void run_ladder(struct seq *s, const struct st_plan_step *ps)
 		if (healthy != 0)
 			return;
 	}
-	if (!healthy && !s->stop) {
+	if (!healthy && !s->stop && s->symptom_mics) {
+		seq_symptom_persists(s);
+		s->verdict = st_verdict_worst(s->verdict, ST_FAIL);
+	} else if (!healthy && !s->stop) {
 		seq_finding(s, ST_FAIL, ST_DISP_NOT_FIXED,
 			    "not fixed by any reset: the Bluetooth link test still fails after every rung");
 		s->verdict = st_verdict_worst(s->verdict, ST_FAIL);
@@ -162,7 +165,6 @@ static void run_step(struct seq *s, const struct st_plan_step *ps)
 {
 	char name[64];
 	int r;
-
 	const struct st_step_kind *k = st_seq_step((int)ps->op);
 	int fixable = k && k->fixable;
 
@@ -171,9 +173,12 @@ static void run_step(struct seq *s, const struct st_plan_step *ps)
 	r = seq_step_run(s, ps);
 	if (r < 0)
 		seq_handle_error(s, r, name);
+	/* the table's fixable steps (health), and the microphones while their
+	 * misalignment is a symptom the resets may cure (seed 000) */
+	fixable = (fixable || (ps->op == ST_PS_MICS && s->symptom_mics)) && !s->hardware_fault;
 	if (s->step_verdict == ST_FAIL && !ps->keep_going && !fixable)
 		s->stop = 1;
-	step_end(s, fixable && !s->hardware_fault);
+	step_end(s, fixable);
 }
 
 /* Every exit path: nothing stays pressed, the charger is off. */
@@ -204,8 +209,11 @@ static void conclude(struct seq *s)
 			s->have_finding = 1;
 		}
 	}
-	if (s->fixable_verdict == ST_FAIL && !s->fixed)
+	if (s->fixable_verdict == ST_FAIL && !s->fixed) {
 		s->verdict = st_verdict_worst(s->verdict, ST_FAIL);
+		if (s->symptom_mics && !s->have_finding)
+			seq_symptom_persists(s);
+	}
 	res->verdict = s->verdict == ST_SKIP ? ST_PASS : s->verdict;
 	if (res->verdict == ST_PASS) {
 		if (!res->disposition[0])

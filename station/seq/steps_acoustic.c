@@ -119,6 +119,13 @@ int seq_verify_acoustic(struct seq *s, int full)
 {
 	int ret;
 
+	if (s->symptom_mics && s->cfg->audio && s->last_reset[0]) {
+		/* did the reset realign the array? */
+		s->symptom_mics = 0;
+		ret = acoustic_run(s, &seq_acoustic_mics);
+		if (ret < 0)
+			return ret;
+	}
 	if (!s->cfg->audio) {
 		seq_say(s, ST_EV_INFO,
 			"no acoustic bench on this station: voice-assistant latency%s not measured",
@@ -237,10 +244,18 @@ static void mics_judge(struct seq *s, const void *res)
 			seq_finding(s, ST_FAIL, ST_DISP_MIC_POLARITY,
 				    "microphone %d is wired inverted (polarity -1): a wiring or firmware fault",
 				    i + 1);
-		else if (v[0] == ST_FAIL || v[1] == ST_FAIL || v[2] == ST_FAIL)
-			seq_finding(s, ST_FAIL, ST_DISP_CLEAN_MIC,
-				    "microphone %d is out of alignment (%+.1f us, %+.2f dB, %+.1f deg against the array)",
-				    i + 1, mc->delay_us, mc->gain_db, mc->phase_deg);
+		else if ((v[0] == ST_FAIL || v[1] == ST_FAIL || v[2] == ST_FAIL) && !s->symptom_mics) {
+			/* seed 000: "a reset reinitializes their phase alignment.
+			 * If muffled audio persists post-reset, check for physical
+			 * blockage": a symptom for the resets first */
+			s->symptom_mics = 1;
+			snprintf(s->mic_symptom, sizeof(s->mic_symptom),
+				 "microphone %d out of alignment (%+.1f us, %+.2f dB, %+.1f deg against the array)",
+				 i + 1, mc->delay_us, mc->gain_db, mc->phase_deg);
+			st_strlcpy(s->step_msg, s->mic_symptom, sizeof(s->step_msg));
+			seq_say(s, ST_EV_INFO, "symptom: %s - a reset reinitializes the array's phase alignment (seed 000)",
+				s->mic_symptom);
+		}
 	}
 }
 
@@ -305,3 +320,11 @@ const struct seq_acoustic seq_acoustic_assistant = {
 	.size = sizeof(struct st_meas_assistant), .measure = assistant_measure,
 	.judge = assistant_judge,
 };
+
+void seq_symptom_persists(struct seq *s)
+{
+	if (s->symptom_mics)
+		seq_finding(s, ST_FAIL, ST_DISP_CLEAN_MIC,
+			    "%s persists after the %s reset: seed 000 - if muffled audio persists post-reset, check for physical blockage: inspect the mesh grilles with a 10x magnifier and clean with an ultra-soft brush (no compressed air)",
+			    s->mic_symptom, s->last_reset[0] ? s->last_reset : "last");
+}

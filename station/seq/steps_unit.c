@@ -174,10 +174,16 @@ int seq_step_battery(struct seq *s, const struct st_plan_step *ps)
 	s->battery = bat;
 	s->battery_checked = 1;
 	if (seq_measure(s, "battery.min_pct", bat, "%") != ST_PASS || bat < min) {
+		/* quote the rule that refused it: the limit's own source (the
+		 * earbuds' 20 % is not seed 000's "sub-10%") */
+		const struct st_limit *lim = st_limits_get(s->lim, "battery.min_pct");
+
+		if (lim && lim->has_low && lim->low > min)
+			min = lim->low;
 		s->step_verdict = ST_PASS; /* a low battery is a refusal, not a unit failure */
 		seq_finding(s, ST_ABORTED, ST_DISP_CHARGE,
-			    "battery %.0f %% is below the %.0f %% minimum: no reset will be attempted - charge and retest",
-			bat, min);
+			"battery %.0f %% is below the %.0f %% minimum: no reset will be attempted (%s) - charge and retest",
+			bat, min, lim && lim->source[0] ? lim->source : "model file battery-min");
 		s->stop = 1;
 		return 0;
 	}

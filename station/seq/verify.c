@@ -61,7 +61,7 @@ static int bt_advert(struct seq *s)
 	name = seq_kv_get(&kv, "name");
 	addr = seq_kv_get(&kv, "addr");
 	if (!name || !addr) {
-		seq_finding(s, ST_FAIL, "service",
+		seq_finding(s, ST_FAIL, ST_DISP_BT_DEAD,
 			    "unit does not advertise (scan answer '%.80s'): Bluetooth controller not up after the reset",
 			    reply);
 		return 0;
@@ -69,7 +69,7 @@ static int bt_advert(struct seq *s)
 	expected_name(s, want, sizeof(want));
 	suffix = strcmp(name, want) != 0;
 	if (seq_measure(s, "bt.name_suffix", suffix, "bool") == ST_FAIL) {
-		seq_finding(s, ST_FAIL, "service",
+		seq_finding(s, ST_FAIL, ST_DISP_PAIRING,
 			    "advertises as '%.40s', not '%.40s' (seed 001: should appear as 'Headphones' not 'Headphones_XXXX' - pairing table corruption persists)",
 			    name, want);
 		ok = 0;
@@ -78,7 +78,7 @@ static int bt_advert(struct seq *s)
 		int fresh = strncasecmp(s->addr_before, addr, 8) != 0;
 
 		if (seq_measure(s, "bt.addr_fresh", fresh, "bool") == ST_FAIL) {
-			seq_finding(s, ST_FAIL, "service",
+			seq_finding(s, ST_FAIL, ST_DISP_PAIRING,
 				    "Bluetooth address %s keeps the first 3 octets of %s after a reset that wipes the address table (seed 001: pairing table corruption persists)",
 				    addr, s->addr_before);
 			ok = 0;
@@ -159,7 +159,7 @@ static int drain(struct seq *s, double *pct)
 	if (ret)
 		return ret;
 	if (strncmp(reply, "play=", 5)) {
-		seq_finding(s, ST_FAIL, "service", "unit will not play from the reference radio (%.80s)",
+		seq_finding(s, ST_FAIL, ST_DISP_BT_DEAD, "unit will not play from the reference radio (%.80s)",
 			    reply);
 		return 0;
 	}
@@ -192,14 +192,14 @@ static int battery_report(struct seq *s)
 	seq_say(s, ST_EV_INFO, "battery %.0f %% -> %.0f %% -> %.0f %% over 60 min", pct[0],
 		pct[DRAIN_READINGS / 2], pct[DRAIN_READINGS - 1]);
 	if (seq_measure(s, "battery.report_jump_pct", jump, "%") == ST_FAIL) {
-		seq_finding(s, ST_FAIL, "service-centre",
+		seq_finding(s, ST_FAIL, ST_DISP_BATTERY_REPORT,
 			    "battery report jumped %.0f %% in one minute of playback: EEPROM calibration failure (seed 001: jumps of >8%% indicate EEPROM calibration failure)",
 			    jump);
 		seq_measure(s, "battery.drain_deviation_pct", dev, "%");
 		return 0;
 	}
 	if (seq_measure(s, "battery.drain_deviation_pct", dev, "%") == ST_FAIL) {
-		seq_finding(s, ST_FAIL, "service-centre",
+		seq_finding(s, ST_FAIL, ST_DISP_BATTERY_REPORT,
 			    "battery report strays %.1f %% from a straight line over 60 min: EEPROM battery profile damaged (seed 001: <=3.5%% deviation from linear)",
 			    dev);
 		return 0;

@@ -855,6 +855,9 @@ static void complete_reset(struct st_headset *h, struct cproc *cp, double t, dou
 	}
 	h->resets[p->kind]++;
 	h->last_reset = p->kind;
+	if (p->kind == ST_RESET_FACTORY)
+		h->bt_limbo = 0;   /* seed 000: a factory reset "clears corrupted
+		                    * Bluetooth stack caches" */
 	if (p->kind == ST_RESET_SOFT) {
 		h->last_soft = t;
 		if (h->limbo_tried < 0)
@@ -1143,7 +1146,9 @@ static double next_timer(const struct st_headset *h, enum timer *which, int *arg
 	if (h->bms_tripped && h->charger)
 		CONSIDER(h->charger_since + BMS_TRICKLE, T_BMS, 0);
 	if (h->bt_limbo && h->limbo_tried >= 0 && h->charger && alive(h))
-		CONSIDER(fmax(h->charger_since, h->limbo_tried) + LIMBO_CHARGE, T_LIMBO, 0);
+		/* "for 30 sec": a 30 s charge counts even when the fixture
+		 * switches off a rounding error early */
+		CONSIDER(fmax(h->charger_since, h->limbo_tried) + LIMBO_CHARGE - 0.01, T_LIMBO, 0);
 	if (h->blink_next >= 0)
 		CONSIDER(h->blink_next, T_BLINK, 0);
 	if (h->phantom_next >= 0)
