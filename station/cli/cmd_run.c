@@ -512,6 +512,28 @@ out_bench:
 	return exit_code;
 }
 
+/* "~2h05", "~4m", or "~2h05-3h17" with an upper bound (static buffer). */
+static const char *fmt_bench_time(double t, double up)
+{
+	static char buf[40];
+	char a[16], b[16];
+
+	for (int k = 0; k < 2; k++) {
+		double v = k ? up : t;
+		char *o = k ? b : a;
+
+		if (v >= 3600)
+			snprintf(o, 16, "%dh%02d", (int)(v / 3600), (int)(v / 60) % 60);
+		else
+			snprintf(o, 16, "%dm", (int)(v / 60 + 0.5) ? (int)(v / 60 + 0.5) : 1);
+	}
+	if (up > t + 60)
+		snprintf(buf, sizeof(buf), "~%s-%s", a, b);
+	else
+		snprintf(buf, sizeof(buf), "~%s", a);
+	return buf;
+}
+
 int cmd_plans(int argc, char **argv)
 {
 	char names[64][32], err[ST_ERRLEN];
@@ -530,7 +552,12 @@ int cmd_plans(int argc, char **argv)
 			printf("%-16s (invalid: %s)\n", names[i], err);
 			continue;
 		}
-		printf("%-16s %s\n", names[i], p.description);
+		{
+			/* real-bench time, so nobody is surprised (verify full ~2 h) */
+			double up, t = st_seq_plan_seconds(&p, NULL, &up);
+
+			printf("%-16s %-11s %s\n", names[i], fmt_bench_time(t, up), p.description);
+		}
 	}
 	return 0;
 }

@@ -28,6 +28,55 @@ static int gate_escalation(struct seq *s, const struct st_procedure *p)
 	return 1;
 }
 
+/* One operator rule before a reset: 1 confirmed (or assumed with
+ * --confirm yes, which the events record), 0 refused (finding made), <0
+ * abort.  Nobody to ask (no terminal, no --confirm) refuses the reset. */
+static int operator_rule(struct seq *s, const struct st_procedure *p, const char *question,
+			 enum st_disp disposition, const char *why)
+{
+	int a = seq_ask(s, question);
+
+	if (a > 0)
+		return 1;
+	if (a < 0 && seq_aborted(s))
+		return ST_ERR_ABORT;
+	seq_finding(s, ST_ABORTED, disposition, "%s reset refused: %s%s", st_reset_name(p->kind), why,
+		    a < 0 ? " (no operator to confirm it: run on a terminal, or --confirm yes to record it as assumed)"
+			  : "");
+	return 0;
+}
+
+/* The seeds' operator rules: a backed-up customer before a factory reset
+ * (seed 000: "Reserve this only when soft resets fail *and* you've backed
+ * up your settings via the Sony Headphones Connect app"), and for units
+ * whose proximity sensors abort resets (seed 001, XM3/XM4) the surface
+ * rule ("place them flat on a non-conductive surface (wood, plastic), and
+ * ensure no metal objects are within 15cm").  Asked once per run. */
+static int gate_operator(struct seq *s, const struct st_procedure *p)
+{
+	int ret;
+
+	if (p->kind == ST_RESET_FACTORY && !s->backup_confirmed) {
+		ret = operator_rule(s, p,
+				    "Are the customer's settings backed up (Sony Headphones Connect > Settings > Sound Adjustments > Export Settings)? A factory reset wipes them.",
+				    ST_DISP_BACKUP,
+				    "the settings are not backed up (seed 000: reserve a factory reset for when soft resets fail and you've backed up your settings)");
+		if (ret <= 0)
+			return ret;
+		s->backup_confirmed = 1;
+	}
+	if (s->m->wear == ST_WEAR_ABORTS && !s->surface_confirmed) {
+		ret = operator_rule(s, p,
+				    "Is the unit off the head, flat on a non-conductive surface (wood, plastic), with no metal objects within 15 cm?",
+				    ST_DISP_REMOVE_HEAD,
+				    "the unit is not flat on a non-conductive surface clear of metal (seed 001: the XM3/XM4 proximity sensors may abort a reset)");
+		if (ret <= 0)
+			return ret;
+		s->surface_confirmed = 1;
+	}
+	return 1;
+}
+
 /* The battery minimum of this procedure (the model's, the rule of
  * ST_DISP_BATTERY_LOW); a factory reset may ask for more. */
 static double battery_min(const struct seq *s, const struct st_procedure *p)
@@ -117,6 +166,9 @@ int seq_gates(struct seq *s, const struct st_procedure *p)
 	}
 	if (!gate_escalation(s, p))
 		return 0;
+	ret = gate_operator(s, p);
+	if (ret <= 0)
+		return ret;
 	if (!(s->fx->caps & ST_CAP_UART))
 		return gate_by_operator(s, p, min);
 	return gate_unit_state(s, p, min);

@@ -74,6 +74,9 @@ struct seq {
 	                                 * phase alignment") */
 	char mic_symptom[160];          /* ... what was measured */
 	char last_reset[16];            /* last reset performed ("" none) */
+	int backup_confirmed;           /* operator: settings backed up (gates.c) */
+	int surface_confirmed;          /* operator: XM3/XM4 flat, no metal near */
+	double factory_done_at;         /* run time of this run's factory reset, -1 none */
 	int hardware_fault;             /* a fault no reset fixes was found */
 	int fixed;                      /* a ladder rung made the unit verify */
 	char addr_before[18];           /* Bluetooth address before the last reset
@@ -183,6 +186,11 @@ int seq_verify_acoustic(struct seq *s, int full);
 /* verify.c: seed 001's verification protocol; full adds the ANC ramp-up
  * and battery reporting.  1 pass, 0 not, <0 station error. */
 int seq_verify_protocol(struct seq *s, int full);
+
+/* relearn.c: 1 when the ANC masks may judge the unit now; 0 inside seed
+ * 000's relearn window after a factory reset (*relaxed: judge against the
+ * limit file's relearn masks instead). */
+int seq_anc_judgeable(struct seq *s, int *relaxed);
 
 /* The run ends with a symptom no reset cured: the finding for it. */
 void seq_symptom_persists(struct seq *s);

@@ -280,6 +280,7 @@ int st_seq_run(const struct st_seq_config *cfg, struct st_seq_result *res, char 
 	s->fx = cfg->fx;
 	s->res = res;
 	s->battery = -1;
+	s->factory_done_at = -1;
 	s->t0 = st_fixture_now(cfg->fx);
 	st_uuid4(res->uuid);
 	seq_say(s, ST_EV_RUN_START, "%s plan on %s serial %s (%s)", cfg->plan->name, s->m->id,

@@ -178,4 +178,11 @@ struct st_audio *st_seq_audio(struct seq *s);
  * Every actuator is released before it returns, on every path. */
 int st_seq_run(const struct st_seq_config *cfg, struct st_seq_result *res, char *err);
 
+/* Nominal bench seconds of a plan on a real bench (estimate.c): every
+ * step's waits, holds and captures, every ladder rung; the procedures'
+ * own times from the model when one is given (NULL: a typical one).
+ * *upper (may be NULL) gets the bound with `verify full`'s charge taking
+ * all of its 4 h. */
+double st_seq_plan_seconds(const struct st_plan *p, const struct st_model *m, double *upper);
+
 #endif

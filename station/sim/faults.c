@@ -32,6 +32,7 @@ static const struct {
 	{ "pairing-corrupt", "name keeps a _XXXX suffix, address keeps its first 3 octets (seed 001)" },
 	{ "battery-jump", "battery report jumps 10 % after 30 min of playback: EEPROM calibration (seed 001)" },
 	{ "battery-drift", "battery report sags up to 8 % below a straight line (seed 001)" },
+	{ "fixture-hold-drift", "the fixture holds every press 0.5 s long: a station fault (seed 000: +-0.3 s)" },
 	{ "anc-weak", "active attenuation 0.62 of a healthy unit's" },
 	{ "anc-instant", "ANC at full strength 0.5 s after engaging (seed 001: should ramp)" },
 	{ "anc-slow", "ANC ramp-up of 120 s (seed 001: 22-38 s)" },
@@ -82,6 +83,14 @@ static int expand(const struct st_model *m, const char *name, char out[][48], in
 		return add(m, "anc-ramp:22.5", out, n, max);
 	}
 	return add(m, name, out, n, max);
+}
+
+double st_sim_hold_drift(const struct st_sim_opts *o)
+{
+	for (int i = 0; o && i < o->nfaults; i++)
+		if (!strcmp(o->faults[i], "fixture-hold-drift"))
+			return 0.5;
+	return 0;
 }
 
 int st_sim_fault_instances(const struct st_model *m, char out[][48], int max)

@@ -81,6 +81,7 @@ enum fault {
 	F_PAIRING_CORRUPT,
 	F_BATTERY_JUMP,
 	F_BATTERY_DRIFT,
+	F_FIXTURE_DRIFT,   /* the bench's, acted on by the sim fixture driver */
 	F_COUNT
 };
 
@@ -95,6 +96,7 @@ const char *const st_sim_fault_names[] = {
 	[F_PAIRING_CORRUPT] = "pairing-corrupt",
 	[F_BATTERY_JUMP] = "battery-jump",
 	[F_BATTERY_DRIFT] = "battery-drift",
+	[F_FIXTURE_DRIFT] = "fixture-hold-drift",
 	[F_COUNT] = NULL,
 };
 
@@ -150,7 +152,7 @@ static int fault_parse(const struct st_model *m, const char *s, enum fault *f, i
 	return st_fail(err, ST_ERR_ARG,
 		       "unknown fault '%s' (low-battery, worn-switch:CONTROL, bt-limbo, bms-tripped, "
 		       "firmware-corrupt, port-oxidised, eeprom-fail, pairing-corrupt, battery-jump, "
-		       "battery-drift; acoustic: anc-weak, anc-instant, anc-slow, anc-ramp:S, "
+		       "battery-drift, fixture-hold-drift; acoustic: anc-weak, anc-instant, anc-slow, anc-ramp:S, "
 		       "mic-misaligned:N, mic-polarity:N, noisy-room, assistant-slow)", s);
 }
 

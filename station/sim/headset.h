@@ -46,6 +46,9 @@ int st_sim_fault_check(const struct st_model *m, const char *fault, char *err);
  * returns the count. */
 const char *st_sim_fault_about(const char *name);
 int st_sim_fault_instances(const struct st_model *m, char out[][48], int max);
+/* Seconds the simulated fixture holds past what it is asked
+ * (fault fixture-hold-drift: 0.5 s, outside seed 000's +-0.3 s), else 0. */
+double st_sim_hold_drift(const struct st_sim_opts *o);
 
 struct st_headset;
 

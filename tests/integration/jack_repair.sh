@@ -60,7 +60,7 @@ run_case() { # NAME EXPECTED-EXIT EXPECTED-TEXT MODEL [--fault F]...
 		sed 's/^/# /' "$tmp/sim.log" | tail -5
 		return
 	fi
-	out=$(timeout 120 "$STATION" run --model "$model" --serial "JK$n" --plan repair \
+	out=$(timeout 120 "$STATION" run --confirm yes --model "$model" --serial "JK$n" --plan repair \
 		--fixture "$tmp/pty" --audio pa:stbench --bench stbench --db "$tmp/runs.db" 2>&1)
 	rc=$?
 	if [ "$rc" -eq "$want" ] && grep -q -- "$text" <<<"$out"; then

@@ -22,7 +22,7 @@ echo "$out" | grep -q 'fixture: fixture station-v1 .*scale=50' &&
 
 if has_run_fixture; then
 	start=$(date +%s.%N)
-	"$STATION" run --fixture "$T/fx" --model WH-1000XM5 --serial SIMFIX1 --plan repair \
+	"$STATION" run --confirm yes --fixture "$T/fx" --model WH-1000XM5 --serial SIMFIX1 --plan repair \
 		--no-db >"$T/run.log" 2>&1
 	rc=$?
 	el=$(awk "BEGIN { printf \"%.1f\", $(date +%s.%N) - $start }")
@@ -36,7 +36,7 @@ if has_run_fixture; then
 		ok "the fixture pressed POWER+NC_AMBIENT (bluetooth reset)" ||
 		notok "the fixture pressed POWER+NC_AMBIENT (bluetooth reset)"
 	check "every relay open after the run" wait_released 1
-	"$STATION" run --fixture "$T/fx" --model WH-1000XM5 --serial SIMFIX1 \
+	"$STATION" run --confirm yes --fixture "$T/fx" --model WH-1000XM5 --serial SIMFIX1 \
 		--plan reset-factory --no-db >"$T/run2.log" 2>&1
 	rc=$?
 	[ $rc -eq 0 ] && ok "factory reset plan through the fixture: exit 0" ||
@@ -44,7 +44,7 @@ if has_run_fixture; then
 	grep -q 'saw voice prompt "Resetting' "$T/run2.log" && ok "the voice prompt came back as an EV PROMPT" ||
 		notok "the voice prompt came back as an EV PROMPT"
 	# a model the sim was not started with: the unit reports another identity
-	"$STATION" run --fixture "$T/fx" --model WH-1000XM4 --serial SIMFIX1 --plan reset-soft \
+	"$STATION" run --confirm yes --fixture "$T/fx" --model WH-1000XM4 --serial SIMFIX1 --plan reset-soft \
 		--no-db >"$T/run3.log" 2>&1
 	rc=$?
 	[ $rc -ne 0 ] && ok "a unit that reports another model is not reset (exit $rc)" ||
@@ -63,7 +63,7 @@ grep -q 'reason=exit' "$T/state" && [ "$(closed)" = "0x0" ] &&
 
 # earbuds: the touch sensors on channels 8/9 of the same board
 if has_run_fixture && sim_start --model WF-1000XM5 --time-scale 50; then
-	"$STATION" run --fixture "$T/fx" --model WF-1000XM5 --serial SIMFIX2 --plan reset-soft \
+	"$STATION" run --confirm yes --fixture "$T/fx" --model WF-1000XM5 --serial SIMFIX2 --plan reset-soft \
 		--no-db >"$T/run4.log" 2>&1
 	rc=$?
 	[ $rc -eq 0 ] && ok "WF-1000XM5 soft reset through the fixture: exit 0" ||

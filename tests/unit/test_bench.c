@@ -198,6 +198,7 @@ static void test_bad_options(void **state)
 	/* a session without a model runs nothing until it has one */
 	o.model = NULL;
 	o.audio = "none";
+	o.confirm = ST_BENCH_CONFIRM_YES; /* the XM4 surface rule, as --confirm yes */
 	assert_int_equal(st_bench_open(&b, &o, err), ST_OK);
 	assert_int_not_equal(st_bench_run(b, "reset-soft", "X1", NULL, NULL, &res, err), ST_OK);
 	assert_int_equal(st_bench_set_model(b, "MDR-1000XM4", err), ST_OK);

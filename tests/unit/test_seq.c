@@ -75,6 +75,7 @@ static int bench_run(struct bench *b, volatile sig_atomic_t *abort_flag)
 		.model = &b->m, .plan = &b->p, .fx = b->fx, .limits = b->lim,
 		.serial = "T1", .on_event = on_event, .ctx = &b->log,
 		.abort_flag = abort_flag,
+		.assume = 1, /* the seeds' operator rules (backup, surface) as --confirm yes */
 	};
 	char err[ST_ERRLEN];
 	int ret = st_seq_run(&cfg, &b->res, err);
