@@ -105,6 +105,7 @@ enum st_disp {
 	ST_DISP_FIX_MODEL, ST_DISP_REMOVE_HEAD, ST_DISP_REPLACE_SWITCH, ST_DISP_TRICKLE,
 	ST_DISP_WAIT_6H, ST_DISP_NO_FAULT, ST_DISP_GOLDEN_OK, ST_DISP_RESET_SOFT_DONE,
 	ST_DISP_RESET_BT_DONE, ST_DISP_RESET_FACTORY_DONE, ST_DISP_RETURN_TO_STOCK,
+	ST_DISP_BACKUP,           /* seed 000's backup rule before a factory reset */
 	ST_DISP_FIXED,            /* "fixed-by-<rung>" */
 	/* causes with their own advice or seed rule, stored as a name above */
 	ST_DISP_STATION_FAULT, ST_DISP_ABORT, ST_DISP_ESCALATION, ST_DISP_UNJUDGEABLE,
@@ -113,7 +114,6 @@ enum st_disp {
 	ST_DISP_NOT_FIXED, ST_DISP_NO_RESPONSE, ST_DISP_WIPES, ST_DISP_MIC_POLARITY,
 	ST_DISP_DSP_FIRMWARE, ST_DISP_ANC_RAMP,
 	ST_DISP_PAIRING, ST_DISP_BATTERY_REPORT, /* seed 001's verification tests */
-	ST_DISP_BACKUP,           /* general row of its own name (seed 000's backup rule) */
 	ST_DISP_COUNT
 };
 

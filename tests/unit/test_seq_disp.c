@@ -86,7 +86,7 @@ static void test_run_disposition_from_the_row(void **state)
 	clk = st_clock_new_virtual();
 	assert_int_equal(st_sim_fixture_open(&fx, NULL, &m, clk, &o, err), ST_OK);
 	struct st_seq_config cfg = { .model = &m, .plan = &p, .fx = fx, .limits = lim,
-				     .serial = "D1" };
+				     .serial = "D1", .assume = 1 /* XM3 surface rule */ };
 	assert_int_equal(st_seq_run(&cfg, &res, err), ST_OK);
 	assert_int_equal(res.verdict, ST_FAIL);
 	assert_string_equal(res.disposition, d->name);
