@@ -10,6 +10,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/clock.h"
+
 /* Where a procedure stands while it is performed. */
 struct gesture {
 	double mark;        /* feedback before it belongs to an earlier gesture */
@@ -66,7 +68,16 @@ static int release(struct seq *s, const struct st_step *st, struct gesture *g)
 static int hold_error(struct seq *s, const struct st_step *st, const char *names, double held)
 {
 	double e = held - st->seconds;
+	struct st_clock *c = s->fx->clock;
 
+	/* a sped-up real clock (--time-scale, the simulators' test benches)
+	 * multiplies the host's scheduling jitter: there the hold is only
+	 * reported; a real bench (scale 1) and the virtual clock judge it */
+	if (c && !st_clock_is_virtual(c) && st_clock_scale(c) > 1.0) {
+		seq_say(s, ST_EV_INFO, "hold %s took %.2f s for %.1f s (not judged on a %gx clock)",
+			names, held, st->seconds, st_clock_scale(c));
+		return ST_OK;
+	}
 	if (seq_measure(s, "reset.hold_error_s", e, "s") != ST_FAIL)
 		return ST_OK;
 	snprintf(s->err, sizeof(s->err),
