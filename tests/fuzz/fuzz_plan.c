@@ -18,7 +18,7 @@ static const char *const kinds[] = {
 	[ST_PS_CONTROLS] = "controls", [ST_PS_HEALTH] = "health", [ST_PS_RESET] = "reset",
 	[ST_PS_VERIFY] = "verify", [ST_PS_WAIT] = "wait", [ST_PS_CHARGE] = "charge",
 	[ST_PS_LADDER] = "ladder", [ST_PS_ANC] = "anc", [ST_PS_MICS] = "mics",
-	[ST_PS_RAMP] = "ramp", [ST_PS_ASSISTANT] = "assistant", [ST_PS_COUNT] = "verify full",
+	[ST_PS_RAMP] = "ramp", [ST_PS_ASSISTANT] = "assistant", [ST_PS_VERIFY_FULL] = "verify full",
 };
 
 int st_plan_step_kind(const char *name)

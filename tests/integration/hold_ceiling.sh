@@ -50,7 +50,7 @@ rc=$?
 	ok "a channel's own max-hold 10 s refuses the shipped model (12.3 s)" ||
 	{ notok "a channel's own max-hold: exit $rc"; echo "$out" | sed 's/^/# /'; }
 # the other models on that file still run
-STATION_DATA=$D "$STATION" run --model WH-1000XM4 --serial CEIL3 --plan reset-soft --no-db \
+STATION_DATA=$D "$STATION" run --model WH-1000XM4 --serial CEIL3 --plan reset-soft --no-db --confirm yes \
 	>/dev/null 2>&1
 rc=$?
 [ $rc -eq 0 ] && ok "a model within every ceiling still runs" || notok "WH-1000XM4: exit $rc"
