@@ -91,8 +91,10 @@ out=$("$STATION" sync --status --to "$PG_URL" --db "$A" 2>&1)
 check "sync --status: nothing to send" $([[ $out == *": 0 runs to send"* ]]; echo $?) "$out"
 
 # A run still running is not sent; it goes once it has ended.
-"$STATION" run --db "$A" --station bench-a --quiet --time-scale 4 --model WH-1000XM5 \
-	--serial 7000009 --plan reset-soft >/dev/null 2>&1 &
+# (repair, a few seconds at 10x: the reset-* plans end in `verify full`,
+# two hours of bench time)
+"$STATION" run --db "$A" --station bench-a --quiet --time-scale 10 --audio none --model WH-1000XM5 \
+	--serial 7000009 --plan repair >/dev/null 2>&1 &
 BG=$!
 for _ in $(seq 100); do
 	[ "$(sqlite3 "$A" "select count(*) from runs where serial = '7000009'" 2>/dev/null)" = 1 ] && break
