@@ -32,6 +32,7 @@ static void list_catalogue(void)
 	for (int i = 0; st_acoustic_fault_names[i]; i++)
 		printf("%-20s %s\n", st_acoustic_fault_names[i],
 		       st_sim_fault_about(st_acoustic_fault_names[i]));
+	printf("%-20s %s\n", "fixture-hold-drift", st_sim_fault_about("fixture-hold-drift"));
 }
 
 int cmd_faults(int argc, char **argv)

@@ -103,5 +103,5 @@ int st_sim_fault_instances(const struct st_model *m, char out[][48], int max)
 		n = expand(m, st_sim_fault_names[i], out, n, max);
 	for (int i = 0; st_acoustic_fault_names[i]; i++)
 		n = expand(m, st_acoustic_fault_names[i], out, n, max);
-	return n;
+	return add(m, "fixture-hold-drift", out, n, max);   /* the fixture's, not the unit's */
 }

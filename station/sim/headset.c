@@ -81,7 +81,6 @@ enum fault {
 	F_PAIRING_CORRUPT,
 	F_BATTERY_JUMP,
 	F_BATTERY_DRIFT,
-	F_FIXTURE_DRIFT,   /* the bench's, acted on by the sim fixture driver */
 	F_COUNT
 };
 
@@ -96,7 +95,6 @@ const char *const st_sim_fault_names[] = {
 	[F_PAIRING_CORRUPT] = "pairing-corrupt",
 	[F_BATTERY_JUMP] = "battery-jump",
 	[F_BATTERY_DRIFT] = "battery-drift",
-	[F_FIXTURE_DRIFT] = "fixture-hold-drift",
 	[F_COUNT] = NULL,
 };
 
@@ -137,6 +135,11 @@ static int fault_parse(const struct st_model *m, const char *s, enum fault *f, i
 			return st_fail(err, ST_ERR_ARG,
 				       "fault '%s': %s is a slide switch, not a switch that is pressed",
 				       s, colon + 1);
+		return ST_OK;
+	}
+	/* the simulated fixture's own fault (faults.c, simdrv.c) */
+	if (!strcasecmp(s, "fixture-hold-drift")) {
+		*f = F_COUNT;
 		return ST_OK;
 	}
 	/* the bench's acoustic faults (station/sim/acoustic.h) share the list:
