@@ -545,21 +545,25 @@ static double taper(size_t k, size_t len, size_t pre)
 	return 1.0;
 }
 
-/* Copy the circular IR in tbuf from signed index start, len samples,
- * tapered, into wt (zero-padded) and transform into dst. */
+/* Copy the circular IR in tbuf (unnormalised: n times the IR) from signed
+ * index start, len samples, tapered and scaled by 1/n, into wt
+ * (zero-padded) and transform into dst. */
 static void window_fft(struct st_an_ctx *c, long start, size_t len, fftw_complex *dst)
 {
 	long nn = (long)c->n;
+	size_t idx = (size_t)((start % nn + nn) % nn), rise = c->pre / 2, fall = len / 10;
+	double scale = 1.0 / (double)c->n;
 
-	for (size_t k = 0; k < c->m; k++) {
-		if (k < len) {
-			long idx = ((start + (long)k) % nn + nn) % nn;
+	for (size_t k = 0; k < len; k++) {
+		double v = c->tbuf[idx] * scale;
 
-			c->wt[k] = c->tbuf[idx] * taper(k, len, c->pre);
-		} else {
-			c->wt[k] = 0.0;
-		}
+		if ((rise && k < rise) || (fall && k >= len - fall))
+			v *= taper(k, len, c->pre);
+		c->wt[k] = v;
+		if (++idx == c->n)
+			idx = 0;
 	}
+	memset(c->wt + len, 0, sizeof(double) * (c->m - len));
 	fftw_execute_dft_r2c(c->wfwd, c->wt, dst);
 }
 
@@ -619,35 +623,48 @@ int st_an_response(struct st_an_ctx *c, const float *x, size_t n, size_t stride,
 	nn = (long)c->n;
 	wlen = c->pre + c->post;
 
-	for (size_t i = 0; i < c->n; i++) {
-		double v = i < n ? (double)x[i * stride] : 0.0;
+	{
+		size_t clipped = 0;
 
-		if (fabs(v) >= 0.999)
-			out->clipped++;
-		c->tbuf[i] = v;
+		for (size_t i = 0; i < n; i++) {
+			double v = (double)x[i * stride];
+
+			clipped += fabs(v) >= 0.999;
+			c->tbuf[i] = v;
+		}
+		out->clipped = clipped;
+		memset(c->tbuf + n, 0, sizeof(double) * (c->n - n));
 	}
 	fftw_execute_dft_r2c(c->fwd, c->tbuf, c->fbuf);
+	/* Deconvolve, and (one pass) weight by the stimulus's own spectrum for
+	 * the peak search: a matched filter (the deconvolved noise is strongest
+	 * where the stimulus is weakest). */
 	for (size_t k = 0; k < bins; k++) {
 		double re = c->fbuf[k][0] * c->inv[k][0] - c->fbuf[k][1] * c->inv[k][1];
 		double im = c->fbuf[k][0] * c->inv[k][1] + c->fbuf[k][1] * c->inv[k][0];
 
 		c->fbuf[k][0] = re;
 		c->fbuf[k][1] = im;
+		c->fbuf2[k][0] = re * c->wgt[k];
+		c->fbuf2[k][1] = im * c->wgt[k];
 	}
-	/* Peak: of the IR weighted by the stimulus's own spectrum (a matched
-	 * filter: the deconvolved noise is strongest where the stimulus is
-	 * weakest), from -pre to the end of the capture; parabolic. */
-	for (size_t k = 0; k < bins; k++) {
-		c->fbuf2[k][0] = c->fbuf[k][0] * c->wgt[k];
-		c->fbuf2[k][1] = c->fbuf[k][1] * c->wgt[k];
-	}
+	/* Peak of the weighted IR from -pre to the end of the capture;
+	 * parabolic. */
 	fftw_execute_dft_c2r(c->bwd, c->fbuf2, c->tbuf);
-	for (long i = -(long)c->pre; i < (long)n; i++) {
-		size_t idx = (size_t)((i + nn) % nn);
+	{
+		size_t lo = c->pre < c->n ? c->n - c->pre : 0, hi = n < c->n ? n : c->n;
 
-		if (fabs(c->tbuf[idx]) > bestv) {
-			bestv = fabs(c->tbuf[idx]);
-			best = idx;
+		for (size_t idx = lo; idx < c->n; idx++) {
+			if (fabs(c->tbuf[idx]) > bestv) {
+				bestv = fabs(c->tbuf[idx]);
+				best = idx;
+			}
+		}
+		for (size_t idx = 0; idx < hi; idx++) {
+			if (fabs(c->tbuf[idx]) > bestv) {
+				bestv = fabs(c->tbuf[idx]);
+				best = idx;
+			}
 		}
 	}
 	p = (long)best > nn / 2 ? (long)best - nn : (long)best;
@@ -661,12 +678,10 @@ int st_an_response(struct st_an_ctx *c, const float *x, size_t n, size_t stride,
 		delta = 0;
 	out->latency_ms = ((double)p + delta) / c->rate * 1e3;
 
-	/* The IR itself. */
+	/* The IR itself (left unnormalised in tbuf; window_fft scales). */
 	fftw_execute_dft_c2r(c->bwd, c->fbuf, c->tbuf);
 	scale = 1.0 / (double)c->n;
-	for (size_t i = 0; i < c->n; i++)
-		c->tbuf[i] *= scale;
-	out->peak = c->tbuf[(p + nn) % nn];
+	out->peak = c->tbuf[(p + nn) % nn] * scale;
 
 	/* Linear IR window. */
 	start = p - (long)c->pre;
@@ -679,13 +694,25 @@ int st_an_response(struct st_an_ctx *c, const float *x, size_t n, size_t stride,
 	for (size_t k = 0; k < wlen; k++)
 		out->ir[k] = (float)c->wt[k];
 	{
-		double w = 2 * M_PI * 1000.0 / c->rate, re = 0, im = 0;
+		/* sum wt[k] e^{-i w (k + start)}: a rotation recurrence,
+		 * resynchronised every 1024 samples. */
+		double w = 2 * M_PI * 1000.0 / c->rate, re = 0, im = 0, cr = 1, ci = 0;
+		double sr = cos(w), si = sin(w);
 
 		for (size_t k = 0; k < wlen; k++) {
-			double ph = w * (double)((long)k + start);
+			double t;
 
-			re += c->wt[k] * cos(ph);
-			im -= c->wt[k] * sin(ph);
+			if ((k & 1023) == 0) {
+				double ph = w * (double)((long)k + start);
+
+				cr = cos(ph);
+				ci = sin(ph);
+			}
+			re += c->wt[k] * cr;
+			im -= c->wt[k] * ci;
+			t = cr * sr - ci * si;
+			ci = ci * sr + cr * si;
+			cr = t;
 		}
 		if (1000.0 >= c->f1 && 1000.0 <= c->f2) {
 			out->h1k_re = re;
@@ -901,19 +928,28 @@ int st_an_align(struct st_an_ctx *c, const struct st_an_response *ref,
 	/* Least-squares phase slope around the peak-to-peak delay. */
 	tau = (ch->latency_ms - ref->latency_ms) * 1e-3;
 	for (int it = 0; it < 3; it++) {
-		double prev = 0, unwrap = 0;
+		double prev = 0, unwrap = 0, rr = 1, ri = 0;
+		double ws = cos(2 * M_PI * df * tau), wsi = sin(2 * M_PI * df * tau);
 		int have = 0;
 
 		cnt = 0;
 		for (size_t k = k0; k <= k1; k++) {
 			double g2 = c->wf[k][0] * c->wf[k][0] + c->wf[k][1] * c->wf[k][1];
-			double w = 2 * M_PI * (double)k * df, ph, pr, pi2;
-			double complex z;
+			double w = 2 * M_PI * (double)k * df, ph, pr, pi2, t;
 
+			/* rr + i ri = e^{i w tau}: a rotation recurrence,
+			 * resynchronised every 256 bins. */
+			if (((k - k0) & 255) == 0) {
+				rr = cos(w * tau);
+				ri = sin(w * tau);
+			} else {
+				t = rr * ws - ri * wsi;
+				ri = ri * ws + rr * wsi;
+				rr = t;
+			}
 			if (g2 < 1e-8 * gmax)
 				continue;
-			z = (c->wf[k][0] + I * c->wf[k][1]) * cexp(I * w * tau);
-			ph = carg(z);
+			ph = atan2(c->wf[k][1] * rr + c->wf[k][0] * ri, c->wf[k][0] * rr - c->wf[k][1] * ri);
 			if (have) {
 				double dd = ph + unwrap - prev;
 

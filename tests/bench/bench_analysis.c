@@ -1,30 +1,45 @@
 /*
  * bench_analysis.c - speed and memory of the acoustic analysis: the full
- * analysis (context from the stimulus, deconvolution and 1/3-octave bands
+ * analysis (deconvolution and 1/3-octave bands, noise floor and harmonics
  * of every channel, alignment of every microphone to channel 0) of an
- * 8-channel, 48 kHz capture of a 3 s sweep (plus 0.6 s tail).  Median wall
- * time of 9 runs, as milliseconds and as a fraction of the capture length,
- * and peak RSS.
- * Prints one line per figure for tests/bench.sh.
+ * 8-channel, 48 kHz capture of a 3 s sweep (plus 0.6 s tail), with the
+ * context built once and reused by every run, as the station does.  In the
+ * same run, interleaved with it: the FFTW floor (deconv_floor.h: the same
+ * deconvolution with nothing else) and, when /usr/bin/python3 has numpy,
+ * the numpy twin of the floor (deconv_numpy.py).  Prints medians of RUNS
+ * runs (wall and CPU time of this thread), their ratios, the context's
+ * set-up time (first and again: FFTW keeps twiddles between contexts of a
+ * size) and peak RSS.  One line per figure for tests/bench.sh.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "../unit/test_analysis_synth.h"
 #include "core/st.h"
+#include "deconv_floor.h"
 
-#define RUNS 9
+#define RUNS 11
 #define CH 8
 #define RATE 48000.0
+#define PY "/usr/bin/python3"
 
 static double now(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static double cpu(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
@@ -35,13 +50,92 @@ static int cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+static double median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(double), cmp);
+	return v[n / 2];
+}
+
+static int make_ctx(struct st_an_ctx **ctx, const float *stim, size_t ns, size_t nc)
+{
+	struct st_an_config cfg;
+	char err[ST_ERRLEN];
+
+	st_an_config_default(&cfg, RATE);
+	cfg.max_capture = nc;
+	if (st_an_ctx_create(ctx, stim, ns, &cfg, err)) {
+		fprintf(stderr, "bench_analysis: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* The whole analysis of the capture; adds the mean delay to *chk. */
+static int analyse(struct st_an_ctx *ctx, const float *cap, size_t nc, double *chk)
+{
+	struct st_an_response r[CH];
+	struct st_an_align al;
+	char err[ST_ERRLEN];
+	int ret = 0;
+
+	memset(r, 0, sizeof(r));
+	for (int c = 0; c < CH && !ret; c++)
+		ret = st_an_response(ctx, cap + c, nc, CH, &r[c], err);
+	for (int c = 1; c < CH && !ret; c++) {
+		ret = st_an_align(ctx, &r[0], &r[c], 0, 0, &al, err);
+		*chk += al.delay_us;
+	}
+	if (ret)
+		fprintf(stderr, "bench_analysis: %s\n", err);
+	for (int c = 0; c < CH; c++)
+		st_an_response_free(&r[c]);
+	return ret;
+}
+
+/* Median ms of the numpy twin of the floor, NAN when there is no numpy. */
+static double numpy_ms(const float *stim, size_t ns, const float *cap, size_t nc,
+		       const struct floor_ctx *fl)
+{
+	char sf[] = "/tmp/bench_an_stimXXXXXX", cf[] = "/tmp/bench_an_capXXXXXX", cmd[512];
+	int fs = mkstemp(sf), fc = fs >= 0 ? mkstemp(cf) : -1;
+	double ms = NAN;
+	FILE *p;
+
+	if (fs < 0 || fc < 0 || access(PY, X_OK) != 0)
+		goto out_unlink;
+	if (write(fs, stim, ns * sizeof(float)) != (ssize_t)(ns * sizeof(float)) ||
+	    write(fc, cap, nc * CH * sizeof(float)) != (ssize_t)(nc * CH * sizeof(float)))
+		goto out_unlink;
+	snprintf(cmd, sizeof(cmd), PY " tests/bench/deconv_numpy.py %s %s %d %zu %zu %zu %zu %g %d 2>/dev/null",
+		 sf, cf, CH, fl->n, fl->m, fl->pre, fl->post, RATE, RUNS);
+	p = popen(cmd, "r");
+	if (p) {
+		if (fscanf(p, "%lf", &ms) != 1)
+			ms = NAN;
+		if (pclose(p) != 0)
+			ms = NAN;
+	}
+out_unlink:
+	if (fs >= 0) {
+		close(fs);
+		unlink(sf);
+	}
+	if (fc >= 0) {
+		close(fc);
+		unlink(cf);
+	}
+	return ms;
+}
+
 int main(void)
 {
 	size_t ns, nc;
 	float *stim = syn_sweep(20, 20000, 3.0, RATE, 0.6, &ns, &nc), *cap, *tmp;
-	double full[RUNS], setup[RUNS], chk = 0;
+	double an[RUNS], an_cpu[RUNS], fl[RUNS], fl_cpu[RUNS], ratio[RUNS], chk = 0, t0, c0;
+	double setup1, setup2, py, db[ST_AN_NBANDS];
+	struct st_an_ctx *ctx, *ctx2;
+	struct floor_ctx flc;
 	struct rusage ru;
-	char err[ST_ERRLEN];
 
 	if (!stim)
 		return 1;
@@ -58,48 +152,58 @@ int main(void)
 		for (size_t i = 0; i < nc; i++)
 			cap[i * CH + (size_t)c] = tmp[i];
 	}
-	for (int run = 0; run < RUNS; run++) {
-		struct st_an_config cfg;
-		struct st_an_ctx *ctx;
-		struct st_an_response r[CH];
-		struct st_an_align al;
-		double t0 = now(), t1;
-
-		st_an_config_default(&cfg, RATE);
-		cfg.max_capture = nc;
-		if (st_an_ctx_create(&ctx, stim, ns, &cfg, err)) {
-			fprintf(stderr, "bench_analysis: %s\n", err);
-			return 1;
-		}
-		t1 = now();
-		for (int c = 0; c < CH; c++) {
-			if (st_an_response(ctx, cap + c, nc, CH, &r[c], err)) {
-				fprintf(stderr, "bench_analysis: %s\n", err);
-				return 1;
-			}
-		}
-		for (int c = 1; c < CH; c++) {
-			if (st_an_align(ctx, &r[0], &r[c], 0, 0, &al, err)) {
-				fprintf(stderr, "bench_analysis: %s\n", err);
-				return 1;
-			}
-			chk += al.delay_us;
-		}
-		full[run] = now() - t0;
-		setup[run] = t1 - t0;
-		for (int c = 0; c < CH; c++)
-			st_an_response_free(&r[c]);
-		st_an_ctx_free(ctx);
+	t0 = now();
+	if (make_ctx(&ctx, stim, ns, nc))
+		return 1;
+	setup1 = now() - t0;
+	t0 = now();
+	if (make_ctx(&ctx2, stim, ns, nc))
+		return 1;
+	setup2 = now() - t0;
+	st_an_ctx_free(ctx2);
+	/* Floor with the analysis's window: pre 5 ms, post 200 ms (defaults). */
+	if (floor_init(&flc, stim, ns, nc, RATE, (size_t)(0.005 * RATE), (size_t)(0.2 * RATE))) {
+		fprintf(stderr, "bench_analysis: floor set-up failed\n");
+		return 1;
 	}
-	qsort(full, RUNS, sizeof(double), cmp);
-	qsort(setup, RUNS, sizeof(double), cmp);
+	for (int run = 0; run < RUNS; run++) {
+		t0 = now();
+		c0 = cpu();
+		if (analyse(ctx, cap, nc, &chk))
+			return 1;
+		an_cpu[run] = cpu() - c0;
+		an[run] = now() - t0;
+		t0 = now();
+		c0 = cpu();
+		for (int c = 0; c < CH; c++)
+			floor_channel(&flc, cap + c, nc, CH, db);
+		fl_cpu[run] = cpu() - c0;
+		fl[run] = now() - t0;
+		ratio[run] = an_cpu[run] / fl_cpu[run];
+	}
+	py = numpy_ms(stim, ns, cap, nc, &flc);
 	getrusage(RUSAGE_SELF, &ru);
-	printf("analysis %dch 3s 48k: median %.1f ms (%.4f of capture length %.1f s) over %d runs "
-	       "(of which stimulus setup %.1f ms)\n",
-	       CH, full[RUNS / 2] * 1e3, full[RUNS / 2] / ((double)nc / RATE), (double)nc / RATE, RUNS,
-	       setup[RUNS / 2] * 1e3);
-	printf("analysis %dch 3s 48k: peak RSS %.1f MB (whole bench process)\n", CH,
-	       (double)ru.ru_maxrss / 1024.0);
+	{
+		double a = median(an, RUNS), ac = median(an_cpu, RUNS), f = median(fl, RUNS);
+		double fc = median(fl_cpu, RUNS), r = median(ratio, RUNS);
+
+		printf("analysis %dch 3s 48k: median %.1f ms wall, %.1f ms CPU (%.4f of capture length %.1f s) "
+		       "over %d runs, one thread, context reused\n",
+		       CH, a * 1e3, ac * 1e3, a / ((double)nc / RATE), (double)nc / RATE, RUNS);
+		printf("analysis %dch 3s 48k: FFTW floor (%dx r2c+multiply+c2r at n=%zu, peak, window r2c at m=%zu, 31 bands) "
+		       "median %.1f ms wall, %.1f ms CPU\n", CH, CH, flc.n, flc.m, f * 1e3, fc * 1e3);
+		printf("analysis %dch 3s 48k: analysis / floor = %.2fx (median of per-run CPU-time ratios; goal 1.3x)\n",
+		       CH, r);
+		if (isfinite(py))
+			printf("analysis %dch 3s 48k: numpy floor twin median %.1f ms wall: numpy / C analysis = %.2fx, "
+			       "numpy / C floor = %.2fx\n", CH, py, py / (a * 1e3), py / (f * 1e3));
+		else
+			printf("analysis %dch 3s 48k: numpy comparison skipped (no " PY " with numpy)\n", CH);
+		printf("analysis %dch 3s 48k: context set-up %.1f ms first, %.1f ms again (FFTW twiddles kept)\n",
+		       CH, setup1 * 1e3, setup2 * 1e3);
+		printf("analysis %dch 3s 48k: peak RSS %.1f MB (whole bench process)\n", CH,
+		       (double)ru.ru_maxrss / 1024.0);
+	}
 	/* Keep the work honest: channels are 0.37 samples apart (plus their
 	 * filters' phase), so the mean delay is about 4 * 0.37 / 48 kHz. */
 	chk /= (CH - 1) * RUNS;
@@ -107,6 +211,8 @@ int main(void)
 		fprintf(stderr, "bench_analysis: alignment result off (%.3f us mean)\n", chk);
 		return 1;
 	}
+	st_an_ctx_free(ctx);
+	floor_free(&flc);
 	free(stim);
 	free(cap);
 	free(tmp);
