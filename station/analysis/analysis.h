@@ -133,6 +133,9 @@ struct st_an_response {
 	size_t ir_len;
 	long ir_zero;
 	double rate;
+	unsigned long id;           /* process-unique, set by st_an_response (lets
+	                             * st_an_align transform a reference once for
+	                             * every channel aligned to it) */
 };
 
 /* Deconvolve one capture channel (x[i * stride], i < n; n may be shorter

@@ -20,6 +20,7 @@
 
 #include <complex.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,7 +53,13 @@ struct st_an_ctx {
 	fftw_plan fwd;        /* n-point r2c on tbuf -> fbuf */
 	fftw_plan bwd;        /* n-point c2r on fbuf -> tbuf */
 	fftw_plan wfwd;       /* m-point r2c on wt -> wf */
+	fftw_complex *ref_f;  /* m/2+1 bins: spectrum of the response ref_id's
+	                       * windowed IR at offset 0 (st_an_align) */
+	unsigned long ref_id; /* whose spectrum ref_f is; 0 = none */
 };
+
+/* Response ids (st_an_response.id); 0 is never given out. */
+static atomic_ulong next_response_id = 1;
 
 void st_an_config_default(struct st_an_config *c, double rate)
 {
@@ -241,6 +248,7 @@ static void ctx_free_bufs(struct st_an_ctx *c)
 	fftw_free(c->wt);
 	fftw_free(c->wf);
 	fftw_free(c->wf2);
+	fftw_free(c->ref_f);
 }
 
 void st_an_ctx_free(struct st_an_ctx *c)
@@ -503,7 +511,8 @@ int st_an_ctx_create(struct st_an_ctx **out, const float *stim, size_t n,
 	c->wt = fftw_malloc(sizeof(double) * c->m);
 	c->wf = fftw_malloc(sizeof(fftw_complex) * (c->m / 2 + 1));
 	c->wf2 = fftw_malloc(sizeof(fftw_complex) * (c->m / 2 + 1));
-	if (!c->wt || !c->wf || !c->wf2) {
+	c->ref_f = fftw_malloc(sizeof(fftw_complex) * (c->m / 2 + 1));
+	if (!c->wt || !c->wf || !c->wf2 || !c->ref_f) {
 		ret = st_fail(err, ST_ERR_MEM, "analysis: out of memory");
 		goto out_free;
 	}
@@ -690,6 +699,7 @@ int st_an_response(struct st_an_ctx *c, const float *x, size_t n, size_t stride,
 		return st_fail(err, ST_ERR_MEM, "analysis: out of memory");
 	out->ir_len = wlen;
 	out->ir_zero = -start;
+	out->id = atomic_fetch_add(&next_response_id, 1);
 	window_fft(c, start, wlen, c->wf);
 	for (size_t k = 0; k < wlen; k++)
 		out->ir[k] = (float)c->wt[k];
@@ -859,6 +869,45 @@ static void ir_fft(struct st_an_ctx *c, const struct st_an_response *r, size_t o
 	fftw_execute_dft_r2c(c->wfwd, c->wt, dst);
 }
 
+/* Spectrum of ref's windowed IR at offset off into dst: transformed at
+ * offset 0 once per reference (kept in ref_f), then shifted by a phase
+ * ramp e^{-i 2 pi k off / m} (a rotation recurrence, resynchronised every
+ * 256 bins); exact as long as the IR does not wrap, which st_an_align
+ * checks. */
+static void ref_spectrum(struct st_an_ctx *c, const struct st_an_response *ref, size_t off,
+			 fftw_complex *dst)
+{
+	size_t bins = c->m / 2 + 1;
+	double w = -2 * M_PI * (double)off / (double)c->m, sr = cos(w), si = sin(w), rr = 1, ri = 0;
+
+	if (!ref->id || ref->id != c->ref_id || ref->ir_len + off > c->m) {
+		if (ref->ir_len + off > c->m || !ref->id) {
+			c->ref_id = 0;
+			ir_fft(c, ref, off, dst);
+			return;
+		}
+		ir_fft(c, ref, 0, c->ref_f);
+		c->ref_id = ref->id;
+	}
+	if (off == 0) {
+		memcpy(dst, c->ref_f, sizeof(fftw_complex) * bins);
+		return;
+	}
+	for (size_t k = 0; k < bins; k++) {
+		double t;
+
+		if ((k & 255) == 0) {
+			rr = cos(w * (double)k);
+			ri = sin(w * (double)k);
+		}
+		dst[k][0] = c->ref_f[k][0] * rr - c->ref_f[k][1] * ri;
+		dst[k][1] = c->ref_f[k][0] * ri + c->ref_f[k][1] * rr;
+		t = rr * sr - ri * si;
+		ri = ri * sr + rr * si;
+		rr = t;
+	}
+}
+
 int st_an_align(struct st_an_ctx *c, const struct st_an_response *ref,
 		const struct st_an_response *ch, double f_lo, double f_hi,
 		struct st_an_align *out, char *err)
@@ -900,7 +949,7 @@ int st_an_align(struct st_an_ctx *c, const struct st_an_response *ref,
 
 	bins = c->m / 2 + 1;
 	df = c->rate / (double)c->m;
-	ir_fft(c, ref, (size_t)(sr - s0), c->wf2);
+	ref_spectrum(c, ref, (size_t)(sr - s0), c->wf2);
 	ir_fft(c, ch, (size_t)(sc - s0), c->wf);
 	/* Cross spectrum G = Hch conj(Href) into wf (Href stays in wf2). */
 	for (size_t k = 0; k < bins; k++) {
