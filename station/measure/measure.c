@@ -18,6 +18,7 @@
 #include "core/st.h"
 #include "fixture/fixture.h"
 #include "model/model.h"
+#include "measure/sweepctx.h"
 
 #define DEFAULT_SWEEP_S 2.0
 #define DEFAULT_SNR_DB 20.0
@@ -137,49 +138,25 @@ out_free:
 
 /* ---- stimuli ---- */
 
-static int make_sweep(const struct st_measure *m, struct st_sweep *sw, float **stim,
-		      size_t *n, char *err)
+/* The bench's sweep for this measurement, and its context (kept between
+ * measurements, see sweepctx.h). */
+static int get_sweep(const struct st_measure *m, struct meas_sweep *ms, char *err)
 {
+	struct st_sweep sw;
 	double rate = st_audio_rate(m->audio);
 	int ret;
 
-	st_sweep_default(sw);
-	sw->rate = rate;
-	sw->seconds = def(m->sweep_s, DEFAULT_SWEEP_S);
-	sw->level_db = m->audio->bench.level_dbfs;
-	if (sw->f2 > 0.45 * rate)
-		sw->f2 = 0.45 * rate;
-	ret = st_sweep_check(sw, err);
+	memset(ms, 0, sizeof(*ms));
+	st_sweep_default(&sw);
+	sw.rate = rate;
+	sw.seconds = def(m->sweep_s, DEFAULT_SWEEP_S);
+	sw.level_db = m->audio->bench.level_dbfs;
+	if (sw.f2 > 0.45 * rate)
+		sw.f2 = 0.45 * rate;
+	ret = st_sweep_check(&sw, err);
 	if (ret != ST_OK)
 		return ret;
-	*n = st_sweep_frames(sw);
-	*stim = malloc(*n * sizeof(float));
-	if (!*stim)
-		return st_fail(err, ST_ERR_MEM, "measure: out of memory for the sweep");
-	ret = st_sweep_generate(sw, *stim, *n, err);
-	if (ret != ST_OK) {
-		free(*stim);
-		*stim = NULL;
-	}
-	return ret;
-}
-
-static int make_ctx(const struct st_measure *m, const struct st_sweep *sw, const float *stim,
-		    size_t n, struct st_an_ctx **ctx, char *err)
-{
-	struct st_an_config cfg;
-
-	st_an_config_default(&cfg, sw->rate);
-	cfg.f1 = sw->f1;
-	cfg.f2 = sw->f2;
-	cfg.sweep_l = st_sweep_rate_constant(sw);
-	cfg.max_capture = n + (size_t)(2.0 * sw->rate);
-	/* An ear behind ANC has its IR peak late (15 ms on the simulated
-	 * bench: the strongly cut low band rings, the leak is tiny), while
-	 * most of its energy arrives right after the acoustic delay: open
-	 * the window well before the peak. */
-	cfg.ir_pre_s = 0.05;
-	return st_an_ctx_create(ctx, stim, n, &cfg, err);
+	return meas_sweep_get(&sw, ms, err);
 }
 
 /* Steady noise (seeded, Gaussian, peak-limited to the bench level). */
@@ -261,7 +238,7 @@ static int judge(const struct st_measure *m, const struct st_an_response *r, dou
 
 int st_measure_anc(struct st_measure *m, struct st_meas_anc *out, char *err)
 {
-	struct st_sweep sw;
+	struct meas_sweep ms = { .stim = NULL };
 	struct st_an_ctx *ctx = NULL;
 	struct st_an_response open[ST_ROLE_COUNT], off[ST_ROLE_COUNT], on[ST_ROLE_COUNT];
 	float *stim = NULL;
@@ -283,12 +260,12 @@ int st_measure_anc(struct st_measure *m, struct st_meas_anc *out, char *err)
 	}
 	if (!ears)
 		return st_fail(err, ST_ERR_UNSUPPORTED, "measure: the bench has no ear simulator");
-	ret = make_sweep(m, &sw, &stim, &n, err);
+	ret = get_sweep(m, &ms, err);
 	if (ret != ST_OK)
 		return ret;
-	ret = make_ctx(m, &sw, stim, n, &ctx, err);
-	if (ret != ST_OK)
-		goto out_free;
+	stim = ms.stim;
+	n = ms.n;
+	ctx = ms.ctx;
 	out->has_open = m->open_ref;
 
 	for (out->attempts = 1; out->attempts <= 2; out->attempts++) {
@@ -362,8 +339,7 @@ out_free:
 	free_resps(open);
 	free_resps(off);
 	free_resps(on);
-	st_an_ctx_free(ctx);
-	free(stim);
+	meas_sweep_put(&ms);
 	return ret;
 }
 
@@ -400,7 +376,7 @@ static double worst_snr(const struct st_an_response *r, double lo, double hi)
 
 int st_measure_mics(struct st_measure *m, struct st_meas_mics *out, char *err)
 {
-	struct st_sweep sw;
+	struct meas_sweep ms = { .stim = NULL };
 	struct st_an_ctx *ctx = NULL;
 	struct st_an_response resp[ST_ROLE_COUNT];
 	float *stim = NULL;
@@ -420,14 +396,14 @@ int st_measure_mics(struct st_measure *m, struct st_meas_mics *out, char *err)
 	for (int i = 0; i < nm; i++)
 		roles |= 1u << (ST_ROLE_MIC1 + i);
 	out->n = nm;
-	ret = make_sweep(m, &sw, &stim, &n, err);
+	ret = get_sweep(m, &ms, err);
 	if (ret != ST_OK)
 		return ret;
-	if (sw.f2 < f_hi)
-		f_hi = sw.f2;
-	ret = make_ctx(m, &sw, stim, n, &ctx, err);
-	if (ret != ST_OK)
-		goto out_free;
+	stim = ms.stim;
+	n = ms.n;
+	ctx = ms.ctx;
+	if (ms.sw.f2 < f_hi)
+		f_hi = ms.sw.f2;
 
 	for (out->attempts = 1; out->attempts <= 2; out->attempts++) {
 		int ok = 1;
@@ -492,8 +468,7 @@ int st_measure_mics(struct st_measure *m, struct st_meas_mics *out, char *err)
 
 out_free:
 	free_resps(resp);
-	st_an_ctx_free(ctx);
-	free(stim);
+	meas_sweep_put(&ms);
 	return ret;
 }
 
