@@ -23,6 +23,7 @@
 #include <fcntl.h>
 #include <math.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -46,6 +47,9 @@ struct pa_ctx {
 	long last_offset;        /* last latency measured by loopback, -1 none */
 	int jack;                /* device is under the JACK host API */
 	int initialised;         /* Pa_Initialize succeeded */
+	struct st_an_ctx *loop_ctx; /* loopback alignment's context, kept for the
+	                             * next capture of the same stimulus */
+	uint64_t loop_key;       /* hash of the stimulus, frames and rate it is for */
 };
 
 /* One capture in flight, shared with the callback. */
@@ -259,33 +263,56 @@ static void pa_close(struct st_audio *a)
 		return;
 	if (p->initialised)
 		Pa_Terminate();
+	st_an_ctx_free(p->loop_ctx);
 	free(p);
 	a->priv = NULL;
 }
 
+/* FNV-1a over the stimulus's samples, its length and the rate: which
+ * stimulus the kept loopback context was made for. */
+static uint64_t stim_key(const float *stim, size_t n, double rate)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	uint32_t w;
+
+	for (size_t i = 0; i < n; i++) {
+		memcpy(&w, &stim[i], sizeof(w));
+		h = (h ^ w) * 0x100000001b3ULL;
+	}
+	h = (h ^ (uint64_t)n) * 0x100000001b3ULL;
+	return (h ^ (uint64_t)llround(rate)) * 0x100000001b3ULL;
+}
+
 /* Latency in frames from the loopback recording: peak of the impulse
- * response of loopback versus stimulus. */
-static int loopback_offset(const float *stim, size_t n, const float *loop, size_t total,
-			   double rate, long *offset, char *err)
+ * response of loopback versus stimulus.  The analysis context is kept in
+ * p for the next capture of the same stimulus. */
+static int loopback_offset(struct pa_ctx *p, const float *stim, size_t n, const float *loop,
+			   size_t total, double rate, long *offset, char *err)
 {
 	struct st_an_config cfg;
-	struct st_an_ctx *ctx = NULL;
 	struct st_an_response resp;
 	size_t use = n, margin = (size_t)(LOOP_MARGIN_S * rate);
+	uint64_t key;
 	char e[ST_ERRLEN];
 	int ret;
 
 	if (use > (size_t)(4 * rate))
 		use = (size_t)(4 * rate);  /* enough to find the delay */
-	st_an_config_default(&cfg, rate);
-	cfg.sweep_l = -1;
-	cfg.max_capture = use + margin;
-	ret = st_an_ctx_create(&ctx, stim, use, &cfg, e);
-	if (ret != ST_OK)
-		return st_fail(err, ST_ERR_IO, "audio: loopback alignment: %s", e);
+	key = stim_key(stim, use, rate);
+	if (!p->loop_ctx || p->loop_key != key) {
+		st_an_ctx_free(p->loop_ctx);
+		p->loop_ctx = NULL;
+		st_an_config_default(&cfg, rate);
+		cfg.sweep_l = -1;
+		cfg.max_capture = use + margin;
+		ret = st_an_ctx_create(&p->loop_ctx, stim, use, &cfg, e);
+		if (ret != ST_OK)
+			return st_fail(err, ST_ERR_IO, "audio: loopback alignment: %s", e);
+		p->loop_key = key;
+	}
 	memset(&resp, 0, sizeof(resp));
-	ret = st_an_response(ctx, loop, total < use + margin ? total : use + margin, 1, &resp, e);
-	st_an_ctx_free(ctx);
+	ret = st_an_response(p->loop_ctx, loop, total < use + margin ? total : use + margin, 1,
+			     &resp, e);
 	if (ret != ST_OK)
 		return st_fail(err, ST_ERR_IO, "audio: loopback alignment: %s", e);
 	if (!(fabs(resp.peak) > 0.05) || !isfinite(resp.latency_ms) || resp.latency_ms < -0.5) {
@@ -441,7 +468,7 @@ static int pa_playrec(struct st_audio *a, const float *stim, size_t n,
 		goto out_close;
 	}
 	if (use_loop) {
-		ret = loopback_offset(stim, n, run->rec[ST_ROLE_COUNT], run->total, rate,
+		ret = loopback_offset(p, stim, n, run->rec[ST_ROLE_COUNT], run->total, rate,
 				      &offset, err);
 		/* a narrow-band stimulus (the voice assistant's wake tones) has
 		 * no clean impulse response: the latency this stream measured
