@@ -16,6 +16,7 @@
 #include "core/st.h"
 #include "fixture/fixture.h"
 #include "model/model.h"
+#include "plan/plan.h"
 #include "sim/simfix.h"
 
 #define SCALE 50.0
@@ -101,6 +102,7 @@ static void test_real_fixture(void **state)
 	struct st_bench_fixture_info fi;
 	struct st_bench_sim sim = { .battery = 50 };
 	struct st_seq_result res;
+	struct st_plan soft, bt;
 	struct st_fixture *fx;
 	char err[ST_ERRLEN] = "", id[64];
 	(void)state;
@@ -131,14 +133,19 @@ static void test_real_fixture(void **state)
 	/* simulated unit options are refused on a real fixture */
 	assert_int_equal(st_bench_set_sim(b, &sim, err), ST_ERR_ARG);
 
-	/* two units in a row on the same fixture */
-	assert_int_equal(st_bench_run(b, "reset-soft", "R1", NULL, NULL, &res, err), ST_OK);
+	/* two units in a row on the same fixture; short plans, because the
+	 * shipped reset-* plans end in `verify full` (hours of bench time) */
+	assert_int_equal(st_plan_parse("soft.plan", "plan soft\nstep identify\nstep battery\n"
+				       "step reset soft\nstep verify\n", &soft, err), ST_OK);
+	assert_int_equal(st_plan_parse("bt.plan", "plan bt\nstep identify\nstep battery\n"
+				       "step reset bluetooth\nstep verify\n", &bt, err), ST_OK);
+	assert_int_equal(st_bench_run_plan(b, &soft, "R1", NULL, NULL, &res, err), ST_OK);
 	assert_int_equal(res.verdict, ST_PASS);
 	assert_ptr_equal(st_bench_fixture(b), fx);
 	assert_int_equal(sim_closed(&r), 0);
 	assert_int_equal(st_bench_set_model(b, "WH-1000XM4", err), ST_OK);
 	assert_ptr_equal(st_bench_fixture(b), fx);
-	assert_int_equal(st_bench_run(b, "reset-bluetooth", "R2", NULL, NULL, &res, err), ST_OK);
+	assert_int_equal(st_bench_run_plan(b, &bt, "R2", NULL, NULL, &res, err), ST_OK);
 	assert_int_equal(res.verdict, ST_PASS);
 
 	st_bench_close(b);
