@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/paths.h"
 #include "core/st.h"
@@ -99,6 +100,13 @@ int st_config_load(struct st_config *c, char *err)
 	for (int i = 0; i < 2; i++) {
 		if (!c->files[i][0])
 			continue;
+		/* a file that is not there, or behind a directory this user may
+		 * not enter (another user's home), is no file; one that is there
+		 * but unreadable is an error */
+		if (access(c->files[i], F_OK)) {
+			c->files[i][0] = '\0';
+			continue;
+		}
 		ret = st_config_read(c, c->files[i], err);
 		if (ret == ST_ERR_NOTFOUND) {
 			c->files[i][0] = '\0';

@@ -13,7 +13,7 @@ out=$1
 shift
 mkdir -p "$out"
 s=$top/station
-core="$s/core/st.c $s/core/tok.c"
+core="$s/core/st.c $s/core/tok.c $s/core/paths.c"
 sources() { # the station sources each harness needs
 	case $1 in
 	proto) echo "$s/fixture/proto/proto.c $s/fixture/proto/fixmap.c $s/fixture/numato/numato.c
