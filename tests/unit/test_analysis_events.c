@@ -313,6 +313,7 @@ static void test_ramp(void **state)
 		free(y);
 	}
 	assert_int_equal(st_an_ramp(x, n, 1, rate, &p, &r, err), ST_OK);
+	st_an_ramp_free(&r);
 	/* 90 % of the final attenuation: 27 s. */
 	p.tol_db = -0.9;
 	assert_int_equal(st_an_ramp(x, n, 1, rate, &p, &r, err), ST_OK);
