@@ -134,6 +134,21 @@ static void show_set(const struct st_limits *l)
 			printf("  %10g %8s %8s\n", pt->hz, lo, hi);
 		}
 	}
+	if (st_limits_regress_count(l))
+		printf("\n%-30s %-16s %-6s %-28s %s\n", "REGRESS (nightly)", "BEYOND", "UNIT",
+		       "DEFINED AT", "SOURCE");
+	for (int i = 0; i < st_limits_regress_count(l); i++) {
+		const struct st_regress *r = st_limits_regress_at(l, i);
+		char b[32], at[300];
+
+		if (r->off)
+			st_strlcpy(b, "off", sizeof(b));
+		else
+			snprintf(b, sizeof(b), "%g", r->threshold);
+		snprintf(at, sizeof(at), "%s:%d", short_path(r->file), r->line);
+		printf("%-30s %-16s %-6s %-28s %s\n", r->name, b, r->unit[0] ? r->unit : "-", at,
+		       r->source);
+	}
 }
 
 static int show(const char *what, const char *firmware)

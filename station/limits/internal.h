@@ -33,6 +33,9 @@ struct st_limits {
 	struct st_mask *masks;        /* resolved masks, each owning its points */
 	int nmasks;                   /* ... how many */
 	int capmasks;                 /* ... allocated */
+	struct st_regress *regs;      /* resolved regress thresholds (regress.c) */
+	int nregs;                    /* ... how many */
+	int capregs;                  /* ... allocated */
 };
 
 /* One definition: applied at once, or waiting in a firmware block. */
@@ -116,6 +119,13 @@ int lp_parse_point(struct lp *p, const struct lfile *f, int lineno, struct st_wo
 		   struct def *d);
 int lp_parse_firmware(struct lp *p, const struct lfile *f, int lineno, struct st_word *t,
 		      int ntok, int *matched);
+/* limits_parse.c's word checks, shared with regress.c. */
+int lp_parse_num(const char *s, double *out);
+int lp_known_unit(const char *u);
+int lp_good_name(const char *s);
+/* regress.c: `regress NAME X UNIT [source "S"]` / `regress NAME off`. */
+void lp_parse_regress(struct lp *p, struct lfile *f, struct fwblock *fw, int lineno,
+		      struct st_word *t, int ntok);
 /* limits_read.c: read, hash and parse one file and its includes. */
 int lp_parse_path(struct lp *p, const char *path, const struct lfile *parent,
 		  int parent_line, int parent_col, const char *shown);

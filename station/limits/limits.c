@@ -34,6 +34,7 @@ void st_limits_free(struct st_limits *l)
 		free(l->masks[i].pts);
 	free(l->masks);
 	free(l->lims);
+	free(l->regs);
 	free(l);
 }
 

@@ -41,6 +41,19 @@ struct st_limit {
 	int line;                         /* ... and its line */
 };
 
+/* A regression threshold for nightly runs (`regress NAME X UNIT` or
+ * `regress NAME off`, docs/limit-format.md, docs/nightly.md): NAME is a
+ * measurement, a mask (every band of it) or a dotted prefix of names. */
+struct st_regress {
+	char name[ST_LIMIT_NAME_LEN];     /* "anc.total_db" */
+	int off;                          /* 1: not compared */
+	double threshold;                 /* > 0, in unit (NAN when off) */
+	char unit[ST_LIMIT_UNIT_LEN];     /* "dB" ("" when off) */
+	char source[ST_LIMIT_SOURCE_LEN]; /* "" or why */
+	char file[ST_LIMIT_FILE_LEN];     /* file and line that defined it (after overrides) */
+	int line;
+};
+
 struct st_mask_point {
 	double hz;                        /* frequency, > 0, strictly increasing */
 	double low, high;                 /* bounds at hz */
@@ -126,6 +139,11 @@ int st_mask_at(const struct st_mask *m, double hz, double *low, int *has_low,
  * on FAIL, of the smallest margin on PASS, -1 if none was judged. */
 int st_mask_judge(const struct st_mask *m, const double *hz, const double *db, int n,
 		  int *worst_index);
+
+/* The `regress` threshold named exactly `name`, NULL if absent; and all of them. */
+const struct st_regress *st_limits_regress(const struct st_limits *l, const char *name);
+int st_limits_regress_count(const struct st_limits *l);
+const struct st_regress *st_limits_regress_at(const struct st_limits *l, int i);
 
 const char *st_limits_path(const struct st_limits *l);    /* the top file */
 const char *st_limits_hash(const struct st_limits *l);    /* SHA-256 hex over every file read, in order */

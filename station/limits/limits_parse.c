@@ -755,3 +755,19 @@ int lp_parse_firmware(struct lp *p, const struct lfile *f, int lineno, struct st
 	return ST_OK;
 }
 
+
+/* The word checks above, for regress.c. */
+int lp_parse_num(const char *s, double *out)
+{
+	return parse_num(s, out);
+}
+
+int lp_known_unit(const char *u)
+{
+	return known_unit(u);
+}
+
+int lp_good_name(const char *s)
+{
+	return good_name(s);
+}

@@ -20,7 +20,8 @@
 static int is_keyword(const struct st_word *t)
 {
 	return !t->quoted && (!strcmp(t->s, "limit") || !strcmp(t->s, "mask") ||
-			      !strcmp(t->s, "include") || !strcmp(t->s, "firmware"));
+			      !strcmp(t->s, "include") || !strcmp(t->s, "firmware") ||
+			      !strcmp(t->s, "regress"));
 }
 
 static void do_include(struct lp *p, struct lfile *f, int lineno, struct st_word *t, int ntok)
@@ -198,6 +199,8 @@ static int parse_text(struct lp *p, struct lfile *f, const char *buf, size_t len
 			in_mask = 1;
 			mask_col = t[0].col;
 			mask_bad = lp_parse_mask_head(p, f, fw, lineno, t, ntok, &md) != ST_OK;
+		} else if (!strcmp(kw, "regress")) {
+			lp_parse_regress(p, f, fw, lineno, t, ntok);
 		} else if (!strcmp(kw, "include")) {
 			if (fw)
 				lp_err(p, f, lineno, t[0].col, ST_ERR_PARSE,
@@ -216,7 +219,7 @@ static int parse_text(struct lp *p, struct lfile *f, const char *buf, size_t len
 				lp_err(p, f, lineno, t[0].col, ST_ERR_PARSE, "'end' without a block");
 		} else {
 			lp_err(p, f, lineno, t[0].col, ST_ERR_PARSE,
-			       "unknown keyword '%.40s' (limit mask include firmware end)",
+			       "unknown keyword '%.40s' (limit mask regress include firmware end)",
 			       t[0].s);
 		}
 	}

@@ -44,7 +44,7 @@ LIM
 out=$("$STATION" limits check "$tmp/bad.lim" 2>&1 >/dev/null); rc=$?
 want="$tmp/bad.lim:2:19: low 5 > high 3
 $tmp/bad.lim:3:22: unknown unit 'sec' (known: s ms us dB deg % count bool V Hz)
-$tmp/bad.lim:4:3: unknown keyword 'frob' (limit mask include firmware end)
+$tmp/bad.lim:4:3: unknown keyword 'frob' (limit mask regress include firmware end)
 $tmp/bad.lim:7:2: frequency 100 Hz is not above the previous point's 100 Hz
 $tmp/bad.lim:9:9: include \"missing.lim\": $tmp/missing.lim: No such file or directory"
 if [ "$rc" -eq 2 ] && [ "$out" = "$want" ]; then
