@@ -24,8 +24,9 @@
  *    (20, 25, 31.5, 40, ... 16000, 20000).  A band not measured (outside the
  *    stimulus, or not enough noise to measure a floor) holds NAN.
  *
- * Threads: a struct st_an_ctx is used by one thread at a time; make one
- * context per thread.  FFTW planning goes through station/analysis/fft.h,
+ * Threads: a struct st_an_ctx is used by one thread at a time (one call
+ * at a time); st_an_responses spreads one capture's channels over several
+ * threads itself.  FFTW planning goes through station/analysis/fft.h,
  * which serialises it, so contexts may be created from any thread.
  */
 #ifndef ST_ANALYSIS_H
@@ -95,7 +96,7 @@ void st_an_config_default(struct st_an_config *c, double rate);
 
 struct st_an_ctx;
 
-/* Make a context for one stimulus: FFTW plans (FFTW_ESTIMATE) and the
+/* Make a context for one stimulus: FFTW plans (fft.h) and the
  * regularised inverse of the stimulus, made once and reused for every
  * channel.  The stimulus is copied. */
 int st_an_ctx_create(struct st_an_ctx **out, const float *stim, size_t n,
@@ -145,6 +146,13 @@ struct st_an_response {
 int st_an_response(struct st_an_ctx *c, const float *x, size_t n, size_t stride,
 		   struct st_an_response *out, char *err);
 void st_an_response_free(struct st_an_response *r);
+/* Every channel of an interleaved capture (nch channels, n frames) into
+ * out[0 .. nch-1], the channels shared out among `threads` threads (1 =
+ * this thread only; at most 8), each with its own scratch kept in the
+ * context.  Same results as st_an_response per channel.  On error every
+ * out[] is freed and err names the first failure. */
+int st_an_responses(struct st_an_ctx *c, const float *x, size_t n, size_t nch,
+		    struct st_an_response *out, int threads, char *err);
 
 /* Can this response be judged?  1 if every band whose centre lies in
  * [f_lo, f_hi] (and inside the stimulus) has snr_db >= min_snr_db and the

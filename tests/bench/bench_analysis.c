@@ -70,8 +70,9 @@ static int make_ctx(struct st_an_ctx **ctx, const float *stim, size_t ns, size_t
 	return 0;
 }
 
-/* The whole analysis of the capture; adds the mean delay to *chk. */
-static int analyse(struct st_an_ctx *ctx, const float *cap, size_t nc, double *chk)
+/* The whole analysis of the capture, channels on `threads` threads; adds
+ * the mean delay to *chk. */
+static int analyse(struct st_an_ctx *ctx, const float *cap, size_t nc, int threads, double *chk)
 {
 	struct st_an_response r[CH];
 	struct st_an_align al;
@@ -79,7 +80,9 @@ static int analyse(struct st_an_ctx *ctx, const float *cap, size_t nc, double *c
 	int ret = 0;
 
 	memset(r, 0, sizeof(r));
-	for (int c = 0; c < CH && !ret; c++)
+	if (threads > 1)
+		ret = st_an_responses(ctx, cap, nc, CH, r, threads, err);
+	for (int c = 0; c < CH && !ret && threads <= 1; c++)
 		ret = st_an_response(ctx, cap + c, nc, CH, &r[c], err);
 	for (int c = 1; c < CH && !ret; c++) {
 		ret = st_an_align(ctx, &r[0], &r[c], 0, 0, &al, err);
@@ -127,11 +130,38 @@ out_unlink:
 	return ms;
 }
 
+/* The figures, each with its goal (issue 13). */
+static void print_figures(double *an, double *an_cpu, double *fl, double *fl_cpu, double *ratio,
+			  double *an2, double *ratio2, double py, const struct floor_ctx *flc,
+			  double cap_s)
+{
+	double a = median(an, RUNS), ac = median(an_cpu, RUNS), f = median(fl, RUNS);
+	double fc = median(fl_cpu, RUNS), r = median(ratio, RUNS), a2 = median(an2, RUNS);
+	double r2 = median(ratio2, RUNS);
+
+	printf("analysis %dch 3s 48k: median %.1f ms wall, %.1f ms CPU (%.4f of capture length %.1f s) "
+	       "over %d runs, one thread, context reused\n", CH, a * 1e3, ac * 1e3, a / cap_s, cap_s, RUNS);
+	printf("analysis %dch 3s 48k: FFTW floor (%dx r2c+multiply+c2r at n=%zu, peak, window r2c at m=%zu, 31 bands) "
+	       "median %.1f ms wall, %.1f ms CPU\n", CH, CH, flc->n, flc->m, f * 1e3, fc * 1e3);
+	printf("analysis %dch 3s 48k: analysis / floor = %.2fx one thread (median of per-run CPU-time ratios; goal 1.3x)\n",
+	       CH, r);
+	printf("analysis %dch 3s 48k: two threads (st_an_responses) median %.1f ms wall: "
+	       "analysis / one-thread floor = %.2fx wall (median of per-run ratios; goal 0.65x = 1.3x / 2 cores)\n",
+	       CH, a2 * 1e3, r2);
+	if (isfinite(py))
+		printf("analysis %dch 3s 48k: numpy floor twin median %.1f ms wall: numpy / C analysis = %.2fx one thread, "
+		       "%.2fx two threads (goal 5x); numpy / C floor = %.2fx\n", CH, py, py / (a * 1e3),
+		       py / (a2 * 1e3), py / (f * 1e3));
+	else
+		printf("analysis %dch 3s 48k: numpy comparison skipped (no " PY " with numpy)\n", CH);
+}
+
 int main(void)
 {
 	size_t ns, nc;
 	float *stim = syn_sweep(20, 20000, 3.0, RATE, 0.6, &ns, &nc), *cap, *tmp;
 	double an[RUNS], an_cpu[RUNS], fl[RUNS], fl_cpu[RUNS], ratio[RUNS], chk = 0, t0, c0;
+	double an2[RUNS], ratio2[RUNS];
 	double setup1, setup2, py, db[ST_AN_NBANDS];
 	struct st_an_ctx *ctx, *ctx2;
 	struct floor_ctx flc;
@@ -170,10 +200,14 @@ int main(void)
 	for (int run = 0; run < RUNS; run++) {
 		t0 = now();
 		c0 = cpu();
-		if (analyse(ctx, cap, nc, &chk))
+		if (analyse(ctx, cap, nc, 1, &chk))
 			return 1;
 		an_cpu[run] = cpu() - c0;
 		an[run] = now() - t0;
+		t0 = now();
+		if (analyse(ctx, cap, nc, 2, &chk))
+			return 1;
+		an2[run] = now() - t0;
 		t0 = now();
 		c0 = cpu();
 		for (int c = 0; c < CH; c++)
@@ -181,33 +215,18 @@ int main(void)
 		fl_cpu[run] = cpu() - c0;
 		fl[run] = now() - t0;
 		ratio[run] = an_cpu[run] / fl_cpu[run];
+		ratio2[run] = an2[run] / fl[run];
 	}
 	py = numpy_ms(stim, ns, cap, nc, &flc);
 	getrusage(RUSAGE_SELF, &ru);
-	{
-		double a = median(an, RUNS), ac = median(an_cpu, RUNS), f = median(fl, RUNS);
-		double fc = median(fl_cpu, RUNS), r = median(ratio, RUNS);
-
-		printf("analysis %dch 3s 48k: median %.1f ms wall, %.1f ms CPU (%.4f of capture length %.1f s) "
-		       "over %d runs, one thread, context reused\n",
-		       CH, a * 1e3, ac * 1e3, a / ((double)nc / RATE), (double)nc / RATE, RUNS);
-		printf("analysis %dch 3s 48k: FFTW floor (%dx r2c+multiply+c2r at n=%zu, peak, window r2c at m=%zu, 31 bands) "
-		       "median %.1f ms wall, %.1f ms CPU\n", CH, CH, flc.n, flc.m, f * 1e3, fc * 1e3);
-		printf("analysis %dch 3s 48k: analysis / floor = %.2fx (median of per-run CPU-time ratios; goal 1.3x)\n",
-		       CH, r);
-		if (isfinite(py))
-			printf("analysis %dch 3s 48k: numpy floor twin median %.1f ms wall: numpy / C analysis = %.2fx, "
-			       "numpy / C floor = %.2fx\n", CH, py, py / (a * 1e3), py / (f * 1e3));
-		else
-			printf("analysis %dch 3s 48k: numpy comparison skipped (no " PY " with numpy)\n", CH);
-		printf("analysis %dch 3s 48k: context set-up %.1f ms first, %.1f ms again after freeing it (FFTW twiddles kept)\n",
-		       CH, setup1 * 1e3, setup2 * 1e3);
-		printf("analysis %dch 3s 48k: peak RSS %.1f MB (whole bench process)\n", CH,
-		       (double)ru.ru_maxrss / 1024.0);
-	}
+	print_figures(an, an_cpu, fl, fl_cpu, ratio, an2, ratio2, py, &flc, (double)nc / RATE);
+	printf("analysis %dch 3s 48k: context set-up %.1f ms first, %.1f ms again after freeing it (FFTW twiddles kept)\n",
+	       CH, setup1 * 1e3, setup2 * 1e3);
+	printf("analysis %dch 3s 48k: peak RSS %.1f MB (whole bench process)\n", CH,
+	       (double)ru.ru_maxrss / 1024.0);
 	/* Keep the work honest: channels are 0.37 samples apart (plus their
 	 * filters' phase), so the mean delay is about 4 * 0.37 / 48 kHz. */
-	chk /= (CH - 1) * RUNS;
+	chk /= (CH - 1) * RUNS * 2;
 	if (!(chk > 20 && chk < 45)) {
 		fprintf(stderr, "bench_analysis: alignment result off (%.3f us mean)\n", chk);
 		return 1;

@@ -59,9 +59,11 @@ static int floor_init(struct floor_ctx *c, const float *stim, size_t ns, size_t 
 	c->rate = rate;
 	c->pre = pre;
 	c->post = post;
-	c->m = 1;
-	while (c->m < 4 * (pre + post))
-		c->m *= 2;
+	/* The analysis's window size (ctx.c): the smallest multiple of 60
+	 * >= 4 windows with no prime factor above 7. */
+	c->m = (4 * (pre + post) + 59) / 60 * 60;
+	while (st_fft_good_size(c->m) != c->m)
+		c->m += 60;
 	bins = c->n / 2 + 1;
 	c->t = fftw_malloc(sizeof(double) * c->n);
 	c->f = fftw_malloc(sizeof(fftw_complex) * bins);

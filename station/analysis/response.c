@@ -1,0 +1,468 @@
+/*
+ * response.c - one capture channel's response through a context (ctx.h):
+ * deconvolution, the matched-filter peak (latency), the 1/3-octave
+ * response of the windowed IR, its noise floor and SNR, harmonic
+ * distortion, H at 1 kHz; the same for every channel of an interleaved
+ * capture on several threads (st_an_responses); the validity check and
+ * ANC attenuation.
+ *
+ * Per channel: one n-point r2c of the capture, the multiply by the
+ * inverse, one n-point c2r (the IR), and for the peak search one
+ * (n/dec)-point c2r of the matched-weighted spectrum aliased to every
+ * dec-th sample (exact samples of the weighted IR, not an approximation);
+ * the peak is then refined to the sample, and interpolated, on the
+ * weighted IR near it, computed from the linear window's spectrum
+ * (m points).  Harmonic k's bins k j are bins j of an m/k-point FFT.
+ */
+#include "analysis/analysis.h"
+#include "analysis/ctx.h"
+#include "analysis/internal.h"
+#include "core/st.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Response ids (st_an_response.id); 0 is never given out. */
+static atomic_ulong next_response_id = 1;
+
+/* Copy the circular IR in tbuf from signed index start, hlen[h] samples,
+ * tapered (rise over the first pre/2, fall over the last 10 %), into wt
+ * (zero-padded to size) and transform with plan (an r2c of that size)
+ * into dst. */
+static void window_fft(const struct st_an_ctx *c, struct an_work *w, long start, int h,
+		       size_t size, fftw_plan plan, fftw_complex *dst)
+{
+	long nn = (long)c->n;
+	size_t len = c->hlen[h], idx = (size_t)((start % nn + nn) % nn);
+	size_t rise = c->pre / 2 < len ? c->pre / 2 : len, fall = len / 10, k = 0;
+
+	for (; k < rise; k++) {
+		w->wt[k] = w->tbuf[idx] * c->rise[k];
+		if (++idx == c->n)
+			idx = 0;
+	}
+	for (; k < len - fall; k++) {
+		w->wt[k] = w->tbuf[idx];
+		if (++idx == c->n)
+			idx = 0;
+	}
+	for (; k < len; k++) {
+		w->wt[k] = w->tbuf[idx] * c->fall[h][k - (len - fall)];
+		if (++idx == c->n)
+			idx = 0;
+	}
+	memset(w->wt + len, 0, sizeof(double) * (size - len));
+	fftw_execute_dft_r2c(plan, w->wt, dst);
+}
+
+static double band_mean(const fftw_complex *s, size_t k0, size_t k1)
+{
+	double sum = 0;
+
+	for (size_t k = k0; k <= k1; k++)
+		sum += an_cabs2(s[k]);
+	return sum / (double)(k1 - k0 + 1);
+}
+
+/* Capture into tbuf (zero-padded), clipped samples counted; a sample that
+ * is not a finite number is refused. */
+static int gather(const struct st_an_ctx *c, struct an_work *w, const float *x, size_t n,
+		  size_t stride, struct st_an_response *out, char *err)
+{
+	size_t clipped = 0;
+	double nf = 0;
+
+	if (!x || n == 0 || stride == 0)
+		return an_check_samples(x, n, stride, "capture", err);
+	if (n > c->max_capture)
+		return st_fail(err, ST_ERR_ARG, "capture: %zu frames is longer than the %zu the analysis was set up for",
+			       n, c->max_capture);
+	for (size_t i = 0; i < n; i++) {
+		double v = (double)x[i * stride];
+
+		nf += v - v; /* NAN from here on after an infinity or a NAN */
+		clipped += fabs(v) >= 0.999;
+		w->tbuf[i] = v;
+	}
+	if (nf != 0)
+		return an_check_samples(x, n, stride, "capture", err);
+	out->clipped = clipped;
+	memset(w->tbuf + n, 0, sizeof(double) * (c->n - n));
+	return ST_OK;
+}
+
+/* Y Xinv into fbuf; the matched-weighted spectrum Y Xinv wgt aliased to
+ * n/dec bins into dspec (so its c2r gives the weighted IR at every dec-th
+ * sample, exactly); both inverse FFTs: the IR into tbuf, the decimated
+ * weighted IR into dbuf. */
+static void deconvolve(const struct st_an_ctx *c, struct an_work *w)
+{
+	size_t bins = c->n / 2 + 1, nd = c->n / c->dec, half = c->n / 2;
+
+	fftw_execute_dft_r2c(c->fwd, w->tbuf, w->fbuf);
+	for (size_t k = 0; k < bins; k++) {
+		double re = w->fbuf[k][0] * c->inv[k][0] - w->fbuf[k][1] * c->inv[k][1];
+		double im = w->fbuf[k][0] * c->inv[k][1] + w->fbuf[k][1] * c->inv[k][0];
+
+		w->fbuf[k][0] = re;
+		w->fbuf[k][1] = im;
+	}
+	memset(w->dspec, 0, sizeof(fftw_complex) * (nd / 2 + 1));
+	for (size_t r = 0; r < c->dec; r++) {
+		for (size_t q = 0; q <= nd / 2; q++) {
+			size_t j = q + r * nd;
+
+			if (j <= half) {
+				w->dspec[q][0] += w->fbuf[j][0] * c->wgt[j];
+				w->dspec[q][1] += w->fbuf[j][1] * c->wgt[j];
+			} else {
+				w->dspec[q][0] += w->fbuf[c->n - j][0] * c->wgt[c->n - j];
+				w->dspec[q][1] -= w->fbuf[c->n - j][1] * c->wgt[c->n - j];
+			}
+		}
+	}
+	fftw_execute_dft_c2r(c->dbwd, w->dspec, w->dbuf);
+	fftw_execute_dft_c2r(c->bwd, w->fbuf, w->tbuf);
+}
+
+/* Largest |weighted IR| at every dec-th sample from -pre to the end of
+ * the capture (n frames): the signed sample index. */
+static long coarse_peak(const struct st_an_ctx *c, const struct an_work *w, size_t n)
+{
+	size_t nd = c->n / c->dec, best = 0;
+	size_t lo = c->pre < c->n ? (c->n - c->pre + c->dec - 1) / c->dec : 0;
+	size_t hi = n < c->n ? (n + c->dec - 1) / c->dec : nd;
+	double bestv = -1;
+
+	for (size_t j = lo; j < nd; j++) {
+		if (fabs(w->dbuf[j]) > bestv) {
+			bestv = fabs(w->dbuf[j]);
+			best = j;
+		}
+	}
+	for (size_t j = 0; j < hi && j < nd; j++) {
+		if (fabs(w->dbuf[j]) > bestv) {
+			bestv = fabs(w->dbuf[j]);
+			best = j;
+		}
+	}
+	best *= c->dec;
+	return best > c->n / 2 ? (long)best - (long)c->n : (long)best;
+}
+
+/* The peak to the sample and its parabolic interpolation, on the weighted
+ * IR near p0: the linear window at p0 (spectrum in wf) weighted and
+ * transformed back (m points) into lt.  Returns the refined peak. */
+static long refine_peak(const struct st_an_ctx *c, struct an_work *w, long p0, double *delta)
+{
+	size_t mb = c->m / 2 + 1, r = c->dec < c->pre ? c->dec : c->pre - 1, best = c->pre;
+	double bestv = -1, y0, y1, y2, d, s;
+
+	for (size_t k = 0; k < mb; k++) {
+		w->wf2[k][0] = w->wf[k][0] * c->wgt_m[k];
+		w->wf2[k][1] = w->wf[k][1] * c->wgt_m[k];
+	}
+	fftw_execute_dft_c2r(c->wbwd, w->wf2, w->lt);
+	for (size_t i = c->pre - r; i <= c->pre + r; i++) {
+		if (fabs(w->lt[i]) > bestv) {
+			bestv = fabs(w->lt[i]);
+			best = i;
+		}
+	}
+	y1 = w->lt[best];
+	s = y1 < 0 ? -1 : 1;
+	y0 = w->lt[best - 1] * s;
+	y2 = w->lt[best + 1] * s;
+	d = y0 - 2 * fabs(y1) + y2;
+	*delta = 0;
+	if (d < 0)
+		*delta = 0.5 * (y0 - y2) / d;
+	if (fabs(*delta) > 0.5)
+		*delta = 0;
+	return p0 + (long)best - (long)c->pre;
+}
+
+/* H at exactly 1 kHz of the linear window in wt, which starts at sample
+ * start: sum wt[k] e^{-i w (k + start)} by a rotation recurrence,
+ * resynchronised every 1024 samples. */
+static void h_1k(const struct st_an_ctx *c, const struct an_work *w, long start,
+		 struct st_an_response *out)
+{
+	double wr = 2 * M_PI * 1000.0 / c->rate, re = 0, im = 0, cr = 1, ci = 0;
+	double sr = cos(wr), si = sin(wr);
+	size_t len = c->pre + c->post;
+
+	for (size_t k = 0; k < len; k++) {
+		double t;
+
+		if ((k & 1023) == 0) {
+			double ph = wr * (double)((long)k + start);
+
+			cr = cos(ph);
+			ci = sin(ph);
+		}
+		re += w->wt[k] * cr;
+		im -= w->wt[k] * ci;
+		t = cr * sr - ci * si;
+		ci = ci * sr + cr * si;
+		cr = t;
+	}
+	if (1000.0 >= c->f1 && 1000.0 <= c->f2) {
+		out->h1k_re = re;
+		out->h1k_im = im;
+	}
+}
+
+/* Noise window after the IR (as late as the capture of n frames allows);
+ * valid for a band when every frequency in it had capture noise behind
+ * it for the whole window. */
+static void noise_floor(const struct st_an_ctx *c, struct an_work *w, long p, size_t n,
+			struct st_an_response *out)
+{
+	size_t wlen = c->pre + c->post;
+	long ns = p + (long)(c->post + c->guard);
+	long late = (long)n - (long)llround(c->t_end * c->rate) - (long)wlen - 1;
+	double tend, cap_s = (double)n / c->rate;
+
+	if (late > ns)
+		ns = late;
+	tend = (double)(ns + (long)wlen) / c->rate;
+	window_fft(c, w, ns, 0, c->m, c->wfwd, w->wf2);
+	for (int b = 0; b < ST_AN_NBANDS; b++) {
+		if (!isfinite(out->band_db[b]) || !c->band_ok[b])
+			continue;
+		if (ns < 0 || tend + c->band_tx[b] > cap_s + 1e-9)
+			continue;
+		out->noise_db[b] = an_db10(band_mean(w->wf2, c->band_k0[b], c->band_k1[b]));
+		out->snr_db[b] = out->band_db[b] - out->noise_db[b];
+	}
+}
+
+/* THD per band from the harmonic IRs k = 2..5, L ln k before the linear
+ * one (whose spectrum is in wf). */
+static void distortion(const struct st_an_ctx *c, struct an_work *w, long p,
+		       struct st_an_response *out)
+{
+	double num[ST_AN_NBANDS] = { 0 };
+	int nh[ST_AN_NBANDS] = { 0 };
+
+	for (int k = 2; k <= ST_AN_MAX_HARMONIC && isfinite(c->sweep_l); k++) {
+		long hk = p - (long)llround(c->sweep_l * log((double)k) * c->rate);
+		size_t step = c->hfwd[k] ? 1 : (size_t)k;
+
+		if (!c->hlen[k])
+			continue;
+		if (c->hfwd[k])
+			window_fft(c, w, hk - (long)c->pre, k, c->m / (size_t)k, c->hfwd[k], w->wf2);
+		else
+			window_fft(c, w, hk - (long)c->pre, k, c->m, c->wfwd, w->wf2);
+		for (int b = 0; b < ST_AN_NBANDS; b++) {
+			size_t k0 = c->band_k0[b], k1 = c->band_k1[b];
+			double sum = 0;
+
+			if (!c->band_ok[b] || (double)k * st_an_band_hi(b) > c->f2 ||
+			    (size_t)k * k1 > c->m / 2)
+				continue;
+			for (size_t j = k0; j <= k1; j++)
+				sum += an_cabs2(w->wf2[step * j]);
+			num[b] += sum / (double)(k1 - k0 + 1);
+			nh[b]++;
+		}
+	}
+	for (int b = 0; b < ST_AN_NBANDS; b++) {
+		double den;
+
+		if (!nh[b] || !c->band_ok[b])
+			continue;
+		den = band_mean(w->wf, c->band_k0[b], c->band_k1[b]);
+		if (den > 0)
+			out->thd_pct[b] = 100.0 * sqrt(num[b] / den);
+	}
+}
+
+void st_an_response_free(struct st_an_response *r)
+{
+	if (!r)
+		return;
+	free(r->ir);
+	r->ir = NULL;
+	r->ir_len = 0;
+}
+
+static void response_clear(const struct st_an_ctx *c, struct st_an_response *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (int b = 0; b < ST_AN_NBANDS; b++)
+		out->band_db[b] = out->noise_db[b] = out->snr_db[b] = out->thd_pct[b] = NAN;
+	out->latency_ms = out->peak = out->h1k_re = out->h1k_im = NAN;
+	out->rate = c ? c->rate : 0;
+}
+
+/* st_an_response with workspace w. */
+static int response_work(const struct st_an_ctx *c, struct an_work *w, const float *x, size_t n,
+			 size_t stride, struct st_an_response *out, char *err)
+{
+	size_t wlen = c->pre + c->post;
+	double delta;
+	long p0, p;
+	int ret;
+
+	response_clear(c, out);
+	ret = gather(c, w, x, n, stride, out, err);
+	if (ret)
+		return ret;
+	deconvolve(c, w);
+	p0 = coarse_peak(c, w, n);
+	window_fft(c, w, p0 - (long)c->pre, 0, c->m, c->wfwd, w->wf);
+	p = refine_peak(c, w, p0, &delta);
+	if (p != p0)
+		window_fft(c, w, p - (long)c->pre, 0, c->m, c->wfwd, w->wf);
+	out->latency_ms = ((double)p + delta) / c->rate * 1e3;
+	out->peak = w->tbuf[(size_t)((p + (long)c->n) % (long)c->n)];
+	out->ir = malloc(sizeof(float) * wlen);
+	if (!out->ir)
+		return st_fail(err, ST_ERR_MEM, "analysis: out of memory");
+	out->ir_len = wlen;
+	out->ir_zero = (long)c->pre - p;
+	out->id = atomic_fetch_add(&next_response_id, 1);
+	for (size_t k = 0; k < wlen; k++)
+		out->ir[k] = (float)w->wt[k];
+	h_1k(c, w, p - (long)c->pre, out);
+	for (int b = 0; b < ST_AN_NBANDS; b++)
+		if (c->band_ok[b])
+			out->band_db[b] = an_db10(band_mean(w->wf, c->band_k0[b], c->band_k1[b]));
+	noise_floor(c, w, p, n, out);
+	distortion(c, w, p, out);
+	return ST_OK;
+}
+
+int st_an_response(struct st_an_ctx *c, const float *x, size_t n, size_t stride,
+		   struct st_an_response *out, char *err)
+{
+	struct an_work *w;
+
+	response_clear(c, out);
+	if (!c)
+		return st_fail(err, ST_ERR_ARG, "analysis: no context");
+	if (an_work_get(c, 0, &w))
+		return st_fail(err, ST_ERR_MEM, "analysis: out of memory");
+	return response_work(c, w, x, n, stride, out, err);
+}
+
+/* One thread of st_an_responses: channels t, t + threads, ... */
+struct resp_job {
+	const struct st_an_ctx *c;
+	struct an_work *w;
+	const float *x;
+	size_t n, nch;
+	struct st_an_response *out;
+	int t, threads;
+	int ret;              /* first error */
+	char err[ST_ERRLEN];
+};
+
+static void *resp_thread(void *arg)
+{
+	struct resp_job *j = arg;
+
+	for (size_t ch = (size_t)j->t; ch < j->nch && !j->ret; ch += (size_t)j->threads)
+		j->ret = response_work(j->c, j->w, j->x + ch, j->n, j->nch, &j->out[ch], j->err);
+	return NULL;
+}
+
+int st_an_responses(struct st_an_ctx *c, const float *x, size_t n, size_t nch,
+		    struct st_an_response *out, int threads, char *err)
+{
+	struct resp_job job[AN_MAX_THREADS];
+	pthread_t tid[AN_MAX_THREADS];
+	int started = 0, ret = ST_OK;
+
+	for (size_t ch = 0; ch < nch; ch++)
+		response_clear(c, &out[ch]);
+	if (!c || nch == 0)
+		return st_fail(err, ST_ERR_ARG, "analysis: %s", c ? "no channels" : "no context");
+	if (threads < 1)
+		threads = 1;
+	if (threads > AN_MAX_THREADS)
+		threads = AN_MAX_THREADS;
+	if ((size_t)threads > nch)
+		threads = (int)nch;
+	for (int t = 0; t < threads; t++) {
+		memset(&job[t], 0, sizeof(job[t]));
+		if (an_work_get(c, t, &job[t].w))
+			return st_fail(err, ST_ERR_MEM, "analysis: out of memory for %d threads", threads);
+		job[t] = (struct resp_job){ .c = c, .w = job[t].w, .x = x, .n = n, .nch = nch,
+					    .out = out, .t = t, .threads = threads };
+	}
+	for (int t = 1; t < threads; t++, started++)
+		if (pthread_create(&tid[t], NULL, resp_thread, &job[t]))
+			break;
+	/* Channels of threads that could not start are done here. */
+	for (int t = 1 + started; t < threads; t++)
+		resp_thread(&job[t]);
+	resp_thread(&job[0]);
+	for (int t = 1; t <= started; t++)
+		pthread_join(tid[t], NULL);
+	for (int t = 0; t < threads && !ret; t++) {
+		if (job[t].ret) {
+			ret = job[t].ret;
+			st_seterr(err, "%s", job[t].err);
+		}
+	}
+	if (ret)
+		for (size_t ch = 0; ch < nch; ch++)
+			st_an_response_free(&out[ch]);
+	return ret;
+}
+
+int st_an_judgeable(const struct st_an_response *r, double f_lo, double f_hi,
+		    double min_snr_db, char *why)
+{
+	int seen = 0;
+
+	if (!r || !r->ir) {
+		st_seterr(why, "no response");
+		return 0;
+	}
+	if (r->clipped) {
+		st_seterr(why, "capture clipped (%zu samples at full scale)", r->clipped);
+		return 0;
+	}
+	for (int b = 0; b < ST_AN_NBANDS; b++) {
+		double fc = st_an_band_centre(b);
+
+		if (fc < f_lo * 0.99 || fc > f_hi * 1.01 || !isfinite(r->band_db[b]))
+			continue;
+		seen++;
+		if (!isfinite(r->snr_db[b])) {
+			st_seterr(why, "no noise floor in the %g Hz band (capture tail too short)",
+				  st_an_band_nominal(b));
+			return 0;
+		}
+		if (r->snr_db[b] < min_snr_db) {
+			st_seterr(why, "SNR %.1f dB < %g dB in the %g Hz band", r->snr_db[b],
+				  min_snr_db, st_an_band_nominal(b));
+			return 0;
+		}
+	}
+	if (!seen) {
+		st_seterr(why, "no band measured in %g..%g Hz", f_lo, f_hi);
+		return 0;
+	}
+	st_seterr(why, "ok");
+	return 1;
+}
+
+void st_an_anc(const struct st_an_response *open, const struct st_an_response *off,
+	       const struct st_an_response *on, struct st_an_anc *out)
+{
+	for (int b = 0; b < ST_AN_NBANDS; b++) {
+		out->active_db[b] = off && on ? off->band_db[b] - on->band_db[b] : NAN;
+		out->passive_db[b] = open && off ? open->band_db[b] - off->band_db[b] : NAN;
+		out->total_db[b] = open && on ? open->band_db[b] - on->band_db[b] : NAN;
+	}
+}
+
