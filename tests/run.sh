@@ -14,6 +14,9 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 export STATION="$top/$build/station"
 export STATION_DATA="$top"
 export BUILD="$top/$build"
+# every test's fresh database would measure FFTW plans again (seconds
+# each): plans stay FFTW_ESTIMATE; test_wisdom covers the wisdom file
+export STATION_FFT_WISDOM=off
 passed=0
 failed=0
 logdir="$top/$build/test-logs"

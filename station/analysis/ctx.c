@@ -271,9 +271,9 @@ static int setup_n(struct st_an_ctx *c, struct an_work **w, char *err)
 	c->inv = fftw_malloc(sizeof(fftw_complex) * bins);
 	if (!c->wgt || !c->inv || an_work_get(c, 0, w))
 		return st_fail(err, ST_ERR_MEM, "analysis: out of memory for %zu-point FFT", c->n);
-	c->fwd = st_fft_plan_r2c((int)c->n, (*w)->tbuf, (*w)->fbuf);
-	c->bwd = st_fft_plan_c2r((int)c->n, (*w)->fbuf, (*w)->tbuf);
-	c->dbwd = st_fft_plan_c2r((int)(c->n / c->dec), (*w)->dspec, (*w)->dbuf);
+	c->fwd = st_fft_plan_r2c_tuned((int)c->n, (*w)->tbuf, (*w)->fbuf);
+	c->bwd = st_fft_plan_c2r_tuned((int)c->n, (*w)->fbuf, (*w)->tbuf);
+	c->dbwd = st_fft_plan_c2r_tuned((int)(c->n / c->dec), (*w)->dspec, (*w)->dbuf);
 	if (!c->fwd || !c->bwd || !c->dbwd)
 		return st_fail(err, ST_ERR_MEM, "analysis: FFTW plan of %zu points failed", c->n);
 	return ST_OK;
@@ -403,8 +403,8 @@ static int setup_windows(struct st_an_ctx *c, const struct st_an_config *cfg, ch
 	c->wgt_m = c->m ? malloc(sizeof(double) * (c->m / 2 + 1)) : NULL;
 	if (!c->wgt_m || an_work_get(c, 0, &w))
 		return st_fail(err, ST_ERR_MEM, "analysis: out of memory");
-	c->wfwd = st_fft_plan_r2c((int)c->m, w->wt, w->wf);
-	c->wbwd = st_fft_plan_c2r((int)c->m, w->wf2, w->lt);
+	c->wfwd = st_fft_plan_r2c_tuned((int)c->m, w->wt, w->wf);
+	c->wbwd = st_fft_plan_c2r_tuned((int)c->m, w->wf2, w->lt);
 	if (!c->wfwd || !c->wbwd)
 		return st_fail(err, ST_ERR_MEM, "analysis: FFTW plan of %zu points failed", c->m);
 	harmonic_windows(c);
@@ -413,7 +413,7 @@ static int setup_windows(struct st_an_ctx *c, const struct st_an_config *cfg, ch
 		return st_fail(err, ST_ERR_MEM, "analysis: out of memory");
 	for (int k = 2; k <= ST_AN_MAX_HARMONIC; k++)
 		if (c->hlen[k] && c->m % (size_t)k == 0 && c->hlen[k] <= c->m / (size_t)k)
-			c->hfwd[k] = st_fft_plan_r2c((int)(c->m / (size_t)k), w->wt, w->wf2);
+			c->hfwd[k] = st_fft_plan_r2c_tuned((int)(c->m / (size_t)k), w->wt, w->wf2);
 	band_tables(c);
 	for (size_t k = 0; k <= c->m / 2; k++) {
 		double x = (double)k * (double)c->n / (double)c->m, fr;

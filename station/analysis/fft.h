@@ -4,8 +4,12 @@
  * FFTW's planner is not thread-safe (fftw_execute and the new-array execute
  * functions are), so every plan in the station is made and destroyed through
  * these wrappers, which hold one process-wide mutex.  Plans use
- * FFTW_ESTIMATE: FFTW_MEASURE takes tens of seconds at sweep sizes for a
- * 10-20 % gain.  Buffers passed to the new-array execute functions must come
+ * FFTW_ESTIMATE, except the tuned ones once st_fft_tune(1) was called:
+ * FFTW_MEASURE from wisdom (10-25 % faster at sweep sizes, but tens of
+ * seconds to measure a size, so never during a run: see
+ * station/measure/wisdom.h).  Plans
+ * may overwrite in/out while planning: make them before filling the
+ * buffers.  Buffers passed to the new-array execute functions must come
  * from fftw_malloc (same alignment as at planning time).
  */
 #ifndef ST_FFT_H
@@ -19,9 +23,31 @@
  * left alone with FFTW_ESTIMATE).  NULL on failure. */
 fftw_plan st_fft_plan_r2c(int n, double *in, fftw_complex *out);
 fftw_plan st_fft_plan_c2r(int n, fftw_complex *in, double *out);
+/* The same for the transforms a context repeats for every channel: after
+ * st_fft_tune(1), FFTW_MEASURE when FFTW has wisdom for the size (checked
+ * on a known signal), else FFTW_ESTIMATE and the size noted as missing. */
+fftw_plan st_fft_plan_r2c_tuned(int n, double *in, fftw_complex *out);
+fftw_plan st_fft_plan_c2r_tuned(int n, fftw_complex *in, double *out);
 void st_fft_destroy(fftw_plan p);
 /* Smallest size >= n with no prime factor above 7 (fast for FFTW); 0 on
  * overflow. */
 size_t st_fft_good_size(size_t n);
+
+/* Tuned plans from wisdom from now on (1) or FFTW_ESTIMATE only (0). */
+void st_fft_tune(int on);
+/* FFTW_MEASURE (tuned plans from wisdom) or FFTW_ESTIMATE. */
+unsigned st_fft_tuned_flags(void);
+/* Tuned sizes planned without wisdom since the last call: kind (0 r2c,
+ * 1 c2r) and size, up to max; returns how many. */
+int st_fft_missing(int *kind, int *n, int max);
+/* Measure the FFTW_MEASURE plan of a kind and size into FFTW's wisdom
+ * (seconds to minutes at sweep sizes); 0, or -1 on failure. */
+int st_fft_measure(int kind, int n);
+/* Add FFTW wisdom (the text of an exported file); 0, or -1 when FFTW
+ * refuses it (then no wisdom at all is kept). */
+int st_fft_wisdom_import(const char *text);
+/* All wisdom as text (free() it; NULL on failure); *bad = 1 when imported
+ * wisdom gave a plan that failed its check (and was forgotten). */
+char *st_fft_wisdom_export(int *bad);
 
 #endif

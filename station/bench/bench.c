@@ -14,6 +14,7 @@
 #include "core/enc.h"
 #include "fixture/fixture.h"
 #include "limits/limits.h"
+#include "measure/wisdom.h"
 #include "model/model.h"
 #include "plan/plan.h"
 #include "store/store.h"
@@ -238,6 +239,13 @@ int st_bench_open(struct st_bench **out, const struct st_bench_opts *o, char *er
 		if (ret != ST_ERR_IO || access(b->db, F_OK) != 0)
 			ret = ST_ERR_DB;
 		goto undo_bench;
+	}
+	if (b->db[0]) {
+		/* FFTW plans measured once per station, kept by its database */
+		char wp[sizeof(b->db) + 16];
+
+		if (!meas_wisdom_path(b->db, wp, sizeof(wp)))
+			meas_wisdom_open(wp);
 	}
 	if (b->model && !b->simulated && (ret = bench_connect(b, NULL, err)) != ST_OK)
 		goto undo_bench;

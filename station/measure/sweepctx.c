@@ -1,7 +1,9 @@
 /*
  * sweepctx.c - one kept sweep and analysis context per process (see
  * sweepctx.h), behind a mutex; a measurement that finds it held (another
- * thread) or for other parameters builds its own.
+ * thread) or for other parameters builds its own.  After building one,
+ * the station's FFTW wisdom is saved if its plans were measured
+ * (measure/wisdom.h).
  */
 #include "measure/sweepctx.h"
 
@@ -10,6 +12,7 @@
 #include <string.h>
 
 #include "core/st.h"
+#include "measure/wisdom.h"
 
 static pthread_mutex_t kept_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct meas_sweep kept;  /* stim == NULL: none */
@@ -47,6 +50,8 @@ static int build(const struct st_sweep *sw, struct meas_sweep *out, char *err)
 	ret = st_an_ctx_create(&out->ctx, out->stim, out->n, &cfg, err);
 	if (ret != ST_OK)
 		goto out_free_stim;
+	/* Sizes measured for this context's plans are kept for next time. */
+	meas_wisdom_save();
 	return ST_OK;
 out_free_stim:
 	free(out->stim);

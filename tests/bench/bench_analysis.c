@@ -21,6 +21,7 @@
 #include "../unit/test_analysis_synth.h"
 #include "core/st.h"
 #include "deconv_floor.h"
+#include "measure/wisdom.h"
 
 #define RUNS 11
 #define CH 8
@@ -156,8 +157,9 @@ static void print_figures(double *an, double *an_cpu, double *fl, double *fl_cpu
 		printf("analysis %dch 3s 48k: numpy comparison skipped (no " PY " with numpy)\n", CH);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	(void)argc;
 	size_t ns, nc;
 	float *stim = syn_sweep(20, 20000, 3.0, RATE, 0.6, &ns, &nc), *cap, *tmp;
 	double an[RUNS], an_cpu[RUNS], fl[RUNS], fl_cpu[RUNS], ratio[RUNS], chk = 0, t0, c0;
@@ -166,6 +168,9 @@ int main(void)
 	struct st_an_ctx *ctx, *ctx2;
 	struct floor_ctx flc;
 	struct rusage ru;
+	char wpath[1024];
+	int had_wisdom, measured;
+	double tmeasure;
 
 	if (!stim)
 		return 1;
@@ -182,12 +187,24 @@ int main(void)
 		for (size_t i = 0; i < nc; i++)
 			cap[i * CH + (size_t)c] = tmp[i];
 	}
+	/* FFTW wisdom next to this program, as a station keeps it next to its
+	 * database: the first bench measures the plans, later ones read them. */
+	{
+		const char *slash = strrchr(argv[0], '/');
+
+		snprintf(wpath, sizeof(wpath), "%.*s/fftw-wisdom", slash ? (int)(slash - argv[0]) : 1,
+			 slash ? argv[0] : ".");
+		had_wisdom = meas_wisdom_open(wpath);
+	}
 	/* First context of the process, freed; then the one every run uses. */
 	t0 = now();
 	if (make_ctx(&ctx2, stim, ns, nc))
 		return 1;
 	setup1 = now() - t0;
 	st_an_ctx_free(ctx2);
+	t0 = now();
+	measured = meas_wisdom_measure_now();
+	tmeasure = now() - t0;
 	t0 = now();
 	if (make_ctx(&ctx, stim, ns, nc))
 		return 1;
@@ -220,8 +237,15 @@ int main(void)
 	py = numpy_ms(stim, ns, cap, nc, &flc);
 	getrusage(RUSAGE_SELF, &ru);
 	print_figures(an, an_cpu, fl, fl_cpu, ratio, an2, ratio2, py, &flc, (double)nc / RATE);
-	printf("analysis %dch 3s 48k: context set-up %.1f ms first, %.1f ms again after freeing it (FFTW twiddles kept)\n",
-	       CH, setup1 * 1e3, setup2 * 1e3);
+	if (st_fft_tuned_flags() == FFTW_ESTIMATE)
+		printf("analysis %dch 3s 48k: FFTW plans FFTW_ESTIMATE (STATION_FFT_WISDOM=off)\n", CH);
+	else
+		printf("analysis %dch 3s 48k: FFTW plans FFTW_MEASURE from the wisdom in %s\n", CH, wpath);
+	if (measured)
+		printf("analysis %dch 3s 48k: %d sizes measured into it now, %.1f s (once)\n", CH, measured, tmeasure);
+	printf("analysis %dch 3s 48k: context set-up %.1f ms first (%s), %.1f ms again after freeing it "
+	       "(FFTW twiddles kept)\n", CH, setup1 * 1e3, had_wisdom ? "plans from wisdom" : "no wisdom yet",
+	       setup2 * 1e3);
 	printf("analysis %dch 3s 48k: peak RSS %.1f MB (whole bench process)\n", CH,
 	       (double)ru.ru_maxrss / 1024.0);
 	/* Keep the work honest: channels are 0.37 samples apart (plus their

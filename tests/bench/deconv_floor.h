@@ -6,9 +6,10 @@
  * |IR| over the capture, one window of the IR (pre + post samples around
  * the peak) through an m-point r2c, and the energy mean of the 31
  * 1/3-octave bands.  Same n, m and window as the analysis context, plans
- * made once (FFTW_ESTIMATE, like the station), buffers reused.  It has no
- * regularisation design, no noise window, no harmonics, no alignment: it
- * is a floor, not an analysis.  Header-only, static functions.
+ * made once through the station's planner (fft.h's tuned plans: the same
+ * FFTW_MEASURE wisdom when the station has it), buffers reused.  It
+ * has no regularisation design, no noise window, no harmonics, no
+ * alignment: it is a floor, not an analysis.  Header-only, static functions.
  */
 #ifndef ST_BENCH_DECONV_FLOOR_H
 #define ST_BENCH_DECONV_FLOOR_H
@@ -35,9 +36,9 @@ struct floor_ctx {
 
 static void floor_free(struct floor_ctx *c)
 {
-	fftw_destroy_plan(c->fwd);
-	fftw_destroy_plan(c->bwd);
-	fftw_destroy_plan(c->wfwd);
+	st_fft_destroy(c->fwd);
+	st_fft_destroy(c->bwd);
+	st_fft_destroy(c->wfwd);
 	fftw_free(c->t);
 	fftw_free(c->f);
 	fftw_free(c->inv);
@@ -72,9 +73,9 @@ static int floor_init(struct floor_ctx *c, const float *stim, size_t ns, size_t 
 	c->wf = fftw_malloc(sizeof(fftw_complex) * (c->m / 2 + 1));
 	if (!c->t || !c->f || !c->inv || !c->wt || !c->wf)
 		return -1;
-	c->fwd = fftw_plan_dft_r2c_1d((int)c->n, c->t, c->f, FFTW_ESTIMATE);
-	c->bwd = fftw_plan_dft_c2r_1d((int)c->n, c->f, c->t, FFTW_ESTIMATE);
-	c->wfwd = fftw_plan_dft_r2c_1d((int)c->m, c->wt, c->wf, FFTW_ESTIMATE);
+	c->fwd = st_fft_plan_r2c_tuned((int)c->n, c->t, c->f);
+	c->bwd = st_fft_plan_c2r_tuned((int)c->n, c->f, c->t);
+	c->wfwd = st_fft_plan_r2c_tuned((int)c->m, c->wt, c->wf);
 	if (!c->fwd || !c->bwd || !c->wfwd)
 		return -1;
 	for (size_t i = 0; i < c->n; i++)
