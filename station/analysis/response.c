@@ -94,36 +94,82 @@ static int gather(const struct st_an_ctx *c, struct an_work *w, const float *x, 
 	return ST_OK;
 }
 
-/* Y Xinv into fbuf; the matched-weighted spectrum Y Xinv wgt aliased to
- * n/dec bins into dspec (so its c2r gives the weighted IR at every dec-th
- * sample, exactly); both inverse FFTs: the IR into tbuf, the decimated
- * weighted IR into dbuf. */
+/* fbuf[j] *= inv[j] (Y Xinv); returns it weighted by the matched
+ * weighting in *re, *im. */
+static inline void mul_bin(const struct st_an_ctx *c, struct an_work *w, size_t j,
+			   double *re, double *im)
+{
+	double a = w->fbuf[j][0] * c->inv[j][0] - w->fbuf[j][1] * c->inv[j][1];
+	double b = w->fbuf[j][0] * c->inv[j][1] + w->fbuf[j][1] * c->inv[j][0];
+
+	w->fbuf[j][0] = a;
+	w->fbuf[j][1] = b;
+	*re = a * c->wgt[j];
+	*im = b * c->wgt[j];
+}
+
+/* Bin q of the weighted spectrum aliased to n/dec bins (fbuf holds
+ * Y Xinv at every bin it needs): sum over r of B[q + r n/dec], B[j] for
+ * j > n/2 being conj(B[n - j]). */
+static void alias_bin(const struct st_an_ctx *c, struct an_work *w, size_t q)
+{
+	size_t nd = c->n / c->dec;
+
+	w->dspec[q][0] = w->dspec[q][1] = 0;
+	for (size_t r = 0; r < c->dec; r++) {
+		size_t j = q + r * nd, k = j <= c->n / 2 ? j : c->n - j;
+		double sg = j <= c->n / 2 ? 1 : -1;
+
+		w->dspec[q][0] += w->fbuf[k][0] * c->wgt[k];
+		w->dspec[q][1] += sg * w->fbuf[k][1] * c->wgt[k];
+	}
+}
+
+/* Y Xinv into fbuf and the matched-weighted spectrum Y Xinv wgt aliased
+ * to n/dec bins into dspec (so its c2r gives the weighted IR at every
+ * dec-th sample, exactly).  With dec 4 and 8 | n in one pass: bin q of
+ * dspec gathers bins q, n/4 - q, n/4 + q and n/2 - q. */
+static void multiply(const struct st_an_ctx *c, struct an_work *w)
+{
+	size_t nd = c->n / c->dec, h = nd / 2;
+	double re, im;
+
+	if (c->dec != 4 || c->n % 8) {
+		for (size_t k = 0; k <= c->n / 2; k++)
+			mul_bin(c, w, k, &re, &im);
+		for (size_t q = 0; q <= h; q++)
+			alias_bin(c, w, q);
+		return;
+	}
+	mul_bin(c, w, 0, &re, &im);
+	mul_bin(c, w, h, &re, &im);
+	mul_bin(c, w, nd, &re, &im);
+	mul_bin(c, w, nd + h, &re, &im);
+	mul_bin(c, w, 2 * nd, &re, &im);
+	alias_bin(c, w, 0);
+	alias_bin(c, w, h);
+	for (size_t q = 1; q < h; q++) {
+		double sr, si;
+
+		mul_bin(c, w, q, &sr, &si);
+		mul_bin(c, w, nd + q, &re, &im);
+		sr += re;
+		si += im;
+		mul_bin(c, w, nd - q, &re, &im);
+		sr += re;
+		si -= im;
+		mul_bin(c, w, 2 * nd - q, &re, &im);
+		w->dspec[q][0] = sr + re;
+		w->dspec[q][1] = si - im;
+	}
+}
+
+/* Deconvolve the capture in tbuf: the IR into tbuf, the weighted IR at
+ * every dec-th sample into dbuf. */
 static void deconvolve(const struct st_an_ctx *c, struct an_work *w)
 {
-	size_t bins = c->n / 2 + 1, nd = c->n / c->dec, half = c->n / 2;
-
 	fftw_execute_dft_r2c(c->fwd, w->tbuf, w->fbuf);
-	for (size_t k = 0; k < bins; k++) {
-		double re = w->fbuf[k][0] * c->inv[k][0] - w->fbuf[k][1] * c->inv[k][1];
-		double im = w->fbuf[k][0] * c->inv[k][1] + w->fbuf[k][1] * c->inv[k][0];
-
-		w->fbuf[k][0] = re;
-		w->fbuf[k][1] = im;
-	}
-	memset(w->dspec, 0, sizeof(fftw_complex) * (nd / 2 + 1));
-	for (size_t r = 0; r < c->dec; r++) {
-		for (size_t q = 0; q <= nd / 2; q++) {
-			size_t j = q + r * nd;
-
-			if (j <= half) {
-				w->dspec[q][0] += w->fbuf[j][0] * c->wgt[j];
-				w->dspec[q][1] += w->fbuf[j][1] * c->wgt[j];
-			} else {
-				w->dspec[q][0] += w->fbuf[c->n - j][0] * c->wgt[c->n - j];
-				w->dspec[q][1] -= w->fbuf[c->n - j][1] * c->wgt[c->n - j];
-			}
-		}
-	}
+	multiply(c, w);
 	fftw_execute_dft_c2r(c->dbwd, w->dspec, w->dbuf);
 	fftw_execute_dft_c2r(c->bwd, w->fbuf, w->tbuf);
 }
@@ -315,22 +361,23 @@ static int response_work(const struct st_an_ctx *c, struct an_work *w, const flo
 	if (ret)
 		return ret;
 	deconvolve(c, w);
+	/* The linear window starts pre before the coarse peak (the sample
+	 * found may be up to dec/2 from the refined one: the window's flat
+	 * part covers both). */
 	p0 = coarse_peak(c, w, n);
 	window_fft(c, w, p0 - (long)c->pre, 0, c->m, c->wfwd, w->wf);
 	p = refine_peak(c, w, p0, &delta);
-	if (p != p0)
-		window_fft(c, w, p - (long)c->pre, 0, c->m, c->wfwd, w->wf);
 	out->latency_ms = ((double)p + delta) / c->rate * 1e3;
 	out->peak = w->tbuf[(size_t)((p + (long)c->n) % (long)c->n)];
 	out->ir = malloc(sizeof(float) * wlen);
 	if (!out->ir)
 		return st_fail(err, ST_ERR_MEM, "analysis: out of memory");
 	out->ir_len = wlen;
-	out->ir_zero = (long)c->pre - p;
+	out->ir_zero = (long)c->pre - p0;
 	out->id = atomic_fetch_add(&next_response_id, 1);
 	for (size_t k = 0; k < wlen; k++)
 		out->ir[k] = (float)w->wt[k];
-	h_1k(c, w, p - (long)c->pre, out);
+	h_1k(c, w, p0 - (long)c->pre, out);
 	for (int b = 0; b < ST_AN_NBANDS; b++)
 		if (c->band_ok[b])
 			out->band_db[b] = an_db10(band_mean(w->wf, c->band_k0[b], c->band_k1[b]));
