@@ -146,13 +146,15 @@ struct st_an_response {
 int st_an_response(struct st_an_ctx *c, const float *x, size_t n, size_t stride,
 		   struct st_an_response *out, char *err);
 void st_an_response_free(struct st_an_response *r);
-/* Every channel of an interleaved capture (nch channels, n frames) into
- * out[0 .. nch-1], the channels shared out among `threads` threads (1 =
- * this thread only; at most 8), each with its own scratch kept in the
- * context.  Same results as st_an_response per channel.  On error every
- * out[] is freed and err names the first failure. */
-int st_an_responses(struct st_an_ctx *c, const float *x, size_t n, size_t nch,
-		    struct st_an_response *out, int threads, char *err);
+/* Several channels of one capture at once: channel i is (x[i], n,
+ * stride) as for st_an_response (an interleaved buffer of C channels:
+ * x[i] = buf + i, stride C), its response into out[i], the channels
+ * shared out among `threads` threads (1 = this thread only; at most 8),
+ * each with its own scratch kept in the context.  Same results as
+ * st_an_response per channel.  On error every out[] is freed and err
+ * names the first failure. */
+int st_an_responses(struct st_an_ctx *c, const float *const *x, size_t n, size_t stride,
+		    size_t nch, struct st_an_response *out, int threads, char *err);
 
 /* Can this response be judged?  1 if every band whose centre lies in
  * [f_lo, f_hi] (and inside the stimulus) has snr_db >= min_snr_db and the

@@ -82,15 +82,93 @@ static double ramp_full(const double *tt, const double *att, size_t nfr, double 
 	return t_lo + (t_hi - t_lo) * 0.9 / (hi - 0.1) - t_engage;
 }
 
+/* The ramp's settings with defaults, and its frame sizes. */
+struct ramp_cfg {
+	double f_lo, f_hi;     /* band, Hz */
+	double smooth_s;       /* moving average, s */
+	double tol;            /* dB (> 0) or minus a fraction */
+	double final_s;        /* settled part at the end, s */
+	double t_last;         /* centre of the last frame, s */
+	size_t frame, fft, hop, nfr; /* frame, its FFT size, hop, frames */
+	size_t k0, k1;         /* band bins */
+};
+
+static int ramp_setup(size_t n, double rate, const struct st_an_ramp_params *p,
+		      struct ramp_cfg *r, char *err)
+{
+	double frame_s = p->frame_s > 0 ? p->frame_s : 0.25;
+
+	r->f_lo = p->f_lo > 0 ? p->f_lo : 100.0;
+	r->f_hi = p->f_hi > 0 ? p->f_hi : 1000.0;
+	r->smooth_s = p->smooth_s > 0 ? p->smooth_s : 1.0;
+	r->tol = p->tol_db != 0 ? p->tol_db : 1.0;
+	r->final_s = p->final_s > 0 ? p->final_s : 3.0;
+	if (!(r->f_hi > r->f_lo) || r->f_hi > rate / 2)
+		return st_fail(err, ST_ERR_ARG, "ramp: bad band %g..%g Hz", r->f_lo, r->f_hi);
+	if (r->tol < 0 && !(r->tol >= -1.0))
+		return st_fail(err, ST_ERR_ARG, "ramp: fraction %g outside 0..1", -r->tol);
+	r->frame = (size_t)llround(frame_s * rate);
+	if (r->frame < 32)
+		r->frame = 32;
+	r->fft = an_pow2_at_least(r->frame);
+	r->hop = r->frame / 2;
+	if (n < 2 * r->frame)
+		return st_fail(err, ST_ERR_ARG, "ramp: capture of %.2f s is too short for %.2f s frames",
+			       (double)n / rate, frame_s);
+	if (!an_band_bins(r->f_lo, r->f_hi, r->fft, rate, &r->k0, &r->k1))
+		return st_fail(err, ST_ERR_ARG, "ramp: band %g..%g Hz narrower than one bin", r->f_lo, r->f_hi);
+	r->nfr = 1 + (n - r->frame) / r->hop;
+	r->t_last = (double)((r->nfr - 1) * r->hop + r->frame / 2) / rate;
+	if (!(p->t_engage_s >= (double)r->frame / rate) || p->t_engage_s + r->final_s > r->t_last)
+		return st_fail(err, ST_ERR_ARG,
+			       "ramp: ANC engages at %.2f s; need a frame before it and %.1f s of settled capture after it (capture %.2f s)",
+			       p->t_engage_s, r->final_s, (double)n / rate);
+	return ST_OK;
+}
+
+/* Centred moving average of lev (half frames either side) into att. */
+static void smooth(const double *lev, double *att, size_t nfr, size_t half)
+{
+	for (size_t f = 0; f < nfr; f++) {
+		size_t a = f > half ? f - half : 0, b = f + half < nfr ? f + half : nfr - 1;
+		double s = 0;
+
+		for (size_t i = a; i <= b; i++)
+			s += lev[i];
+		att[f] = s / (double)(b - a + 1);
+	}
+}
+
+/* Engage -> the curve stays at or above target, interpolated between
+ * frames; 0 if it never falls below, NAN if it never settles. */
+static double settle_time(const double *tt, const double *att, size_t nfr, double t_engage,
+			  double target)
+{
+	size_t last_below = nfr, f;
+	double d, frac;
+
+	for (f = 0; f < nfr; f++)
+		if (tt[f] >= t_engage && att[f] < target)
+			last_below = f;
+	if (last_below == nfr)
+		return 0;
+	if (last_below + 1 >= nfr)
+		return NAN;
+	f = last_below;
+	d = att[f + 1] - att[f];
+	frac = d > 0 ? (target - att[f]) / d : 1;
+	return tt[f] + frac * (tt[f + 1] - tt[f]) - t_engage;
+}
+
 int st_an_ramp(const float *x, size_t n, size_t stride, double rate,
 	       const struct st_an_ramp_params *p, struct st_an_ramp *out, char *err)
 {
-	double f_lo, f_hi, frame_s, smooth_s, tol, final_s, wsum2 = 0;
 	double *buf = NULL, *win = NULL, *lev = NULL, *att = NULL, *tt = NULL;
-	double bsum = 0, fsum = 0, target, t_last;
+	double bsum = 0, fsum = 0, wsum2 = 0;
+	struct ramp_cfg r;
 	fftw_complex *spec = NULL;
 	fftw_plan plan = NULL;
-	size_t frame, fft, hop, nfr, k0, k1, nb = 0, nf = 0, half;
+	size_t nb = 0, nf = 0;
 	int ret;
 
 	memset(out, 0, sizeof(*out));
@@ -100,63 +178,34 @@ int st_an_ramp(const float *x, size_t n, size_t stride, double rate,
 	if (!(rate >= 1000 && rate <= 768000))
 		return st_fail(err, ST_ERR_ARG, "ramp: sample rate %g Hz outside 1000..768000", rate);
 	ret = an_check_samples(x, n, stride, "ramp capture", err);
+	if (!ret)
+		ret = ramp_setup(n, rate, p, &r, err);
 	if (ret)
 		return ret;
-	f_lo = p->f_lo > 0 ? p->f_lo : 100.0;
-	f_hi = p->f_hi > 0 ? p->f_hi : 1000.0;
-	frame_s = p->frame_s > 0 ? p->frame_s : 0.25;
-	smooth_s = p->smooth_s > 0 ? p->smooth_s : 1.0;
-	tol = p->tol_db != 0 ? p->tol_db : 1.0;
-	final_s = p->final_s > 0 ? p->final_s : 3.0;
-	if (!(f_hi > f_lo) || f_hi > rate / 2)
-		return st_fail(err, ST_ERR_ARG, "ramp: bad band %g..%g Hz", f_lo, f_hi);
-	if (tol < 0 && !(tol >= -1.0))
-		return st_fail(err, ST_ERR_ARG, "ramp: fraction %g outside 0..1", -tol);
-	frame = (size_t)llround(frame_s * rate);
-	if (frame < 32)
-		frame = 32;
-	fft = an_pow2_at_least(frame);
-	hop = frame / 2;
-	if (n < 2 * frame)
-		return st_fail(err, ST_ERR_ARG, "ramp: capture of %.2f s is too short for %.2f s frames",
-			       (double)n / rate, frame_s);
-	if (!an_band_bins(f_lo, f_hi, fft, rate, &k0, &k1))
-		return st_fail(err, ST_ERR_ARG, "ramp: band %g..%g Hz narrower than one bin", f_lo, f_hi);
-	nfr = 1 + (n - frame) / hop;
-	t_last = (double)((nfr - 1) * hop + frame / 2) / rate;
-	if (!(p->t_engage_s >= (double)frame / rate) || p->t_engage_s + final_s > t_last)
-		return st_fail(err, ST_ERR_ARG,
-			       "ramp: ANC engages at %.2f s; need a frame before it and %.1f s of settled capture after it (capture %.2f s)",
-			       p->t_engage_s, final_s, (double)n / rate);
-
-	buf = fftw_malloc(sizeof(double) * fft);
-	spec = fftw_malloc(sizeof(fftw_complex) * (fft / 2 + 1));
-	win = malloc(sizeof(double) * frame);
-	lev = malloc(sizeof(double) * nfr);
-	att = malloc(sizeof(double) * nfr);
-	tt = malloc(sizeof(double) * nfr);
-	if (!buf || !spec || !win || !lev || !att || !tt) {
+	buf = fftw_malloc(sizeof(double) * r.fft);
+	spec = fftw_malloc(sizeof(fftw_complex) * (r.fft / 2 + 1));
+	win = malloc(sizeof(double) * r.frame);
+	lev = malloc(sizeof(double) * r.nfr);
+	att = malloc(sizeof(double) * r.nfr);
+	tt = malloc(sizeof(double) * r.nfr);
+	plan = buf && spec ? st_fft_plan_r2c((int)r.fft, buf, spec) : NULL;
+	if (!win || !lev || !att || !tt || !plan) {
 		ret = st_fail(err, ST_ERR_MEM, "ramp: out of memory");
 		goto out_free;
 	}
-	plan = st_fft_plan_r2c((int)fft, buf, spec);
-	if (!plan) {
-		ret = st_fail(err, ST_ERR_MEM, "ramp: FFTW plan failed");
-		goto out_free;
-	}
-	for (size_t i = 0; i < frame; i++) {
-		win[i] = 0.5 - 0.5 * cos(2 * M_PI * ((double)i + 0.5) / (double)frame);
+	for (size_t i = 0; i < r.frame; i++) {
+		win[i] = 0.5 - 0.5 * cos(2 * M_PI * ((double)i + 0.5) / (double)r.frame);
 		wsum2 += win[i] * win[i];
 	}
-	for (size_t f = 0; f < nfr; f++) {
-		lev[f] = frame_level(x, stride, f * hop, frame, fft, buf, spec, plan, win, wsum2,
-				     k0, k1);
-		tt[f] = (double)(f * hop + frame / 2) / rate;
-		if ((double)(f * hop + frame) / rate <= p->t_engage_s) {
+	for (size_t f = 0; f < r.nfr; f++) {
+		lev[f] = frame_level(x, stride, f * r.hop, r.frame, r.fft, buf, spec, plan, win, wsum2,
+				     r.k0, r.k1);
+		tt[f] = (double)(f * r.hop + r.frame / 2) / rate;
+		if ((double)(f * r.hop + r.frame) / rate <= p->t_engage_s) {
 			bsum += lev[f];
 			nb++;
 		}
-		if (tt[f] >= t_last - final_s) {
+		if (tt[f] >= r.t_last - r.final_s) {
 			fsum += lev[f];
 			nf++;
 		}
@@ -168,46 +217,23 @@ int st_an_ramp(const float *x, size_t n, size_t stride, double rate,
 	out->base_db = an_db10(bsum / (double)nb);
 	out->final_db = an_db10(fsum / (double)nf);
 	out->full_db = out->base_db - out->final_db;
-	for (size_t f = 0; f < nfr; f++)
+	for (size_t f = 0; f < r.nfr; f++)
 		lev[f] = out->base_db - an_db10(lev[f]);
-	/* Centred moving average of the attenuation (dB). */
-	half = (size_t)(smooth_s * rate / (double)hop / 2);
-	for (size_t f = 0; f < nfr; f++) {
-		size_t a = f > half ? f - half : 0, b = f + half < nfr ? f + half : nfr - 1;
-		double s = 0;
-
-		for (size_t i = a; i <= b; i++)
-			s += lev[i];
-		att[f] = s / (double)(b - a + 1);
-	}
-	target = tol > 0 ? out->full_db - tol : -tol * out->full_db;
-	{
-		size_t last_below = nfr;
-
-		for (size_t f = 0; f < nfr; f++)
-			if (tt[f] >= p->t_engage_s && att[f] < target)
-				last_below = f;
-		if (last_below == nfr) {
-			out->ramp_s = 0;
-		} else if (last_below + 1 < nfr) {
-			size_t f = last_below;
-			double d = att[f + 1] - att[f], frac = d > 0 ? (target - att[f]) / d : 1;
-
-			out->ramp_s = tt[f] + frac * (tt[f + 1] - tt[f]) - p->t_engage_s;
-		}
-	}
+	smooth(lev, att, r.nfr, (size_t)(r.smooth_s * rate / (double)r.hop / 2));
+	out->ramp_s = settle_time(tt, att, r.nfr, p->t_engage_s,
+				  r.tol > 0 ? out->full_db - r.tol : -r.tol * out->full_db);
 	out->settled_db = p->settled_db > 0 ? p->settled_db : out->full_db;
-	if (p->ref && p->nref >= 2 * frame) {
+	if (p->ref && p->nref >= 2 * r.frame) {
 		double rsum = 0;
-		size_t nrf = 1 + (p->nref - frame) / hop;
+		size_t nrf = 1 + (p->nref - r.frame) / r.hop;
 
 		for (size_t f = 0; f < nrf; f++)
-			rsum += frame_level(p->ref, stride, f * hop, frame, fft, buf, spec, plan, win,
-					    wsum2, k0, k1);
+			rsum += frame_level(p->ref, stride, f * r.hop, r.frame, r.fft, buf, spec, plan, win,
+					    wsum2, r.k0, r.k1);
 		out->settled_db = out->base_db - an_db10(rsum / (double)nrf);
 	}
-	out->ramp_full_s = ramp_full(tt, att, nfr, p->t_engage_s, out->settled_db);
-	out->nframes = nfr;
+	out->ramp_full_s = ramp_full(tt, att, r.nfr, p->t_engage_s, out->settled_db);
+	out->nframes = r.nfr;
 	out->t_s = tt;
 	out->atten_db = att;
 	tt = att = NULL;

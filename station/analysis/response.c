@@ -403,8 +403,8 @@ int st_an_response(struct st_an_ctx *c, const float *x, size_t n, size_t stride,
 struct resp_job {
 	const struct st_an_ctx *c;
 	struct an_work *w;
-	const float *x;
-	size_t n, nch;
+	const float *const *x;
+	size_t n, stride, nch;
 	struct st_an_response *out;
 	int t, threads;
 	int ret;              /* first error */
@@ -416,12 +416,12 @@ static void *resp_thread(void *arg)
 	struct resp_job *j = arg;
 
 	for (size_t ch = (size_t)j->t; ch < j->nch && !j->ret; ch += (size_t)j->threads)
-		j->ret = response_work(j->c, j->w, j->x + ch, j->n, j->nch, &j->out[ch], j->err);
+		j->ret = response_work(j->c, j->w, j->x[ch], j->n, j->stride, &j->out[ch], j->err);
 	return NULL;
 }
 
-int st_an_responses(struct st_an_ctx *c, const float *x, size_t n, size_t nch,
-		    struct st_an_response *out, int threads, char *err)
+int st_an_responses(struct st_an_ctx *c, const float *const *x, size_t n, size_t stride,
+		    size_t nch, struct st_an_response *out, int threads, char *err)
 {
 	struct resp_job job[AN_MAX_THREADS];
 	pthread_t tid[AN_MAX_THREADS];
@@ -429,7 +429,7 @@ int st_an_responses(struct st_an_ctx *c, const float *x, size_t n, size_t nch,
 
 	for (size_t ch = 0; ch < nch; ch++)
 		response_clear(c, &out[ch]);
-	if (!c || nch == 0)
+	if (!c || nch == 0 || !x)
 		return st_fail(err, ST_ERR_ARG, "analysis: %s", c ? "no channels" : "no context");
 	if (threads < 1)
 		threads = 1;
@@ -441,8 +441,8 @@ int st_an_responses(struct st_an_ctx *c, const float *x, size_t n, size_t nch,
 		memset(&job[t], 0, sizeof(job[t]));
 		if (an_work_get(c, t, &job[t].w))
 			return st_fail(err, ST_ERR_MEM, "analysis: out of memory for %d threads", threads);
-		job[t] = (struct resp_job){ .c = c, .w = job[t].w, .x = x, .n = n, .nch = nch,
-					    .out = out, .t = t, .threads = threads };
+		job[t] = (struct resp_job){ .c = c, .w = job[t].w, .x = x, .n = n, .stride = stride,
+					    .nch = nch, .out = out, .t = t, .threads = threads };
 	}
 	for (int t = 1; t < threads; t++, started++)
 		if (pthread_create(&tid[t], NULL, resp_thread, &job[t]))

@@ -55,6 +55,11 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+static double an_cabs2_tones(const fftw_complex z)
+{
+	return z[0] * z[0] + z[1] * z[1];
+}
+
 static int cmp_tone(const void *a, const void *b)
 {
 	const struct st_an_tone *x = a, *y = b;
@@ -85,25 +90,73 @@ double st_an_prompt_latency(const struct st_an_events *ev, double stimulus_s)
 	return NAN;
 }
 
+/* The zero-padded FFTs of the fine pass, one plan per size for the whole
+ * capture (tones of similar length share a size). */
+#define FINE_SIZES 6
+struct fine_plans {
+	size_t m[FINE_SIZES];        /* size; 0 = free */
+	double *buf[FINE_SIZES];     /* m reals */
+	fftw_complex *sp[FINE_SIZES];/* m/2+1 bins */
+	fftw_plan plan[FINE_SIZES];
+};
+
+static void fine_plans_free(struct fine_plans *fp)
+{
+	for (int i = 0; i < FINE_SIZES; i++) {
+		st_fft_destroy(fp->plan[i]);
+		fftw_free(fp->buf[i]);
+		fftw_free(fp->sp[i]);
+	}
+	memset(fp, 0, sizeof(*fp));
+}
+
+/* Buffers and plan of size m (made on first use); 0, or -1. */
+static int fine_plan(struct fine_plans *fp, size_t m, double **buf, fftw_complex **sp, fftw_plan *p)
+{
+	int i = 0;
+
+	while (i < FINE_SIZES && fp->m[i] && fp->m[i] != m)
+		i++;
+	if (i == FINE_SIZES)
+		return -1;
+	if (!fp->m[i]) {
+		fp->buf[i] = fftw_malloc(sizeof(double) * m);
+		fp->sp[i] = fftw_malloc(sizeof(fftw_complex) * (m / 2 + 1));
+		fp->plan[i] = fp->buf[i] && fp->sp[i] ? st_fft_plan_r2c((int)m, fp->buf[i], fp->sp[i]) : NULL;
+		if (!fp->plan[i]) {
+			st_fft_destroy(fp->plan[i]);
+			fftw_free(fp->buf[i]);
+			fftw_free(fp->sp[i]);
+			fp->buf[i] = NULL;
+			fp->sp[i] = NULL;
+			fp->plan[i] = NULL;
+			return -1;
+		}
+		fp->m[i] = m;
+	}
+	*buf = fp->buf[i];
+	*sp = fp->sp[i];
+	*p = fp->plan[i];
+	return 0;
+}
+
 /* Frequency of the strongest peak of x[a..b) near hz (Hann, zero-padded
  * FFT, parabolic on log magnitude). */
-static double fine_freq(const float *x, size_t stride, size_t a, size_t b, double rate, double hz)
+static double fine_freq(struct fine_plans *fp, const float *x, size_t stride, size_t a, size_t b,
+			double rate, double hz)
 {
 	size_t len = b - a, m = an_pow2_at_least(4 * len), k0, k1, kp = 0;
-	double *buf = fftw_malloc(sizeof(double) * m), best = -1, res = hz;
-	fftw_complex *sp = fftw_malloc(sizeof(fftw_complex) * (m / 2 + 1));
-	fftw_plan p = NULL;
+	double *buf, best = -1, res = hz;
+	fftw_complex *sp;
+	fftw_plan p;
 
-	if (!buf || !sp || len < 8)
-		goto out_free;
-	p = st_fft_plan_r2c((int)m, buf, sp);
-	if (!p)
-		goto out_free;
+	if (len < 8 || fine_plan(fp, m, &buf, &sp, &p))
+		return res;
 	for (size_t i = 0; i < m; i++)
 		buf[i] = i < len ? x[(a + i) * stride] * (0.5 - 0.5 * cos(2 * M_PI * ((double)i + 0.5) / (double)len)) : 0;
 	fftw_execute(p);
 	if (!an_band_bins(hz * 0.9, hz * 1.1 + 2 * rate / (double)len, m, rate, &k0, &k1))
-		goto out_free;
+		return res;
 	if (k0 < 2)
 		k0 = 2;
 	if (k1 + 1 > m / 2)
@@ -124,10 +177,6 @@ static double fine_freq(const float *x, size_t stride, size_t a, size_t b, doubl
 
 		res = ((double)kp + delta) * rate / (double)m;
 	}
-out_free:
-	st_fft_destroy(p);
-	fftw_free(buf);
-	fftw_free(sp);
 	return res;
 }
 
@@ -176,8 +225,8 @@ static double edge_at(const double *env, size_t len, size_t mid, double amp, siz
 
 /* Refine one tone candidate into *t; 0 on success, -1 if it does not hold
  * up (too short, no clear envelope). */
-static int refine_tone(const float *x, size_t n, size_t stride, double rate, size_t fsz,
-		       size_t hop, const struct seg *s, double neighbour_hz,
+static int refine_tone(struct fine_plans *fp, const float *x, size_t n, size_t stride, double rate,
+		       size_t fsz, size_t hop, const struct seg *s, double neighbour_hz,
 		       struct st_an_tone *t)
 {
 	size_t c0 = s->f0 * hop + fsz / 2, c1 = s->f1 * hop + fsz / 2;
@@ -191,7 +240,7 @@ static int refine_tone(const float *x, size_t n, size_t stride, double rate, siz
 		c1 = n;
 	if (c1 <= c0 + 4)
 		c1 = c0 + 4 < n ? c0 + 4 : n;
-	hz = fine_freq(x, stride, c0, c1, rate, s->hz);
+	hz = fine_freq(fp, x, stride, c0, c1, rate, s->hz);
 	if (!(hz > 0) || hz >= rate / 2)
 		return -1;
 	per2 = rate / (2 * hz);
@@ -285,82 +334,104 @@ static size_t power_cross(const double *cum2, size_t n, size_t w, size_t from, d
 	return from;
 }
 
-int st_an_detect(const float *x, size_t n, size_t stride, double rate,
-		 const struct st_an_detect_params *pp, struct st_an_events *out, char *err)
+/* What st_an_detect works on. */
+struct det {
+	const float *x;               /* capture, x[i * stride], i < n */
+	size_t n, stride;
+	double rate;
+	struct st_an_detect_params p; /* with defaults filled in */
+	size_t fsz, hop, nfr, bins;   /* coarse frames: size, hop, count, bins */
+	double df, wsum2, thr_db;     /* bin width, sum win^2, active threshold */
+	struct frame_info *fi;        /* nfr coarse frames */
+	struct seg *segs, *bb;        /* tone runs, broadband runs */
+	size_t nseg, nbb;
+	double *buf, *win, *lv;       /* frame, window, scratch (nfr) */
+	double *cum2;                 /* n+1: running sum of x^2 */
+	fftw_complex *sp;             /* frame spectrum */
+	fftw_plan plan;               /* fsz-point r2c */
+	struct fine_plans fine;       /* the fine pass's FFTs */
+};
+
+static void det_free(struct det *d)
 {
-	struct st_an_detect_params p = { 0 };
-	struct frame_info *fi = NULL;
-	struct seg *segs = NULL, *bb = NULL;
-	size_t fsz, hop, nfr, nseg = 0, nbb = 0, bins, ntone = 0;
-	double *buf = NULL, *win = NULL, *lv = NULL, *cum2 = NULL, wsum2 = 0, df, thr_db;
-	fftw_complex *sp = NULL;
-	fftw_plan plan = NULL;
+	st_fft_destroy(d->plan);
+	fine_plans_free(&d->fine);
+	free(d->fi);
+	free(d->segs);
+	free(d->bb);
+	free(d->lv);
+	free(d->cum2);
+	fftw_free(d->buf);
+	fftw_free(d->sp);
+	free(d->win);
+}
+
+/* Parameters, sizes, buffers, plan, window and running power. */
+static int det_setup(struct det *d, const struct st_an_detect_params *pp, char *err)
+{
 	int ret;
 
-	memset(out, 0, sizeof(*out));
-	out->noise_db = NAN;
 	if (pp)
-		p = *pp;
-	if (p.min_snr_db <= 0)
-		p.min_snr_db = 12;
-	if (p.min_tone_s <= 0)
-		p.min_tone_s = 0.03;
-	if (p.chime_gap_s <= 0)
-		p.chime_gap_s = 0.25;
-	if (p.min_prompt_s <= 0)
-		p.min_prompt_s = 0.2;
-	if (p.prompt_gap_s <= 0)
-		p.prompt_gap_s = 0.3;
-	if (!(rate >= 1000 && rate <= 768000))
-		return st_fail(err, ST_ERR_ARG, "tones: sample rate %g Hz outside 1000..768000", rate);
-	ret = an_check_samples(x, n, stride, "tones capture", err);
+		d->p = *pp;
+	if (d->p.min_snr_db <= 0)
+		d->p.min_snr_db = 12;
+	if (d->p.min_tone_s <= 0)
+		d->p.min_tone_s = 0.03;
+	if (d->p.chime_gap_s <= 0)
+		d->p.chime_gap_s = 0.25;
+	if (d->p.min_prompt_s <= 0)
+		d->p.min_prompt_s = 0.2;
+	if (d->p.prompt_gap_s <= 0)
+		d->p.prompt_gap_s = 0.3;
+	if (!(d->rate >= 1000 && d->rate <= 768000))
+		return st_fail(err, ST_ERR_ARG, "tones: sample rate %g Hz outside 1000..768000", d->rate);
+	ret = an_check_samples(d->x, d->n, d->stride, "tones capture", err);
 	if (ret)
 		return ret;
-	fsz = an_pow2_at_least((size_t)(0.016 * rate));
-	hop = fsz / 4;
-	if (n < fsz)
+	d->fsz = an_pow2_at_least((size_t)(0.016 * d->rate));
+	d->hop = d->fsz / 4;
+	if (d->n < d->fsz)
 		return st_fail(err, ST_ERR_ARG, "tones: capture of %zu frames is shorter than one %zu-sample frame",
-			       n, fsz);
-	nfr = 1 + (n - fsz) / hop;
-	bins = fsz / 2 + 1;
-	df = rate / (double)fsz;
+			       d->n, d->fsz);
+	d->nfr = 1 + (d->n - d->fsz) / d->hop;
+	d->bins = d->fsz / 2 + 1;
+	d->df = d->rate / (double)d->fsz;
+	d->fi = calloc(d->nfr, sizeof(*d->fi));
+	d->segs = calloc(d->nfr, sizeof(*d->segs));
+	d->bb = calloc(d->nfr, sizeof(*d->bb));
+	d->lv = malloc(sizeof(double) * d->nfr);
+	d->cum2 = malloc(sizeof(double) * (d->n + 1));
+	d->buf = fftw_malloc(sizeof(double) * d->fsz);
+	d->sp = fftw_malloc(sizeof(fftw_complex) * d->bins);
+	d->win = malloc(sizeof(double) * d->fsz);
+	if (!d->fi || !d->segs || !d->bb || !d->lv || !d->cum2 || !d->buf || !d->sp || !d->win)
+		return st_fail(err, ST_ERR_MEM, "tones: out of memory");
+	d->plan = st_fft_plan_r2c((int)d->fsz, d->buf, d->sp);
+	if (!d->plan)
+		return st_fail(err, ST_ERR_MEM, "tones: FFTW plan failed");
+	for (size_t i = 0; i < d->fsz; i++) {
+		d->win[i] = 0.5 - 0.5 * cos(2 * M_PI * ((double)i + 0.5) / (double)d->fsz);
+		d->wsum2 += d->win[i] * d->win[i];
+	}
+	d->cum2[0] = 0;
+	for (size_t i = 0; i < d->n; i++)
+		d->cum2[i + 1] = d->cum2[i] + (double)d->x[i * d->stride] * d->x[i * d->stride];
+	return ST_OK;
+}
 
-	ret = ST_ERR_MEM;
-	fi = calloc(nfr, sizeof(*fi));
-	segs = calloc(nfr, sizeof(*segs));
-	bb = calloc(nfr, sizeof(*bb));
-	lv = malloc(sizeof(double) * nfr);
-	cum2 = malloc(sizeof(double) * (n + 1));
-	buf = fftw_malloc(sizeof(double) * fsz);
-	sp = fftw_malloc(sizeof(fftw_complex) * bins);
-	win = malloc(sizeof(double) * fsz);
-	if (!fi || !segs || !bb || !lv || !cum2 || !buf || !sp || !win) {
-		st_seterr(err, "tones: out of memory");
-		goto out_free;
-	}
-	plan = st_fft_plan_r2c((int)fsz, buf, sp);
-	if (!plan) {
-		st_seterr(err, "tones: FFTW plan failed");
-		goto out_free;
-	}
-	for (size_t i = 0; i < fsz; i++) {
-		win[i] = 0.5 - 0.5 * cos(2 * M_PI * ((double)i + 0.5) / (double)fsz);
-		wsum2 += win[i] * win[i];
-	}
-	cum2[0] = 0;
-	for (size_t i = 0; i < n; i++)
-		cum2[i + 1] = cum2[i] + (double)x[i * stride] * x[i * stride];
-
-	/* Coarse pass. */
-	for (size_t f = 0; f < nfr; f++) {
-		double tot = 0, best = -1, near = 0, pw[3];
+/* Coarse pass: level, peak frequency and tonality of every frame; the
+ * background (10th percentile) and which frames are active, tonal. */
+static void coarse_frames(struct det *d, struct st_an_events *out)
+{
+	for (size_t f = 0; f < d->nfr; f++) {
+		double tot = 0, best = -1, near = 0, pw[3], dd, delta;
 		size_t kp = 1;
 
-		for (size_t i = 0; i < fsz; i++)
-			buf[i] = x[(f * hop + i) * stride] * win[i];
-		fftw_execute(plan);
-		for (size_t k = 1; k < bins; k++) {
-			double v = sp[k][0] * sp[k][0] + sp[k][1] * sp[k][1];
+		for (size_t i = 0; i < d->fsz; i++)
+			d->buf[i] = d->x[(f * d->hop + i) * d->stride] * d->win[i];
+		fftw_execute(d->plan);
+		for (size_t k = 1; k < d->bins; k++) {
+			double v = an_cabs2_tones(d->sp[k]);
 
 			tot += v;
 			if (v > best) {
@@ -368,130 +439,134 @@ int st_an_detect(const float *x, size_t n, size_t stride, double rate,
 				kp = k;
 			}
 		}
-		for (size_t k = kp >= 3 ? kp - 2 : 1; k <= kp + 2 && k < bins; k++)
-			near += sp[k][0] * sp[k][0] + sp[k][1] * sp[k][1];
+		for (size_t k = kp >= 3 ? kp - 2 : 1; k <= kp + 2 && k < d->bins; k++)
+			near += an_cabs2_tones(d->sp[k]);
 		for (int j = 0; j < 3; j++) {
 			size_t k = kp + (size_t)j - 1;
 
-			pw[j] = k >= 1 && k < bins ? an_db10(sp[k][0] * sp[k][0] + sp[k][1] * sp[k][1]) : an_db10(0);
+			pw[j] = k >= 1 && k < d->bins ? an_db10(an_cabs2_tones(d->sp[k])) : an_db10(0);
 		}
-		fi[f].db = an_db10(4.0 * tot / ((double)fsz * wsum2));
-		fi[f].tonal = tot > 0 ? near / tot : 0;
-		{
-			double d = pw[0] - 2 * pw[1] + pw[2], delta = d < 0 ? 0.5 * (pw[0] - pw[2]) / d : 0;
-
-			if (fabs(delta) > 0.5)
-				delta = 0;
-			fi[f].hz = ((double)kp + delta) * df;
-		}
-		lv[f] = fi[f].db;
+		d->fi[f].db = an_db10(4.0 * tot / ((double)d->fsz * d->wsum2));
+		d->fi[f].tonal = tot > 0 ? near / tot : 0;
+		dd = pw[0] - 2 * pw[1] + pw[2];
+		delta = dd < 0 ? 0.5 * (pw[0] - pw[2]) / dd : 0;
+		if (fabs(delta) > 0.5)
+			delta = 0;
+		d->fi[f].hz = ((double)kp + delta) * d->df;
+		d->lv[f] = d->fi[f].db;
 	}
-	qsort(lv, nfr, sizeof(double), cmp_double);
-	out->noise_db = lv[nfr / 10];
-	thr_db = fmax(out->noise_db, -130.0) + p.min_snr_db;
-	for (size_t f = 0; f < nfr; f++) {
-		fi[f].active = fi[f].db >= thr_db;
-		fi[f].is_tonal = fi[f].active && fi[f].tonal >= 0.7;
+	qsort(d->lv, d->nfr, sizeof(double), cmp_double);
+	out->noise_db = d->lv[d->nfr / 10];
+	d->thr_db = fmax(out->noise_db, -130.0) + d->p.min_snr_db;
+	for (size_t f = 0; f < d->nfr; f++) {
+		d->fi[f].active = d->fi[f].db >= d->thr_db;
+		d->fi[f].is_tonal = d->fi[f].active && d->fi[f].tonal >= 0.7;
 	}
+}
 
-	/* Tone candidates: runs of tonal frames at a steady frequency (one
-	 * odd frame inside a run is forgiven). */
-	for (size_t f = 0; f < nfr; f++) {
-		struct seg *s;
+/* Tone candidates: runs of tonal frames at a steady frequency (one odd
+ * frame inside a run is forgiven), each with its median frequency; the
+ * splatter frames at their hard edges marked. */
+static void tone_runs(struct det *d)
+{
+	for (size_t f = 0; f < d->nfr; f++) {
+		struct seg *s = d->nseg ? &d->segs[d->nseg - 1] : NULL;
 
-		if (!fi[f].is_tonal)
+		if (!d->fi[f].is_tonal)
 			continue;
-		s = nseg ? &segs[nseg - 1] : NULL;
 		if (s && f <= s->f1 + 2 &&
-		    fabs(fi[f].hz - fi[s->f1].hz) <= fmax(1.5 * df, 0.03 * fi[f].hz)) {
+		    fabs(d->fi[f].hz - d->fi[s->f1].hz) <= fmax(1.5 * d->df, 0.03 * d->fi[f].hz)) {
 			s->f1 = f;
 			continue;
 		}
-		segs[nseg].f0 = segs[nseg].f1 = f;
-		nseg++;
+		d->segs[d->nseg].f0 = d->segs[d->nseg].f1 = f;
+		d->nseg++;
 	}
-	for (size_t i = 0; i < nseg; i++) {
-		size_t m = segs[i].f1 - segs[i].f0 + 1, k = 0;
+	for (size_t i = 0; i < d->nseg; i++) {
+		size_t k = 0;
 
-		for (size_t f = segs[i].f0; f <= segs[i].f1; f++)
-			if (fi[f].is_tonal)
-				lv[k++] = fi[f].hz;
-		qsort(lv, k, sizeof(double), cmp_double);
-		segs[i].hz = lv[k / 2];
-		(void)m;
+		for (size_t f = d->segs[i].f0; f <= d->segs[i].f1; f++)
+			if (d->fi[f].is_tonal)
+				d->lv[k++] = d->fi[f].hz;
+		qsort(d->lv, k, sizeof(double), cmp_double);
+		d->segs[i].hz = d->lv[k / 2];
 	}
-
 	/* A hard-edged tone splatters across the spectrum in the frames
 	 * that straddle its start and end; their peak stays on the tone. */
-	for (size_t i = 0; i < nseg; i++) {
-		size_t reach = fsz / hop + 1;
-		size_t a = segs[i].f0 > reach ? segs[i].f0 - reach : 0, b = segs[i].f1 + reach;
+	for (size_t i = 0; i < d->nseg; i++) {
+		size_t reach = d->fsz / d->hop + 1;
+		size_t a = d->segs[i].f0 > reach ? d->segs[i].f0 - reach : 0, b = d->segs[i].f1 + reach;
 
-		for (size_t f = a; f <= b && f < nfr; f++)
-			if (fi[f].active && !fi[f].is_tonal &&
-			    fabs(fi[f].hz - segs[i].hz) <= fmax(2 * df, 0.05 * segs[i].hz))
-				fi[f].edge = 1;
+		for (size_t f = a; f <= b && f < d->nfr; f++)
+			if (d->fi[f].active && !d->fi[f].is_tonal &&
+			    fabs(d->fi[f].hz - d->segs[i].hz) <= fmax(2 * d->df, 0.05 * d->segs[i].hz))
+				d->fi[f].edge = 1;
 	}
+}
 
-	/* Broadband runs, bridged over pauses, become prompts. */
-	for (size_t f = 0; f < nfr; f++) {
-		double t = (double)(f * hop) / rate;
+/* Broadband runs, bridged over pauses, become prompts (out->prompts
+ * allocated by the caller for nbb). */
+static void broadband_runs(struct det *d)
+{
+	for (size_t f = 0; f < d->nfr; f++) {
+		double t = (double)(f * d->hop) / d->rate;
 
-		if (!fi[f].active || fi[f].is_tonal || fi[f].edge)
+		if (!d->fi[f].active || d->fi[f].is_tonal || d->fi[f].edge)
 			continue;
-		if (nbb && t - (double)(bb[nbb - 1].f1 * hop) / rate <= p.prompt_gap_s) {
-			bb[nbb - 1].f1 = f;
-			bb[nbb - 1].nbb++;
+		if (d->nbb && t - (double)(d->bb[d->nbb - 1].f1 * d->hop) / d->rate <= d->p.prompt_gap_s) {
+			d->bb[d->nbb - 1].f1 = f;
+			d->bb[d->nbb - 1].nbb++;
 			continue;
 		}
-		bb[nbb].f0 = bb[nbb].f1 = f;
-		bb[nbb].nbb = 1;
-		nbb++;
+		d->bb[d->nbb].f0 = d->bb[d->nbb].f1 = f;
+		d->bb[d->nbb].nbb = 1;
+		d->nbb++;
 	}
-	out->prompts = calloc(nbb ? nbb : 1, sizeof(*out->prompts));
-	out->tones = calloc(nseg ? nseg : 1, sizeof(*out->tones));
-	out->chimes = calloc(nseg ? nseg : 1, sizeof(*out->chimes));
-	if (!out->prompts || !out->tones || !out->chimes) {
-		st_seterr(err, "tones: out of memory");
-		goto out_free;
+}
+
+static void find_prompts(const struct det *d, struct st_an_events *out)
+{
+	size_t w = (size_t)llround(0.001 * d->rate);
+	double thr_ms = pow(10, d->thr_db / 10) / 2;
+
+	if (w < 1)
+		w = 1;
+	for (size_t i = 0; i < d->nbb; i++) {
+		size_t s0 = d->bb[i].f0 * d->hop, s1 = d->bb[i].f1 * d->hop + d->fsz;
+		size_t on = power_cross(d->cum2, d->n, w, s0, thr_ms, 1);
+		size_t off = power_cross(d->cum2, d->n, w, s1 < d->n ? s1 : d->n, thr_ms, 0);
+		struct st_an_prompt *pr = &out->prompts[out->nprompts];
+		double e;
+
+		if (off <= on || (double)(off - on) / d->rate < d->p.min_prompt_s ||
+		    (double)(d->bb[i].nbb * d->hop) / d->rate < 0.5 * d->p.min_prompt_s)
+			continue;
+		e = (d->cum2[off] - d->cum2[on]) / (double)(off - on);
+		pr->onset_s = (double)on / d->rate;
+		pr->duration_s = (double)(off - on) / d->rate;
+		pr->level_db = an_db10(2 * e);
+		out->nprompts++;
 	}
-	{
-		size_t w = (size_t)llround(0.001 * rate);
-		double thr_ms = pow(10, thr_db / 10) / 2;
+}
 
-		if (w < 1)
-			w = 1;
-		for (size_t i = 0; i < nbb; i++) {
-			size_t s0 = bb[i].f0 * hop, s1 = bb[i].f1 * hop + fsz;
-			size_t on = power_cross(cum2, n, w, s0, thr_ms, 1);
-			size_t off = power_cross(cum2, n, w, s1 < n ? s1 : n, thr_ms, 0);
-			struct st_an_prompt *pr = &out->prompts[out->nprompts];
-			double e;
+/* Fine pass on the tone runs; tones inside a prompt and doubles dropped. */
+static void fine_tones(struct det *d, struct st_an_events *out)
+{
+	size_t ntone = 0;
 
-			if (off <= on || (double)(off - on) / rate < p.min_prompt_s ||
-			    (double)(bb[i].nbb * hop) / rate < 0.5 * p.min_prompt_s)
-				continue;
-			e = (cum2[off] - cum2[on]) / (double)(off - on);
-			pr->onset_s = (double)on / rate;
-			pr->duration_s = (double)(off - on) / rate;
-			pr->level_db = an_db10(2 * e);
-			out->nprompts++;
-		}
-	}
-
-	/* Fine pass on the tones. */
-	for (size_t i = 0; i < nseg; i++) {
+	for (size_t i = 0; i < d->nseg; i++) {
 		struct st_an_tone t;
 		double nb_hz = 0;
 		int inside = 0;
 
-		if (i > 0 && segs[i].f0 <= segs[i - 1].f1 + 4)
-			nb_hz = segs[i - 1].hz;
-		if (i + 1 < nseg && segs[i + 1].f0 <= segs[i].f1 + 4)
-			nb_hz = segs[i + 1].hz;
-		if (refine_tone(x, n, stride, rate, fsz, hop, &segs[i], nb_hz, &t))
+		if (i > 0 && d->segs[i].f0 <= d->segs[i - 1].f1 + 4)
+			nb_hz = d->segs[i - 1].hz;
+		if (i + 1 < d->nseg && d->segs[i + 1].f0 <= d->segs[i].f1 + 4)
+			nb_hz = d->segs[i + 1].hz;
+		if (refine_tone(&d->fine, d->x, d->n, d->stride, d->rate, d->fsz, d->hop, &d->segs[i],
+				nb_hz, &t))
 			continue;
-		if (t.duration_s < p.min_tone_s)
+		if (t.duration_s < d->p.min_tone_s)
 			continue;
 		for (size_t j = 0; j < out->nprompts; j++) {
 			double c = t.onset_s + t.duration_s / 2;
@@ -509,11 +584,16 @@ int st_an_detect(const float *x, size_t n, size_t stride, double rate,
 	}
 	qsort(out->tones, ntone, sizeof(*out->tones), cmp_tone);
 	out->ntones = ntone;
-	for (size_t i = 0; i < ntone; i++) {
+}
+
+/* Tones whose gap to the previous one is within chime_gap_s form a chime. */
+static void group_chimes(const struct det *d, struct st_an_events *out)
+{
+	for (size_t i = 0; i < out->ntones; i++) {
 		struct st_an_tone *t = &out->tones[i];
 		struct st_an_chime *ch = out->nchimes ? &out->chimes[out->nchimes - 1] : NULL;
 
-		if (ch && t->onset_s - (ch->onset_s + ch->duration_s) <= p.chime_gap_s) {
+		if (ch && t->onset_s - (ch->onset_s + ch->duration_s) <= d->p.chime_gap_s) {
 			ch->ntones++;
 			if (t->onset_s + t->duration_s - ch->onset_s > ch->duration_s)
 				ch->duration_s = t->onset_s + t->duration_s - ch->onset_s;
@@ -526,18 +606,40 @@ int st_an_detect(const float *x, size_t n, size_t stride, double rate,
 		}
 		t->chime = (int)(out->nchimes - 1);
 	}
-	ret = ST_OK;
+}
+
+int st_an_detect(const float *x, size_t n, size_t stride, double rate,
+		 const struct st_an_detect_params *pp, struct st_an_events *out, char *err)
+{
+	struct det d;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	memset(&d, 0, sizeof(d));
+	out->noise_db = NAN;
+	d.x = x;
+	d.n = n;
+	d.stride = stride;
+	d.rate = rate;
+	ret = det_setup(&d, pp, err);
+	if (ret)
+		goto out_free;
+	coarse_frames(&d, out);
+	tone_runs(&d);
+	broadband_runs(&d);
+	out->prompts = calloc(d.nbb ? d.nbb : 1, sizeof(*out->prompts));
+	out->tones = calloc(d.nseg ? d.nseg : 1, sizeof(*out->tones));
+	out->chimes = calloc(d.nseg ? d.nseg : 1, sizeof(*out->chimes));
+	if (!out->prompts || !out->tones || !out->chimes) {
+		ret = st_fail(err, ST_ERR_MEM, "tones: out of memory");
+		goto out_free;
+	}
+	find_prompts(&d, out);
+	fine_tones(&d, out);
+	group_chimes(&d, out);
 out_free:
 	if (ret)
 		st_an_events_free(out);
-	st_fft_destroy(plan);
-	free(fi);
-	free(segs);
-	free(bb);
-	free(lv);
-	free(cum2);
-	fftw_free(buf);
-	fftw_free(sp);
-	free(win);
+	det_free(&d);
 	return ret;
 }

@@ -21,6 +21,7 @@
 #include "measure/sweepctx.h"
 
 #define DEFAULT_SWEEP_S 2.0
+#define MEAS_THREADS 2          /* channels analysed on both cores */
 #define DEFAULT_SNR_DB 20.0
 #define DEFAULT_F_LO 100.0
 #define DEFAULT_F_HI 10000.0
@@ -190,8 +191,10 @@ static int sweep_capture(struct st_measure *m, const float *stim, size_t n,
 			 const char *what, struct st_meas_files *files, char *err)
 {
 	struct st_capture cap;
+	struct st_an_response got[ST_ROLE_COUNT];
+	const float *chs[ST_ROLE_COUNT];
 	size_t frames = n + st_an_ctx_tail(ctx);
-	int ret;
+	int ret, role[ST_ROLE_COUNT], nch = 0;
 
 	ret = st_audio_playrec(m->audio, stim, n, frames, &cap, err);
 	if (ret != ST_OK)
@@ -205,8 +208,14 @@ static int sweep_capture(struct st_measure *m, const float *stim, size_t n,
 				      st_audio_role_name(r));
 			break;
 		}
-		ret = st_an_response(ctx, cap.ch[r], cap.n, 1, &resp[r], err);
+		chs[nch] = cap.ch[r];
+		role[nch++] = r;
 	}
+	/* the channels on both cores */
+	if (ret == ST_OK && nch)
+		ret = st_an_responses(ctx, chs, cap.n, 1, (size_t)nch, got, MEAS_THREADS, err);
+	for (int i = 0; i < nch && ret == ST_OK; i++)
+		resp[role[i]] = got[i];
 	st_capture_free(&cap);
 	if (ret != ST_OK)
 		for (int r = 0; r < ST_ROLE_COUNT; r++)

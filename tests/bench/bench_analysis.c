@@ -81,8 +81,13 @@ static int analyse(struct st_an_ctx *ctx, const float *cap, size_t nc, int threa
 	int ret = 0;
 
 	memset(r, 0, sizeof(r));
-	if (threads > 1)
-		ret = st_an_responses(ctx, cap, nc, CH, r, threads, err);
+	if (threads > 1) {
+		const float *chs[CH];
+
+		for (int c = 0; c < CH; c++)
+			chs[c] = cap + c;
+		ret = st_an_responses(ctx, chs, nc, CH, CH, r, threads, err);
+	}
 	for (int c = 0; c < CH && !ret && threads <= 1; c++)
 		ret = st_an_response(ctx, cap + c, nc, CH, &r[c], err);
 	for (int c = 1; c < CH && !ret; c++) {

@@ -232,10 +232,13 @@ static void test_threads(void **state)
 	size_t ns, nc;
 	struct st_an_ctx *c = small_ctx(&stim, &ns, &nc);
 	struct st_an_response r[3], s;
+	const float *chs[3];
 	char err[ST_ERRLEN];
 
 	(void)state;
 	cap = calloc(nc * 3, sizeof(float));
+	for (int ch = 0; ch < 3; ch++)
+		chs[ch] = cap + ch;
 	one = calloc(nc, sizeof(float));
 	assert_non_null(cap);
 	assert_non_null(one);
@@ -245,7 +248,7 @@ static void test_threads(void **state)
 		for (size_t i = 0; i < nc; i++)
 			cap[i * 3 + (size_t)ch] = one[i] * (float)(1.0 - 0.2 * ch);
 	}
-	assert_int_equal(st_an_responses(c, cap, nc, 3, r, 2, err), ST_OK);
+	assert_int_equal(st_an_responses(c, chs, nc, 3, 3, r, 2, err), ST_OK);
 	for (int ch = 0; ch < 3; ch++) {
 		assert_int_equal(st_an_response(c, cap + ch, nc, 3, &s, err), ST_OK);
 		assert_true(fabs(s.latency_ms - r[ch].latency_ms) < 1e-12);
@@ -260,7 +263,7 @@ static void test_threads(void **state)
 		st_an_response_free(&r[ch]);
 	/* a bad channel is an error for the whole call, nothing left allocated */
 	cap[100 * 3 + 1] = NAN;
-	assert_int_equal(st_an_responses(c, cap, nc, 3, r, 2, err), ST_ERR_ARG);
+	assert_int_equal(st_an_responses(c, chs, nc, 3, 3, r, 2, err), ST_ERR_ARG);
 	assert_non_null(strstr(err, "not a finite number"));
 	for (int ch = 0; ch < 3; ch++)
 		assert_null(r[ch].ir);
