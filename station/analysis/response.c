@@ -127,28 +127,28 @@ static void alias_bin(const struct st_an_ctx *c, struct an_work *w, size_t q)
 
 /* Y Xinv into fbuf and the matched-weighted spectrum Y Xinv wgt aliased
  * to n/dec bins into dspec (so its c2r gives the weighted IR at every
- * dec-th sample, exactly).  With dec 4 and 8 | n in one pass: bin q of
- * dspec gathers bins q, n/4 - q, n/4 + q and n/2 - q. */
+ * dec-th sample, exactly).  With n/dec even in one pass: bin q of dspec
+ * gathers bins r n/dec + q (r < dec/2) and conjugated r n/dec - q
+ * (1 <= r <= dec/2). */
 static void multiply(const struct st_an_ctx *c, struct an_work *w)
 {
-	size_t nd = c->n / c->dec, h = nd / 2;
+	size_t nd = c->n / c->dec, h = nd / 2, half = c->dec / 2;
 	double re, im;
 
-	if (c->dec != 4 || c->n % 8) {
+	if (nd % 2) {
 		for (size_t k = 0; k <= c->n / 2; k++)
 			mul_bin(c, w, k, &re, &im);
 		for (size_t q = 0; q <= h; q++)
 			alias_bin(c, w, q);
 		return;
 	}
-	mul_bin(c, w, 0, &re, &im);
-	mul_bin(c, w, h, &re, &im);
-	mul_bin(c, w, nd, &re, &im);
-	mul_bin(c, w, nd + h, &re, &im);
-	mul_bin(c, w, 2 * nd, &re, &im);
+	for (size_t r = 0; r <= half; r++)
+		mul_bin(c, w, r * nd, &re, &im);
+	for (size_t r = 0; r < half; r++)
+		mul_bin(c, w, r * nd + h, &re, &im);
 	alias_bin(c, w, 0);
 	alias_bin(c, w, h);
-	for (size_t q = 1; q < h; q++) {
+	for (size_t q = 1; q < h && c->dec == 4; q++) {
 		double sr, si;
 
 		mul_bin(c, w, q, &sr, &si);
@@ -161,6 +161,20 @@ static void multiply(const struct st_an_ctx *c, struct an_work *w)
 		mul_bin(c, w, 2 * nd - q, &re, &im);
 		w->dspec[q][0] = sr + re;
 		w->dspec[q][1] = si - im;
+	}
+	for (size_t q = 1; q < h && c->dec != 4; q++) {
+		double sr = 0, si = 0;
+
+		for (size_t r = 0; r < half; r++) {
+			mul_bin(c, w, r * nd + q, &re, &im);
+			sr += re;
+			si += im;
+			mul_bin(c, w, (r + 1) * nd - q, &re, &im);
+			sr += re;
+			si -= im;
+		}
+		w->dspec[q][0] = sr;
+		w->dspec[q][1] = si;
 	}
 }
 

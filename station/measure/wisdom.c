@@ -50,8 +50,12 @@ static char *read_text(const char *path, const char **why)
 			*why = "ignored: cannot be opened";
 		return NULL;
 	}
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size > MEAS_WISDOM_MAX || st.st_size < 8) {
-		*why = "ignored: not a regular file of 8 bytes .. 1 MB";
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		*why = "ignored: not a regular file";
+		goto out_close;
+	}
+	if (st.st_size > MEAS_WISDOM_MAX || st.st_size < 8) {
+		*why = st.st_size < 8 ? "ignored: too short to be FFTW wisdom" : "ignored: larger than 1 MB";
 		goto out_close;
 	}
 	buf = malloc((size_t)st.st_size + 1);
