@@ -225,8 +225,15 @@ static int pa_open(struct st_audio *a, const char *addr, char *err)
 		}
 	}
 	if (best < 0) {
-		st_seterr(err, "audio: no PortAudio device matches \"%s\" (devices: %s)", want,
-			  names[0] ? names : "none; is the JACK server and the bench running?");
+		const char *jack = getenv("JACK_DEFAULT_SERVER");
+
+		/* a JACK bench's device is only seen on its own server */
+		st_seterr(err, "audio: no PortAudio device matches \"%s\" (devices: %s)%s%s%s", want,
+			  names[0] ? names : "none; is the JACK server and the bench running?",
+			  jack && *jack ? "; JACK server looked for: " : "",
+			  jack && *jack ? jack : "; JACK_DEFAULT_SERVER is not set, so only the default "
+			  "JACK server was looked for: export JACK_DEFAULT_SERVER=NAME for a private one",
+			  jack && *jack ? " (JACK_DEFAULT_SERVER)" : "");
 		goto out_free;
 	}
 	{

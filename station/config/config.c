@@ -17,14 +17,14 @@ static const struct {
 	const char *option;
 	const char *commands;   /* space-separated commands that take the option */
 } keys[ST_CONF_COUNT] = {
-	[ST_CONF_STATION] = { "station", "--station", " run console " },
-	[ST_CONF_FIXTURE] = { "fixture", "--fixture", " run console audio doctor " },
+	[ST_CONF_STATION] = { "station", "--station", " run console triage " },
+	[ST_CONF_FIXTURE] = { "fixture", "--fixture", " run console audio doctor triage " },
 	[ST_CONF_AUDIO] = { "audio", "--audio", " run console audio doctor " },
 	[ST_CONF_BENCH] = { "bench", "--bench", " run console audio doctor " },
-	[ST_CONF_DB] = { "db", "--db", " run console history sync doctor " },
+	[ST_CONF_DB] = { "db", "--db", " run console history sync doctor triage report " },
 	[ST_CONF_CAPTURES] = { "captures", "--captures", " run doctor " },
-	[ST_CONF_OPERATOR] = { "operator", "--operator", " run console " },
-	[ST_CONF_PLAN] = { "plan", "--plan", " console " },
+	[ST_CONF_OPERATOR] = { "operator", "--operator", " run console triage " },
+	[ST_CONF_PLAN] = { "plan", "--plan", " run console " },
 	[ST_CONF_SYNC_URL] = { "sync-url", "--to", " sync fleet " },
 };
 

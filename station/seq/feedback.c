@@ -196,7 +196,7 @@ static int expect_by_operator(struct seq *s, const struct st_step *st, const cha
 
 	snprintf(q, sizeof(q), "Did the unit give %s within %.1f s?", want, st->within);
 	snprintf(no_answer, sizeof(no_answer),
-		 "the bench cannot see %s and no operator answered (use --confirm yes for unattended runs)",
+		 "the bench cannot see %s and no operator answered",
 		 want);
 	a = seq_ask_or_fault(s, q, no_answer);
 	if (a == 0)

@@ -4,6 +4,8 @@
  * front end's confirm callback, or assumed yes for unattended runs with
  * --confirm yes, or no answer at all (the step is the station's ERROR).
  */
+#include <stdio.h>
+
 #include "internal.h"
 
 
@@ -35,7 +37,9 @@ int seq_ask_or_fault(struct seq *s, const char *question, const char *no_answer)
 	int a = seq_ask(s, question);
 
 	if (a < 0) {
-		st_strlcpy(s->err, no_answer, sizeof(s->err));
+		/* say how to answer: a newcomer's first unattended run ends here */
+		snprintf(s->err, sizeof(s->err), "%s (run it on a terminal to answer, or pass "
+			 "--confirm yes to record the answer as assumed)", no_answer);
 		return ST_ERR_UNSUPPORTED;
 	}
 	return a;

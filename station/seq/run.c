@@ -259,6 +259,19 @@ static int plan_fits_model(const struct st_plan *p, const struct st_model *m, ch
 	return ST_OK;
 }
 
+/* A model without a limit file of its own is judged by defaults.lim:
+ * said in the run, never silently. */
+static void say_default_limits(struct seq *s)
+{
+	const char *path = s->lim ? st_limits_path(s->lim) : NULL;
+	const char *base = path ? strrchr(path, '/') : NULL;
+
+	base = base ? base + 1 : path;
+	if (base && !strcmp(base, "defaults.lim"))
+		seq_say(s, ST_EV_INFO, "%s has no limit file of its own in limits/: judged by %s",
+			s->m->id, path);
+}
+
 int st_seq_run(const struct st_seq_config *cfg, struct st_seq_result *res, char *err)
 {
 	struct seq *s;
@@ -289,6 +302,7 @@ int st_seq_run(const struct st_seq_config *cfg, struct st_seq_result *res, char 
 		ret = st_fail(err, ST_ERR_DB, "%s", s->store_err);
 		goto out_free;
 	}
+	say_default_limits(s);
 	for (int i = 0; i < cfg->plan->nsteps && !s->stop && !seq_aborted(s); i++) {
 		const struct st_plan_step *ps = &cfg->plan->steps[i];
 

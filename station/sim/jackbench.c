@@ -136,10 +136,16 @@ int st_jackbench_start(struct st_jackbench **out, const char *client_name,
 	jb->client = jack_client_open(client_name, JackNoStartServer | JackUseExactName,
 				      &status);
 	if (!jb->client) {
+		const char *srv = getenv("JACK_DEFAULT_SERVER");
+
 		ret = st_fail(err, ST_ERR_IO, "jack bench: cannot open JACK client \"%s\" "
-			      "(status 0x%x: %s)", client_name, (unsigned)status,
+			      "(status 0x%x: %s%s%s)", client_name, (unsigned)status,
 			      (status & JackServerFailed) ? "no JACK server running" :
-			      (status & JackNameNotUnique) ? "name taken" : "see jackd");
+			      (status & JackNameNotUnique) ? "name taken" : "see jackd",
+			      !(status & JackServerFailed) ? "" : srv && *srv ? " named " :
+			      "; JACK_DEFAULT_SERVER is not set, so the default server was looked for: "
+			      "export JACK_DEFAULT_SERVER=NAME as for jackd -n NAME",
+			      (status & JackServerFailed) && srv && *srv ? srv : "");
 		goto out_free;
 	}
 	jb->rate = jack_get_sample_rate(jb->client);
