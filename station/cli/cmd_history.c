@@ -403,7 +403,7 @@ static int detail_step(const struct st_step_row *r, void *ctx)
 static int detail_meas(const struct st_meas_row *r, void *ctx)
 {
 	struct run_detail *d = ctx;
-	char value[32], low[32], high[32];
+	char value[32], low[32], high[32], verdict[32];
 
 	if (d->json) {
 		json_t *o = json_object();
@@ -419,14 +419,19 @@ static int detail_meas(const struct st_meas_row *r, void *ctx)
 			bad |= st_json_set_num(o, "low", r->low, -15);
 			bad |= st_json_set_num(o, "high", r->high, -15);
 			bad |= st_json_set_text(o, "verdict", r->verdict);
+			bad |= json_object_set_new(o, "marginal", json_boolean(r->marginal));
 		}
 		return json_line(o, bad);
 	}
+	if (r->marginal)
+		snprintf(verdict, sizeof(verdict), "%s marginal", r->verdict);
+	else
+		st_strlcpy(verdict, r->verdict, sizeof(verdict));
 	fmt_num(value, sizeof(value), r->value, 0);
 	fmt_num(low, sizeof(low), r->low, 0);
 	fmt_num(high, sizeof(high), r->high, 0);
 	table_add(&d->t, r->step_id ? step_name(d, r->step_id) : "(run)", r->name, value,
-		  r->unit, low, high, r->verdict);
+		  r->unit, low, high, verdict);
 	return 0;
 }
 

@@ -16,6 +16,7 @@
 
 #include "bench/bench.h"
 #include "cli.h"
+#include "run_text.h"
 #include "core/enc.h"
 #include "core/st.h"
 #include "model/model.h"
@@ -39,6 +40,7 @@ struct run_out {
 	FILE *f;
 	struct junit_case *cases; /* --junit: steps collected for the report */
 	int ncases;
+	struct run_text text;     /* the text output's state (--verbose in it) */
 };
 
 static void junit_event(struct run_out *o, const struct st_event *ev)
@@ -183,7 +185,8 @@ static void print_json(const struct st_event *ev, FILE *f)
 		bad |= st_json_set_num(o, "t", ev->t, 3);
 	}
 	if (o && ev->step_idx >= 0) {
-		bad |= st_json_set_int(o, "step_idx", ev->step_idx);
+		/* 1-based, as the live output, JUnit and the store number steps */
+		bad |= st_json_set_int(o, "step_idx", ev->step_idx + 1);
 		bad |= st_json_set_text(o, "step", ev->step);
 	}
 	if (o && ev->kind == ST_EV_MEASUREMENT) {
@@ -212,78 +215,16 @@ static void print_json(const struct st_event *ev, FILE *f)
 		cli_error("run", "out of memory writing a JSON event");
 }
 
-/* "[   12.3s] " then outside text terminal-clean (core/enc.h): no escape
- * sequence, no line of its own. */
-static void say_line(FILE *f, double t, const char *lead, const char *text, const char *tail)
-{
-	fprintf(f, "[%7.1fs] %s", t, lead);
-	st_term_put(f, text);
-	fputs(tail, f);
-}
-
-static void print_measurement(FILE *f, const struct st_event *ev)
-{
-	char name[64], unit[32];
-
-	say_line(f, ev->t, "  ", "", "");
-	fprintf(f, "%-28s %10.4g %-5s", st_term_clean(name, sizeof(name), ev->name), ev->value,
-		st_term_clean(unit, sizeof(unit), ev->unit));
-	if (ev->has_low && ev->has_high && ev->low == ev->high)
-		fprintf(f, " (= %g)", ev->low);
-	else if (ev->has_low && ev->has_high)
-		fprintf(f, " [%g, %g]", ev->low, ev->high);
-	else if (ev->has_low)
-		fprintf(f, " (>= %g)", ev->low);
-	else if (ev->has_high)
-		fprintf(f, " (<= %g)", ev->high);
-	fprintf(f, " %s%s\n", st_verdict_name(ev->verdict), ev->marginal ? " marginal" : "");
-}
-
-/* Live text output; times in [ ] are bench seconds (docs/cli.md). */
+/* Live output: JSON lines, or text (run_text.c); JUnit hears every event. */
 static void on_event(const struct st_event *ev, void *ctx)
 {
 	struct run_out *o = ctx;
-	char lead[32];
 
 	junit_event(o, ev);
-	if (o->json) {
+	if (o->json)
 		print_json(ev, o->f);
-		return;
-	}
-	if (o->quiet)
-		return;
-	switch (ev->kind) {
-	case ST_EV_RUN_START:
-		say_line(o->f, ev->t, "run: ", ev->text, " (times in bench seconds)\n");
-		break;
-	case ST_EV_STEP_START:
-		snprintf(lead, sizeof(lead), "step %d: ", ev->step_idx + 1);
-		say_line(o->f, ev->t, lead, ev->text, "\n");
-		break;
-	case ST_EV_STEP_END:
-		say_line(o->f, ev->t, "  -> ", st_verdict_name(ev->verdict), "");
-		if (ev->text && ev->text[0]) {
-			fputs(": ", o->f);
-			st_term_put(o->f, ev->text);
-		}
-		fputc('\n', o->f);
-		break;
-	case ST_EV_MEASUREMENT:
-		print_measurement(o->f, ev);
-		break;
-	case ST_EV_RUN_END:
-		break;
-	case ST_EV_FEEDBACK:
-		say_line(o->f, ev->t, "    saw ", ev->text, "\n");
-		break;
-	case ST_EV_REFUSED:
-		say_line(o->f, ev->t, "  REFUSED ", ev->text, "\n");
-		break;
-	default:
-		say_line(o->f, ev->t, "  ", ev->text, "\n");
-		break;
-	}
-	fflush(o->f);
+	else if (!o->quiet)
+		run_text_event(&o->text, ev);
 }
 
 /* The verdict lines after the run; outside text terminal-clean. */
@@ -355,6 +296,8 @@ static void run_usage(FILE *f)
 		"  --station NAME      this station's name (default the host name)\n"
 		"  --json              one JSON object per event on stdout\n"
 		"  --quiet             print only the verdict line\n"
+		"  --verbose           every measurement on its own line (default: a step's\n"
+		"                      many values of one kind summarised in one line)\n"
 		"  --junit FILE        also write the run as JUnit XML (one testcase per step)\n"
 		"exit: 0 PASS, 1 FAIL, 2 usage or input error, 3 ERROR (station fault), 4 ABORTED\n");
 }
@@ -373,6 +316,7 @@ static int run_parse(int argc, char **argv, struct st_bench_opts *bo, const char
 		{ "limits", required_argument, 0, 'l' },{ "confirm", required_argument, 0, 'c' },
 		{ "operator", required_argument, 0, 'o' }, { "station", required_argument, 0, 'S' },
 		{ "json", no_argument, 0, 'j' },        { "quiet", no_argument, 0, 'q' },
+		{ "verbose", no_argument, 0, 'v' },
 		{ "junit", required_argument, 0, 'J' },
 		{ "audio", required_argument, 0, 'A' }, { "bench", required_argument, 0, 'B' },
 		{ "captures", required_argument, 0, 'C' },
@@ -410,6 +354,7 @@ static int run_parse(int argc, char **argv, struct st_bench_opts *bo, const char
 		case 'S': bo->station = optarg; break;
 		case 'j': out->json = 1; break;
 		case 'q': out->quiet = 1; break;
+		case 'v': out->text.verbose = 1; break;
 		case 'J': *junit = optarg; break;
 		case 'A': bo->audio = optarg; break;
 		case 'B': bo->audio_bench = optarg; break;
@@ -451,7 +396,7 @@ int cmd_run(int argc, char **argv)
 	struct st_bench_opts bo;
 	struct st_bench *bench = NULL;
 	struct st_seq_result res;
-	struct run_out out = { .f = stdout };
+	struct run_out out = { .f = stdout, .text = { .f = stdout } };
 	FILE *junit_f = NULL;
 
 	st_bench_opts_init(&bo);
@@ -488,6 +433,7 @@ int cmd_run(int argc, char **argv)
 		goto out_bench;
 	}
 	ret = st_bench_run(bench, bo.plan, serial, on_event, &out, &res, err);
+	run_text_finish(&out.text);
 	if (ret) {
 		cli_error("run", "%s", err);
 		exit_code = ret == ST_ERR_DB ? ST_EXIT_ERROR : ST_EXIT_USAGE;
@@ -508,6 +454,7 @@ int cmd_run(int argc, char **argv)
 		}
 	}
 out_bench:
+	run_text_finish(&out.text);
 	st_bench_close(bench);
 	junit_discard(junit, junit_f);
 	free(out.cases);

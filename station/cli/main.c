@@ -24,6 +24,7 @@ static const struct command commands[] = {
 	{ "run", cmd_run, "run a plan on a unit (simulated bench unless --fixture)" },
 	{ "plans", cmd_plans, "list the plans" },
 	{ "models", cmd_models, "list models, or show one: models [MODEL]" },
+	{ "dispositions", cmd_dispositions, "what to do with a unit, per disposition: dispositions [NAME]" },
 	{ "faults", cmd_faults, "the simulated bench's faults, or those for one: faults [MODEL]" },
 	{ "history", cmd_history, "list stored runs" },
 	{ "limits", cmd_limits, "limits check FILE: validate a limit file" },
@@ -74,7 +75,7 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: station COMMAND [ARGS]\n\ncommands:\n");
 	for (size_t i = 0; i < ST_ARRAY_SIZE(commands); i++)
-		fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].help);
+		fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].help);
 	fprintf(f, "\n'station COMMAND --help' for a command's options; docs/cli.md has them all.\n");
 }
 

@@ -112,7 +112,7 @@ static void dline(struct console *c, const char *fmt, ...)
 
 static int step_cb(const struct st_step_row *s, void *ctx)
 {
-	dline(ctx, "  step %2d %-24s %-8s %s", s->idx + 1, s->name, s->verdict, s->message);
+	dline(ctx, "  step %2d %-24s %-8s %s", s->idx, s->name, s->verdict, s->message);
 	return 0;
 }
 

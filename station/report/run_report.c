@@ -143,12 +143,12 @@ static const char *step_name(const struct rr_run *d, long long step_id)
 static void steps_table(struct st_sbuf *b, const struct rr_run *d)
 {
 	st_sbuf_puts(b, "<table class=\"steps\"><thead><tr><th>#</th><th>step</th><th>kind</th>"
-			"<th>verdict</th><th class=\"num\">start s</th><th class=\"num\">time s</th>"
+			"<th>verdict</th><th class=\"num\">bench start s</th><th class=\"num\">bench time s</th>"
 			"<th>message</th></tr></thead><tbody>\n");
 	for (int i = 0; i < d->nsteps; i++) {
 		const struct st_step_row *r = &d->steps[i];
 
-		st_sbuf_printf(b, "<tr class=\"%s\"><td>%d</td><td>", rr_verdict_class(r->verdict), i + 1);
+		st_sbuf_printf(b, "<tr class=\"%s\"><td>%d</td><td>", rr_verdict_class(r->verdict), r->idx);
 		st_sbuf_html(b, r->name);
 		st_sbuf_puts(b, "</td><td>");
 		st_sbuf_html(b, r->kind);
@@ -198,6 +198,8 @@ static void meas_table(struct st_sbuf *b, const struct rr_run *d)
 		rr_num(b, m->high);
 		st_sbuf_puts(b, "</td><td>");
 		rr_verdict(b, m->verdict);
+		if (m->marginal)
+			st_sbuf_puts(b, " <span class=\"marginal\">marginal</span>");
 		st_sbuf_puts(b, "</td></tr>\n");
 	}
 	if (open)
@@ -208,7 +210,7 @@ static void meas_table(struct st_sbuf *b, const struct rr_run *d)
 
 static void events_table(struct st_sbuf *b, const struct rr_run *d)
 {
-	st_sbuf_puts(b, "<table class=\"events\"><thead><tr><th class=\"num\">t s</th><th>event</th>"
+	st_sbuf_puts(b, "<table class=\"events\"><thead><tr><th class=\"num\">bench t s</th><th>event</th>"
 			"<th>what happened</th></tr></thead><tbody>\n");
 	for (int i = 0; i < d->nevents; i++) {
 		const struct st_event_row *e = &d->events[i];
@@ -283,7 +285,7 @@ static void duration_text(const struct st_run_info *ri, char *out, size_t n)
 	double t0 = rr_iso_seconds(ri->started), t1 = rr_iso_seconds(ri->ended);
 
 	if (isfinite(t0) && isfinite(t1) && t1 >= t0)
-		snprintf(out, n, "%.1f s", t1 - t0);
+		snprintf(out, n, "%.1f s wall clock (steps in bench seconds)", t1 - t0);
 	else
 		snprintf(out, n, "%s", ri->ended[0] ? "-" : "did not end");
 }

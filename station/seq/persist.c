@@ -75,10 +75,10 @@ static int write_event(struct seq *s, const struct st_event *ev, char *e)
 				    s->step_t0, 0, "", &s->step_id, e);
 		break;
 	case ST_EV_MEASUREMENT:
-		return st_store_measurement(db, s->run_id, s->step_id, ev->name, ev->value,
-					    ev->unit ? ev->unit : "", ev->has_low ? ev->low : NAN,
-					    ev->has_high ? ev->high : NAN,
-					    st_verdict_name(ev->verdict), e);
+		return st_store_measurement_m(db, s->run_id, s->step_id, ev->name, ev->value,
+					      ev->unit ? ev->unit : "", ev->has_low ? ev->low : NAN,
+					      ev->has_high ? ev->high : NAN,
+					      st_verdict_name(ev->verdict), ev->marginal, e);
 	case ST_EV_STEP_END:
 		return st_store_step_end(db, s->step_id, st_verdict_name(ev->verdict),
 					 ev->t - s->step_t0, ev->text ? ev->text : "", e);

@@ -74,6 +74,10 @@ int st_store_step_end(struct st_store *s, long long step_id, const char *verdict
 int st_store_measurement(struct st_store *s, long long run_id, long long step_id,
 			 const char *name, double value, const char *unit,
 			 double low, double high, const char *verdict, char *err); /* low/high NAN = none */
+/* The same with the measurement's marginal flag (1: PASS near a limit). */
+int st_store_measurement_m(struct st_store *s, long long run_id, long long step_id,
+			   const char *name, double value, const char *unit, double low,
+			   double high, const char *verdict, int marginal, char *err);
 int st_store_event(struct st_store *s, long long run_id, double t_s, const char *kind,
 		   const char *text, char *err);
 /* step_id <= 0: an artifact of the whole run. */
@@ -92,7 +96,7 @@ int st_store_count_runs(struct st_store *s, const char *serial, long long *n, ch
 
 /* Steps / measurements of one run (for reports and history --run UUID). */
 struct st_step_row { long long id; int idx; char name[64]; char kind[24]; char verdict[12]; double started_s, duration_s; char message[256]; };
-struct st_meas_row { long long step_id; char name[64]; double value; char unit[16]; double low, high; char verdict[12]; };
+struct st_meas_row { long long step_id; char name[64]; double value; char unit[16]; double low, high; char verdict[12]; int marginal; };
 int st_store_steps(struct st_store *s, long long run_id, int (*cb)(const struct st_step_row *, void *), void *ctx, char *err);
 /* In step order; step_id 0 = run-level.  NULL numbers come back as NAN. */
 int st_store_measurements(struct st_store *s, long long run_id, int (*cb)(const struct st_meas_row *, void *), void *ctx, char *err);

@@ -122,8 +122,8 @@ int st_store_measurements(struct st_store *s, long long run_id,
 	struct st_meas_row r;
 	int rc, ret;
 
-	ret = store_prepare_read(s, "SELECT m.step_id, m.name, m.value, m.unit, m.low, m.high, m.verdict "
-			   "FROM measurements m LEFT JOIN steps s ON s.id = m.step_id "
+	ret = store_prepare_read(s, "SELECT m.step_id, m.name, m.value, m.unit, m.low, m.high, m.verdict, "
+			   "m.marginal FROM measurements m LEFT JOIN steps s ON s.id = m.step_id "
 			   "WHERE m.run_id = ?1 ORDER BY m.step_id IS NULL, s.idx, s.id, m.id",
 			   &st, err);
 	if (ret)
@@ -138,6 +138,7 @@ int st_store_measurements(struct st_store *s, long long run_id,
 		r.low = store_col_real(st, 4);
 		r.high = store_col_real(st, 5);
 		store_col_text(r.verdict, sizeof(r.verdict), st, 6);
+		r.marginal = sqlite3_column_int(st, 7);
 		if (cb(&r, ctx))
 			break;
 	}

@@ -42,8 +42,8 @@ static const char *const q_sql[Q_COUNT] = {
 		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 	[Q_STEP_END] = "UPDATE steps SET verdict = ?2, duration_s = ?3, message = ?4 WHERE id = ?1",
 	[Q_MEAS_INSERT] =
-		"INSERT INTO measurements (run_id, step_id, name, value, unit, low, high, verdict) "
-		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+		"INSERT INTO measurements (run_id, step_id, name, value, unit, low, high, verdict, marginal) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
 	[Q_EVENT_INSERT] = "INSERT INTO events (run_id, t_s, kind, text) VALUES (?1, ?2, ?3, ?4)",
 	[Q_ARTIFACT_INSERT] =
 		"INSERT INTO artifacts (run_id, step_id, kind, path, sha256) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -243,6 +243,14 @@ int st_store_measurement(struct st_store *s, long long run_id, long long step_id
 			 const char *name, double value, const char *unit,
 			 double low, double high, const char *verdict, char *err)
 {
+	return st_store_measurement_m(s, run_id, step_id, name, value, unit, low, high, verdict, 0,
+				      err);
+}
+
+int st_store_measurement_m(struct st_store *s, long long run_id, long long step_id,
+			   const char *name, double value, const char *unit, double low,
+			   double high, const char *verdict, int marginal, char *err)
+{
 	sqlite3_stmt *st = NULL;
 	int ret = q_get(s, Q_MEAS_INSERT, &st, err);
 
@@ -256,6 +264,7 @@ int st_store_measurement(struct st_store *s, long long run_id, long long step_id
 	store_bind_real(st, 6, low);
 	store_bind_real(st, 7, high);
 	store_bind_str(st, 8, verdict);
+	sqlite3_bind_int(st, 9, marginal != 0);
 	return q_run(s, st, "recording a measurement", err);
 }
 
