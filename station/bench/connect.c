@@ -168,7 +168,8 @@ int bench_connect(struct st_bench *b, const char *serial, char *err)
 			/* the audio interface is missing: a station fault */
 			if (ret == ST_ERR_ARG || ret == ST_ERR_PARSE || ret == ST_ERR_NOTFOUND)
 				ret = ST_ERR_IO;
-			st_fail(err, ret, "audio: %s", e);
+			/* the back ends' messages already start with "audio: " */
+			st_fail(err, ret, "%s%s", strncmp(e, "audio: ", 7) ? "audio: " : "", e);
 			goto undo_fixture;
 		}
 	}

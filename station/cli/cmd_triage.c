@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -60,9 +61,12 @@ static int ask_tty(const char *kind, const char *question, char *answer, size_t 
 static void on_unit(const struct st_batch_unit *u, const char *what, const char *text, void *ctx)
 {
 	struct triage_cli *c = ctx;
+	char rma[64], serial[64], model[64];
 
-	fprintf(c->f, "unit %3d  %-12.12s %-14.14s %-12.12s %-6s ", u->idx, u->rma, u->serial,
-		u->model, what);
+	/* the CSV's fields are outside text: terminal-clean (core/enc.h) */
+	fprintf(c->f, "unit %3d  %-12.12s %-14.14s %-12.12s %-6s ", u->idx,
+		st_term_clean(rma, sizeof(rma), u->rma), st_term_clean(serial, sizeof(serial), u->serial),
+		st_term_clean(model, sizeof(model), u->model), what);
 	st_term_put(c->f, text);
 	fputc('\n', c->f);
 	fflush(c->f);
@@ -85,18 +89,41 @@ static void on_event(const struct st_event *ev, void *ctx)
 
 	if (!c->verbose)
 		return;
-	if (ev->kind == ST_EV_STEP_END)
-		fprintf(c->f, "          [%7.1fs] %s -> %s%s%s\n", ev->t, ev->step, st_verdict_name(ev->verdict),
-			ev->text && ev->text[0] ? ": " : "", ev->text ? ev->text : "");
-	else if (ev->kind == ST_EV_REFUSED || ev->kind == ST_EV_INFO)
-		fprintf(c->f, "          [%7.1fs] %s\n", ev->t, ev->text ? ev->text : "");
+	/* [bench seconds]; the unit's and the data's words terminal-clean */
+	if (ev->kind == ST_EV_STEP_END) {
+		fprintf(c->f, "          [%7.1fs] step %d: ", ev->t, ev->step_idx + 1);
+		st_term_put(c->f, ev->step);
+		fprintf(c->f, " -> %s%s", st_verdict_name(ev->verdict), ev->text && ev->text[0] ? ": " : "");
+		st_term_put(c->f, ev->text ? ev->text : "");
+		fputc('\n', c->f);
+	} else if (ev->kind == ST_EV_REFUSED || ev->kind == ST_EV_INFO) {
+		fprintf(c->f, "          [%7.1fs] ", ev->t);
+		st_term_put(c->f, ev->text ? ev->text : "");
+		fputc('\n', c->f);
+	}
 }
 
+/* One batch: started in local time as `station history` shows runs, the
+ * file name terminal-clean. */
 static int list_cb(const struct st_batch_info *bi, void *ctx)
 {
+	char when[32];
+	struct tm tm;
+	time_t t;
 	(void)ctx;
-	printf("%-20.20s  %.8s  %3d/%-3d  %-8s  %s\n", bi->started, bi->uuid, bi->rows_done,
-	       bi->rows_total, bi->state, bi->file);
+
+	memset(&tm, 0, sizeof(tm));
+	if (strptime(bi->started, "%Y-%m-%dT%H:%M:%S", &tm)) {
+		t = timegm(&tm);
+		localtime_r(&t, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+	} else {
+		st_term_clean(when, sizeof(when), bi->started);
+	}
+	printf("%-20.20s  %.8s  %3d/%-3d  %-8s  ", when, bi->uuid, bi->rows_done, bi->rows_total,
+	       bi->state);
+	st_term_put(stdout, bi->file);
+	fputc('\n', stdout);
 	return 0;
 }
 

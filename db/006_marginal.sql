@@ -1,4 +1,4 @@
--- 005_marginal.sql - a measurement's `marginal` flag: within its limits but
+-- 006_marginal.sql - a measurement's `marginal` flag: within its limits but
 -- close to one (the limit file's margin, docs/limit-format.md).  Runs have
 -- reported it in their events (`station run --json`) since the start; from
 -- this version the store keeps it.  Rows stored before it read 0 (not
