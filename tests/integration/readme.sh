@@ -82,6 +82,20 @@ PY
 subst() { sed -e "s#build/station#\"$STATION\"#g" -e "s#/tmp/fx#$T/run/fx#g" \
 	-e "s#JACK_DEFAULT_SERVER=bench#JACK_DEFAULT_SERVER=readme$$#" -e "s#jackd -n bench #jackd -n readme$$ #" "$1"; }
 
+# Why the JACK bench recipe may not reach README's verdict for a reason
+# outside README: the JACK acoustic model's assistant does not answer after
+# a reset yet (issue 8), or the machine is too loaded for JACK's dummy
+# driver (xruns make the capture a station fault, ERROR).
+known_gap() {
+	if grep -q 'no answer to the wake phrase' "$1"; then
+		echo "the JACK bench's assistant does not answer after a reset yet (issue 8)"
+	elif grep -q 'over/underrun' "$1"; then
+		echo "JACK over/underruns on a loaded machine (load $(cut -d' ' -f1 /proc/loadavg)): a station fault, ERROR"
+	else
+		return 1
+	fi
+}
+
 last=
 for b in "$T"/blocks/*; do
 	kind=${b##*-}
@@ -99,12 +113,11 @@ for b in "$T"/blocks/*; do
 		fi
 		if diag=$(python3 "$T/compare.py" "$mode" "$b" "$T/out" "$T" 2>&1); then
 			ok "README: $last prints what README shows"
-		elif [ "$kind" = lines ] && grep -q 'no answer to the wake phrase' "$T/out" &&
+		elif [ "$kind" = lines ] && why=$(known_gap "$T/out") &&
 		     grep -v -e '^PASS ' -e '^disposition:' -e '^run ' "$b" >"$T/head" &&
 		     python3 "$T/compare.py" lines "$T/head" "$T/out" "$T" >/dev/null 2>&1; then
-			# issue 8: the JACK acoustic model gives no assistant answer
-			# after a reset yet; everything up to the verdict is checked
-			ok "README: $last prints what README shows # SKIP the verdict: the JACK bench's assistant does not answer after a reset yet (issue 8)"
+			# everything up to the verdict is checked
+			ok "README: $last prints what README shows # SKIP the verdict: $why"
 		else
 			nok "README: $last prints what README shows" "$diag" "$(grep -v '^\[' "$T/out" | tail -8)"
 		fi
