@@ -374,7 +374,8 @@ static int run_parse(int argc, char **argv, struct st_bench_opts *bo, const char
 	if (optind < argc)
 		return cli_usage_error("run", "unexpected argument '%s'", argv[optind]);
 	if (!bo->model || !*serial || !bo->plan)
-		return cli_usage_error("run", "--model, --serial and --plan are required (station run --help)");
+		return cli_usage_error("run", "--model, --serial and --plan are required (--plan may come "
+				       "from station.conf's plan; station run --help)");
 	if (st_serial_check(*serial, err))
 		return cli_usage_error("run", "--serial: %s", err);
 	/* no --operator and no $USER: the operator is unknown ("") */
