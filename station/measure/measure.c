@@ -672,7 +672,7 @@ int st_measure_sounds(struct st_measure *m, double seconds, struct st_meas_sound
 int st_measure_assistant(struct st_measure *m, const float *wake, size_t n,
 			 struct st_meas_assistant *out, char *err)
 {
-	double rate = st_audio_rate(m->audio), scale = scale_of(m);
+	double rate = st_audio_rate(m->audio);
 	double amp = pow(10, m->audio->bench.level_dbfs / 20);
 	float *token = NULL;
 	struct st_capture cap;
@@ -718,9 +718,9 @@ int st_measure_assistant(struct st_measure *m, const float *wake, size_t n,
 			 ev.noise_db);
 	}
 	out->latency_s = st_an_prompt_latency(&ev, (double)n / rate);
+	/* the answer's latency is the unit's DSP time: audio seconds, not
+	 * scaled to bench time (on a real bench the two are the same) */
 	out->answered = isfinite(out->latency_s);
-	if (out->answered)
-		out->latency_s *= scale;
 	st_an_events_free(&ev);
 
 out_free:

@@ -147,7 +147,9 @@ struct st_meas_assistant {
 	int valid;
 	char why[256];
 	int answered;        /* a prompt came back */
-	double latency_s;    /* end of the wake phrase -> answer onset; NAN if none */
+	double latency_s;    /* end of the wake phrase -> answer onset, audio
+	                      * seconds (the unit's DSP time, not scaled to a
+	                      * scaled bench clock); NAN if none */
 	struct st_meas_files files;
 };
 /* The bench's synthetic wake token: two simultaneous tones for 0.5 s (a

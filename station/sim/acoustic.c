@@ -579,7 +579,8 @@ static void kw_feed(struct st_acoustic *ac, double x, double t)
 
 			memset(&ev, 0, sizeof(ev));
 			ev.kind = ST_FB_PROMPT;
-			ev.t = ac->kw_last_t + ac->assistant_s;
+			/* the DSP answers in audio time, like the sound itself */
+			ev.t = ac->kw_last_t + ac->assistant_s * (ac->st.scale > 0 ? ac->st.scale : 1.0);
 			st_acoustic_schedule(ac, &ev);
 		}
 		ac->kw_run = 0;
@@ -641,10 +642,11 @@ void st_acoustic_process(struct st_acoustic *ac, double t0, const float *spk,
 	const double g0 = pow(10, ac->pas.g0_db / 20);
 	const double leak = pow(10, ac->pas.leak_db / 20);
 	const double dt = 1.0 / ac->rate;
+	const double scale = ac->st.scale > 0 ? ac->st.scale : 1.0;
 	int live = ac->st.powered && ac->st.present;
 
 	for (size_t i = 0; i < n; i++) {
-		double t = t0 + (double)i * dt;
+		double t = t0 + (double)i * dt * scale; /* bench time */
 		double x = spk ? spk[i] : 0.0;
 		double amb, ear_in, v[ST_AC_OUTS];
 		double snd[2] = { 0, 0 };
@@ -665,7 +667,7 @@ void st_acoustic_process(struct st_acoustic *ac, double t0, const float *spk,
 
 			if (!s->active)
 				continue;
-			u = t - s->t0;
+			u = (t - s->t0) / scale; /* audio seconds into the sound */
 			if (u < 0)
 				continue;
 			if (u >= s->dur) {

@@ -75,6 +75,10 @@ struct st_acoustic_state {
 	int anc_on;        /* ANC engaged */
 	double anc_since;  /* bench time ANC engaged (start of the ramp) */
 	int present;       /* unit on the acoustic fixture (0: open ear) */
+	double scale;      /* bench seconds per audio second (0 = 1): on a scaled
+	                    * clock (the JACK bench's --time-scale) the unit's
+	                    * sounds start at their bench time but play in audio
+	                    * time, so a prompt stays a prompt */
 };
 
 /* Fault names the model understands ("mic-misaligned" takes ":N"). */
@@ -105,8 +109,8 @@ int st_acoustic_schedule(struct st_acoustic *ac, const struct st_feedback *ev);
 
 /* Render n frames starting at bench time t0.  spk (n samples, may be NULL
  * for silence) is what the bench speaker plays; out[c] (n samples each)
- * receive the channels; a NULL out[c] is computed and dropped.  Time
- * advances by n / rate per call; calls must be contiguous in time for the
+ * receive the channels; a NULL out[c] is computed and dropped.  Bench
+ * time advances by n / rate per call (x the state's scale); calls must be contiguous in time for the
  * filter states to make sense (a gap only costs a click).  RT safe. */
 void st_acoustic_process(struct st_acoustic *ac, double t0, const float *spk,
 			 float *const out[ST_AC_OUTS], size_t n);

@@ -82,6 +82,7 @@ static int process(jack_nframes_t n, void *arg)
 	s = &jb->slots[jb->front];
 	st = s->st;
 	st.present = atomic_load_explicit(&jb->present, memory_order_relaxed);
+	st.scale = s->scale;
 	st_acoustic_set_state(jb->ac, &st);
 	t0 = s->bench_t + (mono() - s->mono_t) * s->scale;
 

@@ -52,7 +52,7 @@ static struct st_acoustic *make(const struct st_model *m, unsigned seed,
 
 static void set(struct st_acoustic *ac, int powered, int anc, double since, int present)
 {
-	struct st_acoustic_state s = { powered, anc, since, present };
+	struct st_acoustic_state s = { powered, anc, since, present, 0 };
 
 	st_acoustic_set_state(ac, &s);
 }
@@ -413,6 +413,53 @@ static void test_sounds_and_assistant(void **state)
 	st_acoustic_free(ac);
 }
 
+/* A scaled bench clock (the JACK bench's --time-scale 20): sounds start at
+ * their bench time but play in audio time, and the assistant answers its
+ * latency in audio seconds after the token - so a prompt stays a prompt
+ * and does not merge with the wake token's tail (the JACK repair plan's
+ * "no answer to the wake phrase"). */
+static void test_scaled_clock_sounds(void **state)
+{
+	const double scale = 20;
+	struct st_acoustic *ac = make(&model_hp, 1, NULL, NULL);
+	struct st_acoustic_state st = { 1, 0, 0, 1, scale };
+	size_t n = (size_t)(5 * RATE);
+	float **o = alloc_outs(n);
+	float *spk = calloc(n, sizeof(float));
+	struct st_feedback ev;
+	double lat = st_acoustic_assistant_latency(ac), t_ans;
+	size_t w = (size_t)(0.05 * RATE);
+
+	(void)state;
+	st_acoustic_set_state(ac, &st);
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = ST_FB_CHIME;
+	ev.count = 2;
+	ev.t = 0.5 * scale;  /* bench time of audio 0.5 s */
+	assert_int_equal(st_acoustic_schedule(ac, &ev), ST_OK);
+	for (size_t i = (size_t)(2.0 * RATE); i < (size_t)(2.5 * RATE); i++)
+		spk[i] = (float)(0.2 * sin(2 * M_PI * ST_AC_WAKE_HZ1 * i / RATE) +
+				 0.2 * sin(2 * M_PI * ST_AC_WAKE_HZ2 * i / RATE));
+	for (size_t i = 0; i < n; i += 480) {
+		float *oo[ST_AC_OUTS];
+
+		for (int c = 0; c < ST_AC_OUTS; c++)
+			oo[c] = o[c] + i;
+		st_acoustic_process(ac, scale * (double)i / RATE, spk + i, oo, 480);
+	}
+	/* the chime's tones at their audio-time places and pitch */
+	assert_true(tone(o[ST_AC_EAR_L], (size_t)(0.53 * RATE), w, 880, NULL) > 0.05);
+	assert_true(tone(o[ST_AC_EAR_R], (size_t)(0.73 * RATE), w, 1320, NULL) > 0.05);
+	/* the answer: lat audio seconds after the token, 0.8 audio s long */
+	t_ans = 2.5 + lat;
+	assert_true(rms(o[ST_AC_EAR_L], (size_t)((t_ans - 0.1) * RATE), w) < 0.001);
+	assert_true(rms(o[ST_AC_EAR_L], (size_t)((t_ans + 0.1) * RATE), w) > 0.01);
+	assert_true(rms(o[ST_AC_EAR_R], (size_t)((t_ans + 0.6) * RATE), w) > 0.01);
+	free(spk);
+	free_outs(o);
+	st_acoustic_free(ac);
+}
+
 static void test_block_size_independent(void **state)
 {
 	struct st_acoustic *a = make(&model_eb, 11, "noisy-room", NULL);
@@ -460,6 +507,7 @@ int main(void)
 		cmocka_unit_test(test_fault_names),
 		cmocka_unit_test(test_noisy_room),
 		cmocka_unit_test(test_sounds_and_assistant),
+		cmocka_unit_test(test_scaled_clock_sounds),
 		cmocka_unit_test(test_block_size_independent),
 		cmocka_unit_test(test_powered_off_and_open),
 	};
