@@ -124,6 +124,11 @@ int st_audio_record(struct st_audio *a, double seconds, struct st_capture *cap,
 	return st_audio_playrec(a, NULL, 0, (size_t)(seconds * a->bench.rate + 0.5), cap, err);
 }
 
+int st_audio_can_place(const struct st_audio *a)
+{
+	return a && a->ops && a->ops->place;
+}
+
 int st_audio_place(struct st_audio *a, int present, char *err)
 {
 	if (!a->ops->place)

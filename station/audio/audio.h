@@ -60,10 +60,16 @@ struct st_audio_bench {
 	int loopback;           /* input channel wired to the speaker out, -1 = none */
 	long latency;           /* fixed round-trip latency, frames; -1 = unknown */
 	double level_dbfs;      /* stimulus level (peak), dBFS (-12) */
+	int open_ear;           /* where the ANC step's open-ear reference comes
+	                         * from: ST_OPEN_EAR_AUTO (0: lifted by a back end
+	                         * that can, else calibration), _LIFT, _CALIBRATION */
+	double open_ear_max_age_h; /* a calibration older than this is stale (24) */
 	char path[256];         /* file it came from ("" = defaults) */
 };
+enum { ST_OPEN_EAR_AUTO = 0, ST_OPEN_EAR_LIFT = 1, ST_OPEN_EAR_CALIBRATION = 2 };
 /* Defaults: device "", 48 kHz, speaker 0, ear-left 0, ear-right 1, mics
- * 1..6 on inputs 2..7, no loopback, latency unknown, -12 dBFS. */
+ * 1..6 on inputs 2..7, no loopback, latency unknown, -12 dBFS, open ear
+ * auto with calibrations valid for 24 h. */
 void st_audio_bench_default(struct st_audio_bench *b);
 /* Parse a bench file (`name` in messages); errors are ST_ERR_PARSE with
  * "file:line:col: message".  The _buf form takes len bytes, so a NUL byte
@@ -140,6 +146,9 @@ int st_audio_record(struct st_audio *a, double seconds, struct st_capture *cap,
 		    char *err);
 /* ST_ERR_UNSUPPORTED on a back end that cannot. */
 int st_audio_place(struct st_audio *a, int present, char *err);
+/* 1 when the back end can lift the unit off the fixture by itself (the
+ * simulated bench); a real bench needs the operator (and a calibration). */
+int st_audio_can_place(const struct st_audio *a);
 int st_audio_feedback(struct st_audio *a, const struct st_feedback *ev, char *err);
 
 /* List PortAudio devices (name, host API, channels) to f; for `station

@@ -35,6 +35,8 @@ void st_audio_bench_default(struct st_audio_bench *b)
 	b->loopback = -1;
 	b->latency = -1;
 	b->level_dbfs = -12;
+	b->open_ear = ST_OPEN_EAR_AUTO;
+	b->open_ear_max_age_h = 24;
 }
 
 int st_audio_bench_mics(const struct st_audio_bench *b)
@@ -61,7 +63,7 @@ struct bp {
  * are one setting: together they count as a repeat). */
 static const char *const bench_kw[] = {
 	"device", "rate", "speaker", "ear-left", "ear-right", "loopback", "mic",
-	"latency", "level",
+	"latency", "level", "open-ear", "open-ear-max-age",
 };
 
 static int parse_channel(struct bp *bp, const struct st_word *w, int *out)
@@ -95,7 +97,7 @@ static int bench_line(struct bp *bp, struct st_word *w, int n)
 			break;
 	if (k == ST_ARRAY_SIZE(bench_kw) || w[0].quoted)
 		return st_tok_failw(bp->t, &w[0], bp->err,
-				    "unknown line '%.40s' (device, rate, speaker, ear-left, ear-right, mic, no-mics, loopback, latency, level)",
+				    "unknown line '%.40s' (device, rate, speaker, ear-left, ear-right, mic, no-mics, loopback, latency, level, open-ear, open-ear-max-age)",
 				    kw);
 	if (bp->seen[k])
 		return st_tok_failw(bp->t, &w[0], bp->err, "duplicate '%s' (first on line %d)",
@@ -148,6 +150,21 @@ static int bench_line(struct bp *bp, struct st_word *w, int n)
 					    "latency is frames (0..1000000) or 'auto'");
 		else
 			b->latency = v;
+	} else if (!strcmp(kw, "open-ear")) {
+		if (!strcmp(w[1].s, "auto"))
+			b->open_ear = ST_OPEN_EAR_AUTO;
+		else if (!strcmp(w[1].s, "lift"))
+			b->open_ear = ST_OPEN_EAR_LIFT;
+		else if (!strcmp(w[1].s, "calibration"))
+			b->open_ear = ST_OPEN_EAR_CALIBRATION;
+		else
+			return st_tok_failw(bp->t, &w[1], bp->err,
+					    "open-ear is auto, lift or calibration, not '%.40s'", w[1].s);
+	} else if (!strcmp(kw, "open-ear-max-age")) {
+		if (w[1].quoted || st_parse_double(w[1].s, &d) != ST_OK || d <= 0 || d > 8760)
+			return st_tok_failw(bp->t, &w[1], bp->err,
+					    "open-ear-max-age is hours, above 0 and at most 8760");
+		b->open_ear_max_age_h = d;
 	} else {
 		if (w[1].quoted || st_parse_double(w[1].s, &d) != ST_OK || d > 0 || d < -60)
 			return st_tok_failw(bp->t, &w[1], bp->err, "level must be -60..0 dBFS");

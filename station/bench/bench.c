@@ -58,6 +58,9 @@ static int copy_opts(struct st_bench *b, const struct st_bench_opts *o, char *er
 		ret = copy_opt(b->fixture, sizeof(b->fixture), o->fixture, "--fixture", err);
 	if (!ret)
 		ret = copy_opt(b->captures, sizeof(b->captures), o->captures, "--captures", err);
+	if (!ret)
+		ret = copy_opt(b->calibration, sizeof(b->calibration), o->calibration,
+			       "--calibration", err);
 	/* names from outside: printable UTF-8, refused (never cut) when too long */
 	if (!ret && o->operator_ && *o->operator_ && st_name_check("--operator", o->operator_, err))
 		ret = ST_ERR_ARG;
@@ -107,6 +110,16 @@ static int choose_bench(struct st_bench *b, const struct st_bench_opts *o, char 
 				 (int)(slash - b->db), b->db);
 		else
 			st_strlcpy(b->captures, "captures", sizeof(b->captures));
+	}
+	if (!b->calibration[0]) {
+		const char *db = b->db[0] ? b->db : st_store_default_path();
+		const char *slash = strrchr(db, '/');
+
+		if (slash)
+			snprintf(b->calibration, sizeof(b->calibration), "%.*s/calibration",
+				 (int)(slash - db), db);
+		else
+			st_strlcpy(b->calibration, "calibration", sizeof(b->calibration));
 	}
 	if (!b->station[0]) {
 		char host[64] = "station";
@@ -311,6 +324,7 @@ int st_bench_run_plan(struct st_bench *b, const struct st_plan *plan, const char
 	cfg.abort_flag = &b->abort_flag;
 	cfg.audio = b->audio;
 	cfg.capture_dir = b->audio && b->captures[0] ? b->captures : NULL;
+	cfg.calibration_dir = b->calibration;
 	b->abort_flag = 0;
 	st_fixture_abort_clear(b->fx);
 	ret = st_seq_run(&cfg, res, err);

@@ -76,6 +76,9 @@ struct st_bench_opts {
 	const char *audio_bench; /* audio wiring: fixtures/benches/NAME.audio or a path */
 	const char *captures;    /* raw WAV captures under DIR/<run uuid>/; NULL = captures/
 				  * beside the database when there is audio and a store */
+	const char *calibration; /* open-ear calibrations DIR/<bench>.cal (station
+				  * calibrate); NULL = calibration/ beside the database
+				  * (beside the default database with --no-db) */
 	const char *operator_;   /* who runs the station; NULL = "" */
 	const char *station;     /* station name; NULL = the host name */
 	enum st_bench_confirm confirm;  /* operator questions */
@@ -156,6 +159,8 @@ int st_bench_run_count(struct st_bench *b, long long *n, char *err);
  * firmware), or the explicit limit file when one was given. */
 const char *st_bench_limits_dir(const struct st_bench *b);
 const char *st_bench_operator(const struct st_bench *b);
+/* Folder of the bench's open-ear calibrations. */
+const char *st_bench_calibration_dir(const struct st_bench *b);
 const char *st_bench_station(const struct st_bench *b);
 /* The session's model, or NULL before one is set; the store, clock,
  * fixture and audio back end (NULL when absent or not yet open), for

@@ -73,6 +73,11 @@ const char *st_bench_operator(const struct st_bench *b)
 	return b ? b->operator_ : "";
 }
 
+const char *st_bench_calibration_dir(const struct st_bench *b)
+{
+	return b ? b->calibration : "";
+}
+
 const char *st_bench_station(const struct st_bench *b)
 {
 	return b ? b->station : "";

@@ -37,6 +37,7 @@ struct st_bench {
 	char fixture[BENCH_PATH];    /* fixture address, "" = simulated bench */
 	char audio_addr[BENCH_WORD]; /* "sim", "pa", "pa:DEV", "none" */
 	char captures[BENCH_PATH];   /* capture directory, "" = none */
+	char calibration[BENCH_PATH];/* open-ear calibrations: DIR/<bench>.cal */
 	char operator_[BENCH_WORD];  /* who runs the station */
 	char station[BENCH_WORD];    /* this station's name */
 	enum st_bench_confirm confirm; /* how operator questions are answered */

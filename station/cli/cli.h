@@ -16,6 +16,7 @@ int cmd_models(int argc, char **argv);    /* cmd_models.c: list/show models */
 int cmd_faults(int argc, char **argv);    /* sim/cmd_faults.c: the simulator's faults */
 int cmd_sim(int argc, char **argv);       /* sim/cmd_sim.c: simulator process on a pty */
 int cmd_audio(int argc, char **argv);     /* cmd_audio.c: bench audio by hand */
+int cmd_calibrate(int argc, char **argv); /* cmd_calibrate.c: open-ear calibration */
 int cmd_ports(int argc, char **argv);     /* cmd_ports.c: list serial ports */
 int cmd_sweep(int argc, char **argv);     /* cmd_analyze.c: write a sweep WAV */
 int cmd_analyze(int argc, char **argv);   /* cmd_analyze.c: offline analysis */

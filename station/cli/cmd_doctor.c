@@ -18,8 +18,10 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "audio/audio.h"
 #include "bench/bench.h"
 #include "cli.h"
 #include "config/config.h"
@@ -27,6 +29,7 @@
 #include "core/paths.h"
 #include "core/st.h"
 #include "limits/limits.h"
+#include "measure/measure.h"
 #include "model/model.h"
 #include "plan/plan.h"
 #include "store/store.h"
@@ -157,6 +160,45 @@ static int check_port(struct doc *d, const char *addr)
 	return 1;
 }
 
+/* The bench's open-ear reference (station calibrate): the ANC steps'
+ * passive and total attenuation need it, fresh and intact. */
+static void check_calibration(struct doc *d, struct st_bench *b)
+{
+	struct st_audio *a = st_bench_audio(b);
+	struct st_open_ear *cal;
+	char path[600], err[ST_ERRLEN];
+	double age;
+
+	if (!a) {
+		line(d, -1, "calibration", "no acoustic bench: nothing to calibrate");
+		return;
+	}
+	if (a->bench.open_ear == ST_OPEN_EAR_LIFT ||
+	    (a->bench.open_ear == ST_OPEN_EAR_AUTO && st_audio_can_place(a))) {
+		line(d, 1, "calibration", "the bench lifts the unit for the open ear in every anc step");
+		return;
+	}
+	cal = calloc(1, sizeof(*cal));
+	if (!cal || st_open_ear_path(st_bench_calibration_dir(b), a->bench.name, path, sizeof(path), err) ||
+	    st_open_ear_load(path, cal, err)) {
+		line(d, 0, "calibration", "%s (run station calibrate --bench %s)", cal ? err : "out of memory",
+		     a->bench.name);
+		free(cal);
+		return;
+	}
+	age = st_open_ear_age_h(cal, (long long)time(NULL));
+	if (!(age >= -0.1 && age <= a->bench.open_ear_max_age_h)) {
+		line(d, 0, "calibration", "open-ear calibration of bench %s is %.3g h old, outside its %g h "
+		     "(run station calibrate --bench %s)", a->bench.name, age, a->bench.open_ear_max_age_h,
+		     a->bench.name);
+	} else {
+		line(d, 1, "calibration", "open-ear calibration of bench %s taken %s (%.3g h old, valid %g h), "
+		     "sha256 %.16s...", a->bench.name, cal->taken_iso, age, a->bench.open_ear_max_age_h,
+		     cal->sha256);
+	}
+	free(cal);
+}
+
 static void check_bench(struct doc *d, const struct st_bench_opts *o)
 {
 	struct st_bench_fixture_info fi;
@@ -177,6 +219,7 @@ static void check_bench(struct doc *d, const struct st_bench_opts *o)
 		line(d, fi.connected, "fixture", "%s on %s%s%s", fi.driver, fi.port,
 		     fi.firmware[0] ? ", firmware " : "", fi.firmware);
 	line(d, 1, "audio", "%s", st_bench_audio_desc(b));
+	check_calibration(d, b);
 	st_bench_close(b);
 }
 
@@ -209,7 +252,7 @@ int cmd_doctor(int argc, char **argv)
 	struct st_config conf;
 	struct doc d = { 0 };
 	const char *db = st_store_default_path(), *captures = NULL;
-	char err[ST_ERRLEN], dir[600], *slash;
+	char err[ST_ERRLEN], dir[600], caldir[600], *slash;
 	int c;
 
 	st_bench_opts_init(&o);
@@ -238,6 +281,12 @@ int cmd_doctor(int argc, char **argv)
 	check_data(&d);
 	check_db(&d, db);
 	o.model = "WH-1000XM5";
+	snprintf(caldir, sizeof(caldir), "%s", db);
+	if ((slash = strrchr(caldir, '/')))
+		snprintf(slash, sizeof(caldir) - (size_t)(slash - caldir), "/calibration");
+	else
+		snprintf(caldir, sizeof(caldir), "calibration");
+	o.calibration = caldir;
 	check_bench(&d, &o);
 	snprintf(dir, sizeof(dir), "%s", captures ? captures : db);
 	if (!captures && (slash = strrchr(dir, '/')))
@@ -245,7 +294,6 @@ int cmd_doctor(int argc, char **argv)
 	else if (!captures)
 		snprintf(dir, sizeof(dir), ".");
 	check_disk(&d, dir);
-	line(&d, -1, "calibration", "no acoustic calibration is recorded by this station yet");
 	printf("%s\n", d.failed ? "NOT READY: fix what FAILed above" : "READY");
 	return d.failed ? ST_EXIT_FAIL : 0;
 }

@@ -291,6 +291,8 @@ static void run_usage(FILE *f)
 		"  --bench NAME        channel roles from fixtures/benches/NAME.audio\n"
 		"  --captures DIR      keep raw WAV captures in DIR/<run uuid>/\n"
 		"                      (default: captures/ beside the database)\n"
+		"  --calibration DIR   the bench's open-ear calibration (station calibrate) is\n"
+		"                      DIR/<bench>.cal (default: calibration/ beside the database)\n"
 		"  --confirm yes       answer operator questions with yes, recorded as assumed\n"
 		"  --operator NAME     who runs the station (default $USER)\n"
 		"  --station NAME      this station's name (default the host name)\n"
@@ -320,6 +322,7 @@ static int run_parse(int argc, char **argv, struct st_bench_opts *bo, const char
 		{ "junit", required_argument, 0, 'J' },
 		{ "audio", required_argument, 0, 'A' }, { "bench", required_argument, 0, 'B' },
 		{ "captures", required_argument, 0, 'C' },
+		{ "calibration", required_argument, 0, 'K' },
 		{ "time-scale", required_argument, 0, 'T' },
 		{ "help", no_argument, 0, 'h' },        { 0, 0, 0, 0 },
 	};
@@ -359,6 +362,7 @@ static int run_parse(int argc, char **argv, struct st_bench_opts *bo, const char
 		case 'A': bo->audio = optarg; break;
 		case 'B': bo->audio_bench = optarg; break;
 		case 'C': bo->captures = optarg; break;
+		case 'K': bo->calibration = optarg; break;
 		case 'T':
 			if (st_parse_double(optarg, &bo->time_scale) ||
 			    !(bo->time_scale >= 0.01 && bo->time_scale <= 1e4))

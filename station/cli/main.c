@@ -31,6 +31,7 @@ static const struct command commands[] = {
 	{ "check", cmd_check, "check FILE...: validate data files (.model .lim .plan .audio .fixture)" },
 	{ "sim", cmd_sim, "run a simulated headset behind a simulated fixture on a pty" },
 	{ "audio", cmd_audio, "bench audio: list devices, run one acoustic measurement" },
+	{ "calibrate", cmd_calibrate, "open-ear calibration of the acoustic bench (no headset on the fixture)" },
 	{ "ports", cmd_ports, "list serial ports and find fixtures" },
 	{ "sweep", cmd_sweep, "write an exponential sine sweep to a WAV file" },
 	{ "analyze", cmd_analyze, "analyse recorded captures: response, anc, mics, tones" },

@@ -18,6 +18,7 @@
 #include "core/st.h"
 #include "fixture/fixture.h"
 #include "model/model.h"
+#include "measure/internal.h"
 #include "measure/sweepctx.h"
 
 #define DEFAULT_SWEEP_S 2.0
@@ -141,7 +142,7 @@ out_free:
 
 /* The bench's sweep for this measurement, and its context (kept between
  * measurements, see sweepctx.h). */
-static int get_sweep(const struct st_measure *m, struct meas_sweep *ms, char *err)
+int meas_get_sweep(const struct st_measure *m, struct meas_sweep *ms, char *err)
 {
 	struct st_sweep sw;
 	double rate = st_audio_rate(m->audio);
@@ -186,9 +187,9 @@ static float *make_noise(const struct st_measure *m, size_t n)
 
 /* Sweep capture of `frames`; responses for the roles asked (mask of
  * roles) into resp[role].  On error every response is freed. */
-static int sweep_capture(struct st_measure *m, const float *stim, size_t n,
-			 struct st_an_ctx *ctx, unsigned roles, struct st_an_response *resp,
-			 const char *what, struct st_meas_files *files, char *err)
+int meas_sweep_capture(struct st_measure *m, const float *stim, size_t n,
+		       struct st_an_ctx *ctx, unsigned roles, struct st_an_response *resp,
+		       const char *what, struct st_meas_files *files, char *err)
 {
 	struct st_capture cap;
 	struct st_an_response got[ST_ROLE_COUNT];
@@ -223,7 +224,7 @@ static int sweep_capture(struct st_measure *m, const float *stim, size_t n,
 	return ret;
 }
 
-static void free_resps(struct st_an_response *resp)
+void meas_free_resps(struct st_an_response *resp)
 {
 	for (int r = 0; r < ST_ROLE_COUNT; r++)
 		st_an_response_free(&resp[r]);
@@ -231,8 +232,8 @@ static void free_resps(struct st_an_response *resp)
 }
 
 /* Judgeable check with the capture's name in the reason. */
-static int judge(const struct st_measure *m, const struct st_an_response *r, double f_hi,
-		 const char *what, int role, char *why, size_t whylen)
+int meas_judge(const struct st_measure *m, const struct st_an_response *r, double f_hi,
+	       const char *what, int role, char *why, size_t whylen)
 {
 	char w[ST_ERRLEN];
 
@@ -269,24 +270,26 @@ int st_measure_anc(struct st_measure *m, struct st_meas_anc *out, char *err)
 	}
 	if (!ears)
 		return st_fail(err, ST_ERR_UNSUPPORTED, "measure: the bench has no ear simulator");
-	ret = get_sweep(m, &ms, err);
+	ret = meas_get_sweep(m, &ms, err);
 	if (ret != ST_OK)
 		return ret;
 	stim = ms.stim;
 	n = ms.n;
 	ctx = ms.ctx;
-	out->has_open = m->open_ref;
+	out->has_open = m->open_ref || m->open_cal;
+	if (!m->open_ref && m->open_cal && (ret = st_open_ear_fits(m->open_cal, m, err)) != ST_OK)
+		goto out_free;
 
 	for (out->attempts = 1; out->attempts <= 2; out->attempts++) {
 		int ok = 1;
 
-		free_resps(open);
-		free_resps(off);
-		free_resps(on);
+		meas_free_resps(open);
+		meas_free_resps(off);
+		meas_free_resps(on);
 		if (m->open_ref) {
 			ret = st_audio_place(m->audio, 0, err);
 			if (ret == ST_OK)
-				ret = sweep_capture(m, stim, n, ctx, ears, open, "anc-open",
+				ret = meas_sweep_capture(m, stim, n, ctx, ears, open, "anc-open",
 						    &out->files, err);
 			if (st_audio_place(m->audio, 1, NULL) != ST_OK && ret == ST_OK)
 				ret = st_fail(err, ST_ERR_IO, "measure: cannot put the unit back");
@@ -297,22 +300,22 @@ int st_measure_anc(struct st_measure *m, struct st_meas_anc *out, char *err)
 		if (ret == ST_OK)
 			ret = wait_bench(m, OFF_SETTLE_S, err);
 		if (ret == ST_OK)
-			ret = sweep_capture(m, stim, n, ctx, ears, off, "anc-off", &out->files, err);
+			ret = meas_sweep_capture(m, stim, n, ctx, ears, off, "anc-off", &out->files, err);
 		if (ret == ST_OK)
 			ret = anc_set(m, 1, err);
 		if (ret == ST_OK)
 			ret = wait_bench(m, def(m->anc_settle_s, DEFAULT_SETTLE_S), err);
 		if (ret == ST_OK)
-			ret = sweep_capture(m, stim, n, ctx, ears, on, "anc-on", &out->files, err);
+			ret = meas_sweep_capture(m, stim, n, ctx, ears, on, "anc-on", &out->files, err);
 		if (ret != ST_OK)
 			goto out_free;
 		for (int r = ST_ROLE_EAR_L; r <= ST_ROLE_EAR_R && ok; r++) {
 			if (!(ears & (1u << r)))
 				continue;
-			ok = (!m->open_ref || judge(m, &open[r], f_hi, "open", r, out->why,
+			ok = (!m->open_ref || meas_judge(m, &open[r], f_hi, "open", r, out->why,
 						    sizeof(out->why))) &&
-			     judge(m, &off[r], f_hi, "ANC off", r, out->why, sizeof(out->why)) &&
-			     judge(m, &on[r], f_hi, "ANC on", r, out->why, sizeof(out->why));
+			     meas_judge(m, &off[r], f_hi, "ANC off", r, out->why, sizeof(out->why)) &&
+			     meas_judge(m, &on[r], f_hi, "ANC on", r, out->why, sizeof(out->why));
 		}
 		if (ok) {
 			out->valid = 1;
@@ -339,15 +342,23 @@ int st_measure_anc(struct st_measure *m, struct st_meas_anc *out, char *err)
 			oe->passive_db[i] = a.passive_db[i];
 			oe->active_db[i] = a.active_db[i];
 			oe->total_db[i] = a.total_db[i];
+			if (!m->open_ref && m->open_cal) {
+				/* the stored open ear (station calibrate) */
+				double o = m->open_cal->band_db[e][i];
+
+				oe->passive_db[i] = o - off[r].band_db[i];
+				oe->total_db[i] = o - on[r].band_db[i];
+				s = fmin(s, m->open_cal->snr_db[e][i]);
+			}
 			oe->snr_db[i] = s;
 		}
 	}
 	ret = ST_OK;
 
 out_free:
-	free_resps(open);
-	free_resps(off);
-	free_resps(on);
+	meas_free_resps(open);
+	meas_free_resps(off);
+	meas_free_resps(on);
 	meas_sweep_put(&ms);
 	return ret;
 }
@@ -405,7 +416,7 @@ int st_measure_mics(struct st_measure *m, struct st_meas_mics *out, char *err)
 	for (int i = 0; i < nm; i++)
 		roles |= 1u << (ST_ROLE_MIC1 + i);
 	out->n = nm;
-	ret = get_sweep(m, &ms, err);
+	ret = meas_get_sweep(m, &ms, err);
 	if (ret != ST_OK)
 		return ret;
 	stim = ms.stim;
@@ -417,12 +428,12 @@ int st_measure_mics(struct st_measure *m, struct st_meas_mics *out, char *err)
 	for (out->attempts = 1; out->attempts <= 2; out->attempts++) {
 		int ok = 1;
 
-		free_resps(resp);
-		ret = sweep_capture(m, stim, n, ctx, roles, resp, "mics", &out->files, err);
+		meas_free_resps(resp);
+		ret = meas_sweep_capture(m, stim, n, ctx, roles, resp, "mics", &out->files, err);
 		if (ret != ST_OK)
 			goto out_free;
 		for (int i = 0; i < nm && ok; i++)
-			ok = judge(m, &resp[ST_ROLE_MIC1 + i], f_hi, "mics", ST_ROLE_MIC1 + i,
+			ok = meas_judge(m, &resp[ST_ROLE_MIC1 + i], f_hi, "mics", ST_ROLE_MIC1 + i,
 				   out->why, sizeof(out->why));
 		if (ok) {
 			out->valid = 1;
@@ -476,7 +487,7 @@ int st_measure_mics(struct st_measure *m, struct st_meas_mics *out, char *err)
 	ret = ST_OK;
 
 out_free:
-	free_resps(resp);
+	meas_free_resps(resp);
 	meas_sweep_put(&ms);
 	return ret;
 }

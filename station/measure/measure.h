@@ -26,6 +26,7 @@
 
 struct st_fixture;
 struct st_model;
+struct st_open_ear;
 
 #define ST_MEAS_MAX_FILES 12
 
@@ -53,6 +54,8 @@ struct st_measure {
 	double anc_settle_s;           /* wait after ANC ON before measuring (0 = 40) */
 	int open_ref;                  /* ANC: also capture the open ear (unit off the
 	                                * fixture; only a bench that can do it itself) */
+	const struct st_open_ear *open_cal; /* ANC without open_ref: passive and total
+	                                * against this stored open-ear calibration */
 	/* ANC switch hook; NULL = the fixture's UART.  Returns ST_OK or < 0. */
 	int (*anc_set)(void *ctx, int on, char *err);
 	void *anc_ctx;
@@ -79,6 +82,47 @@ struct st_meas_anc {
 	struct st_meas_files files;
 };
 int st_measure_anc(struct st_measure *m, struct st_meas_anc *out, char *err);
+
+/* ---- Open-ear calibration: the acoustic test fixture with no headset ----
+ * Passive = open - off and total = open - on need the ear simulators'
+ * level with nothing on them.  A bench that can lift the unit itself (the
+ * simulated bench) captures it inside the ANC measurement (open_ref); any
+ * other bench stores one per bench (`station calibrate`, openear.c) and
+ * the sequencer hands it in as open_cal while it is younger than the bench
+ * file's open-ear-max-age.  Levels are re the stimulus, so the reference
+ * holds for the same bench, rate, sweep and level only. */
+struct st_open_ear {
+	char bench[64];                    /* bench name (bench file stem) */
+	long long taken;                   /* when, Unix seconds */
+	char taken_iso[24];                /* the same, UTC "2026-12-03T12:00:00Z" */
+	double rate;                       /* sample rate, Hz */
+	double level_dbfs;                 /* sweep peak, dBFS */
+	double sweep_s;                    /* sweep length, s */
+	int wired[2];                      /* left, right ear measured */
+	double band_db[2][ST_AN_NBANDS];   /* open-ear level, dB re stimulus (NAN: none) */
+	double snr_db[2][ST_AN_NBANDS];    /* its SNR */
+	char sha256[65];                   /* of the file's text above its sha256 line */
+	int valid;                         /* capture judgeable (SNR) */
+	char why[256];                     /* when not */
+	int attempts;                      /* captures taken (1 or 2) */
+	struct st_meas_files files;        /* raw captures written */
+};
+/* Sweep to the ear simulators (the caller has taken the unit off). */
+int st_measure_open_ear(struct st_measure *m, struct st_open_ear *out, char *err);
+/* Does cal fit this measurement's bench (name, rate, level, sweep, ears)?
+ * ST_OK, or ST_ERR_ARG with why. */
+int st_open_ear_fits(const struct st_open_ear *cal, const struct st_measure *m, char *err);
+/* DIR/BENCH.cal into buf; ST_ERR_ARG for a bench name that is not
+ * letters, digits, '.', '_' and '-' (it becomes a file name). */
+int st_open_ear_path(const char *dir, const char *bench, char *buf, size_t n, char *err);
+/* Write cal (valid) to path (its folder made if missing), atomically;
+ * fills cal->sha256. */
+int st_open_ear_save(const char *path, struct st_open_ear *cal, char *err);
+/* Read and check one: ST_ERR_NOTFOUND when there is none, ST_ERR_PARSE
+ * "path:line:col: message" for a malformed or altered file (sha256). */
+int st_open_ear_load(const char *path, struct st_open_ear *out, char *err);
+/* Age at `now` (Unix seconds), hours (negative: taken in the future). */
+double st_open_ear_age_h(const struct st_open_ear *cal, long long now);
 
 /* ---- Microphone alignment: one sweep, every mic against the array ---- */
 struct st_meas_mic {

@@ -61,6 +61,7 @@ static const struct st_disposition table[ST_DISP_COUNT] = {
 		NULL, "seed 001: outside 22-38 s, \"Microphone bias voltage misconfigured\"" },
 	[ST_DISP_PAIRING] = {ST_DISP_PAIRING, "service", "send to service: the reset left the pairing table as it was (name suffix or the address's first 3 octets)", "on iPhone: Settings > Privacy & Security > Bluetooth, turn off the randomized MAC address per network, then forget the headphones and pair again", "seed 001: \"Pairing table corruption persists\""},
 	[ST_DISP_BATTERY_REPORT] = {ST_DISP_BATTERY_REPORT, "service-centre", "send to a Sony service centre: the battery report is not linear (EEPROM battery profile)", NULL, "seed 001: \"Jumps of >8% indicate EEPROM calibration failure\""},
+	[ST_DISP_CALIBRATION] = {ST_DISP_CALIBRATION, "retest", "calibrate the bench's open ear (station calibrate: take the headset off the acoustic test fixture), then retest: the reference is missing, altered or too old; the unit is not blamed", NULL, NULL},
 	[ST_DISP_BACKUP] = {ST_DISP_BACKUP, "back-up-settings-first", "have the customer export their settings (Sony Headphones Connect > Settings > Sound Adjustments > Export Settings), then rerun the factory reset", "export your EQ, ANC and touch settings before the reset and import them after it", "seed 000: \"Reserve this only when soft resets fail *and* you've backed up your settings\""},
 };
 

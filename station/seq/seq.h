@@ -82,6 +82,8 @@ struct st_seq_config {
 	volatile sig_atomic_t *abort_flag; /* set by a signal handler: stop now */
 	struct st_audio *audio;            /* acoustic bench; NULL: acoustic steps SKIP */
 	const char *capture_dir;           /* raw captures go to DIR/<run uuid>/ (NULL: none) */
+	const char *calibration_dir;       /* open-ear calibrations DIR/<bench>.cal
+	                                    * (station calibrate); NULL: "." */
 };
 
 struct st_seq_result {
@@ -114,6 +116,7 @@ enum st_disp {
 	ST_DISP_NOT_FIXED, ST_DISP_NO_RESPONSE, ST_DISP_WIPES, ST_DISP_MIC_POLARITY,
 	ST_DISP_DSP_FIRMWARE, ST_DISP_ANC_RAMP,
 	ST_DISP_PAIRING, ST_DISP_BATTERY_REPORT, /* seed 001's verification tests */
+	ST_DISP_CALIBRATION,      /* the bench's open-ear calibration is missing or stale */
 	ST_DISP_COUNT
 };
 

@@ -12,7 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
+#include "audio/audio.h"
 #include "limits/limits.h"
 #include "measure/measure.h"
 
@@ -67,6 +69,9 @@ struct seq_acoustic {
 	size_t size;            /* its result struct */
 	/* 1 when the limit file has what judging needs (else a finding is made) */
 	int (*ready)(struct seq *s);
+	/* optional, after set-up: 1 measure, 0 a finding was made (nothing
+	 * measured), <0 station error; r is the zeroed result */
+	int (*prepare)(struct seq *s, struct st_measure *m, void *r);
 	/* measure into r (calloc'd, `size` bytes) and describe the capture in q */
 	int (*measure)(struct st_measure *m, void *r, struct capture_quality *q, char *err);
 	/* judge r: measurements recorded, findings made */
@@ -92,6 +97,8 @@ static int acoustic_run(struct seq *s, const struct seq_acoustic *a)
 	if (!r)
 		return ST_ERR_MEM;
 	measure_setup(s, &m, dir, sizeof(dir));
+	if (a->prepare && (ret = a->prepare(s, &m, r)) <= 0)
+		goto out_free;
 	seq_say(s, ST_EV_ACTION, "%s%s", a->doing, m.open_ref && a->open_note ? a->open_note : "");
 	ret = a->measure(&m, r, &q, s->err);
 	if (ret)
@@ -148,9 +155,66 @@ static int anc_ready(struct seq *s)
 	return 0;
 }
 
+/* The anc step's result: the measurement, and the stored open-ear
+ * reference it was judged against (when the bench cannot lift the unit). */
+struct anc_result {
+	struct st_meas_anc a;      /* passive, active, total per ear and band */
+	struct st_open_ear cal;    /* the bench's calibration (cal.valid: in use) */
+};
+
+/* Where the open ear comes from (docs/audio-bench.md): a bench that can
+ * lift the unit itself captures it in this step; any other needs its
+ * stored calibration, present, intact and younger than the bench file's
+ * open-ear-max-age - else the step is the station's ERROR, never a FAIL. */
+static int anc_prepare(struct seq *s, struct st_measure *m, void *res)
+{
+	struct anc_result *r = res;
+	const struct st_audio_bench *b = &s->cfg->audio->bench;
+	char path[600], e[ST_ERRLEN], text[768];
+	double age;
+	int ret;
+
+	if (b->open_ear == ST_OPEN_EAR_LIFT ||
+	    (b->open_ear == ST_OPEN_EAR_AUTO && st_audio_can_place(s->cfg->audio))) {
+		m->open_ref = 1;
+		seq_say(s, ST_EV_INFO, "open-ear reference: captured in this step, the bench lifts the "
+			"unit off the fixture; judging anc.active_db, anc.passive_db, anc.total_db");
+		return 1;
+	}
+	ret = st_open_ear_path(s->cfg->calibration_dir, b->name, path, sizeof(path), e);
+	if (ret == ST_OK)
+		ret = st_open_ear_load(path, &r->cal, e);
+	if (ret != ST_OK) {
+		seq_finding(s, ST_ERROR, ST_DISP_CALIBRATION,
+			    "open-ear reference of bench %s unusable: %s (run station calibrate --bench %s)",
+			    b->name, e, b->name);
+		return 0;
+	}
+	age = st_open_ear_age_h(&r->cal, (long long)time(NULL));
+	if (!(age >= -0.1 && age <= b->open_ear_max_age_h)) {
+		seq_finding(s, ST_ERROR, ST_DISP_CALIBRATION,
+			    "open-ear calibration of bench %s is %.1f h old (taken %s), outside its %g h: "
+			    "run station calibrate --bench %s", b->name, age, r->cal.taken_iso,
+			    b->open_ear_max_age_h, b->name);
+		r->cal.valid = 0;
+		return 0;
+	}
+	snprintf(text, sizeof(text), "open-ear reference: calibration of bench %s taken %s (%.1f h old, "
+		 "valid %g h), sha256 %.16s...; judging anc.active_db, anc.passive_db, anc.total_db",
+		 b->name, r->cal.taken_iso, age, b->open_ear_max_age_h, r->cal.sha256);
+	{
+		struct st_event ev = { .kind = ST_EV_INFO, .text = text, .artifact = "open-ear",
+				       .path = path, .sha256 = r->cal.sha256 };
+
+		seq_emit(s, &ev);
+	}
+	m->open_cal = &r->cal;
+	return 1;
+}
+
 static int anc_measure(struct st_measure *m, void *r, struct capture_quality *q, char *err)
 {
-	struct st_meas_anc *a = r;
+	struct st_meas_anc *a = &((struct anc_result *)r)->a;
 	int ret = st_measure_anc(m, a, err);
 
 	*q = (struct capture_quality){ a->valid, a->attempts, a->why, &a->files };
@@ -158,9 +222,13 @@ static int anc_measure(struct st_measure *m, void *r, struct capture_quality *q,
 }
 
 /* Active, total and passive attenuation of each band of one ear against
- * their masks; the worst miss so far is kept in worst. */
+ * their masks (anc.active_db, anc.total_db, anc.passive_db; the relearn
+ * masks when relaxed); the worst miss so far is kept in worst.  Inside the
+ * relearn window (relearn) active and total are stored unjudged, while
+ * passive isolation - the cushions or tips, not the adaptive filters - is
+ * still judged. */
 static void anc_judge_ear(struct seq *s, const struct st_meas_anc *r, int e, char *worst,
-			  size_t n, double *worst_margin, int relaxed)
+			  size_t n, double *worst_margin, int relaxed, int relearn)
 {
 	static const char *const ear_name[2] = { "L", "R" };
 	const struct st_mask *active = st_limits_mask(s->lim, relaxed ? "anc.active_relearn_db" : "anc.active_db");
@@ -179,15 +247,22 @@ static void anc_judge_ear(struct seq *s, const struct st_meas_anc *r, int e, cha
 		double hz = st_an_band_nominal(i);
 		for (int k = 0; k < 3; k++) {
 			double bound = 0;
+			snprintf(name, sizeof(name), "anc.%s_db.%s.%gHz", judged[k].what, ear_name[e], hz);
+			if (relearn && k < 2) {
+				/* seed 000's relearn window: stored, not judged */
+				if (isfinite(judged[k].v) && (k == 0 || r->has_open))
+					seq_record(s, name, judged[k].v, "dB", 0, 0, 0, 0, ST_SKIP, 0);
+				continue;
+			}
 			if (!judged[k].mk)
 				continue;
-			snprintf(name, sizeof(name), "anc.%s_db.%s.%gHz", judged[k].what, ear_name[e], hz);
 			if (seq_mask_point(s, judged[k].mk, name, r->fc[i], judged[k].v, &bound) == ST_FAIL &&
 			    bound - judged[k].v > *worst_margin) {
 				*worst_margin = bound - judged[k].v;
 				snprintf(worst, n,
-					 "%s ANC attenuation %.1f dB at %g Hz (%s ear) is %.1f dB short of its mask",
-					 judged[k].what, judged[k].v, hz, e ? "right" : "left", *worst_margin);
+					 "%s attenuation %.1f dB at %g Hz (%s ear) is %.1f dB short of its mask",
+					 k == 2 ? "passive" : k == 1 ? "total (ANC on)" : "active ANC",
+					 judged[k].v, hz, e ? "right" : "left", *worst_margin);
 			}
 		}
 	}
@@ -195,34 +270,23 @@ static void anc_judge_ear(struct seq *s, const struct st_meas_anc *r, int e, cha
 
 static void anc_judge(struct seq *s, const void *res)
 {
-	const struct st_meas_anc *r = res;
-	char worst[256] = "", name[96];
+	const struct st_meas_anc *r = &((const struct anc_result *)res)->a;
+	char worst[256] = "";
 	double worst_margin = 0;
-	int relaxed = 0;
+	int relaxed = 0, relearn;
 
-	if (!seq_anc_judgeable(s, &relaxed) && !relaxed) {
-		/* seed 000's relearn window: stored, not judged */
-		for (int e = 0; e < 2; e++)
-			for (int i = 0; r->ear[e].wired && i < ST_AN_NBANDS; i++) {
-				snprintf(name, sizeof(name), "anc.active_db.%s.%gHz", e ? "R" : "L",
-					 st_an_band_nominal(i));
-				if (isfinite(r->ear[e].active_db[i]))
-					seq_record(s, name, r->ear[e].active_db[i], "dB", 0, 0, 0, 0,
-						   ST_SKIP, 0);
-			}
-		return;
-	}
+	relearn = !seq_anc_judgeable(s, &relaxed) && !relaxed;
 	for (int e = 0; e < 2; e++)
 		if (r->ear[e].wired)
-			anc_judge_ear(s, r, e, worst, sizeof(worst), &worst_margin, relaxed);
+			anc_judge_ear(s, r, e, worst, sizeof(worst), &worst_margin, relaxed, relearn);
 	if (worst[0])
 		seq_finding(s, ST_FAIL, ST_DISP_SERVICE_ANC, "%s", worst);
 }
 
 const struct seq_acoustic seq_acoustic_anc = {
 	.what = "ANC", .doing = "sweep with ANC off, then on", .open_note = ", and the open ear",
-	.size = sizeof(struct st_meas_anc), .ready = anc_ready, .measure = anc_measure,
-	.judge = anc_judge,
+	.size = sizeof(struct anc_result), .ready = anc_ready, .prepare = anc_prepare,
+	.measure = anc_measure, .judge = anc_judge,
 };
 
 /* ----------------------------------------------------------------- mics */

@@ -77,7 +77,9 @@ static void usage(FILE *f)
 		"                       half-line[-after:N], reboot-after:N, vanish-after:N\n"
 		"  --verbose            log every line received and sent\n"
 		"  --jack NAME          also serve the bench's audio as JACK client NAME\n"
-		"                       (acoustic model; docs/audio-bench.md)\n");
+		"                       (acoustic model; docs/audio-bench.md)\n"
+		"  --off-fixture        with --jack: no headset on the acoustic test fixture\n"
+		"                       (the operator took it off: station calibrate)\n");
 }
 
 static int need(int argc, char **argv, int i)
@@ -136,6 +138,7 @@ int cmd_sim(int argc, char **argv)
 {
 	struct jack_ctx jc = { NULL, NULL, 1.0 };
 	const char *jack_name = NULL;
+	int off_fixture = 0;  /* --off-fixture: ear simulators open */
 	struct st_simfix_opts o;
 	struct st_model *model = NULL;
 	struct st_simfix *s = NULL;
@@ -161,6 +164,8 @@ int cmd_sim(int argc, char **argv)
 			o.sim.worn = 1;
 		} else if (!strcmp(a, "--start-off")) {
 			o.sim.start_off = 1;
+		} else if (!strcmp(a, "--off-fixture")) {
+			off_fixture = 1;
 		} else if (!strcmp(a, "--verbose") || !strcmp(a, "-v")) {
 			o.verbose = 1;
 		} else if (!need(argc, argv, i)) {
@@ -210,6 +215,8 @@ int cmd_sim(int argc, char **argv)
 	}
 	if (!model_id || !link)
 		return usage_error("--model and --pty-link are required (try --help)");
+	if (off_fixture && !jack_name)
+		return usage_error("--off-fixture is the JACK bench's (--jack)");
 
 	model = calloc(1, sizeof(*model));
 	if (!model) {
@@ -245,6 +252,7 @@ int cmd_sim(int argc, char **argv)
 		}
 		jc.h = st_simfix_headset(s);
 		st_headset_listen(jc.h, jack_sound, &jc);
+		st_jackbench_place(jc.jb, !off_fixture);
 		printf("sim: JACK client %s at %.0f Hz\n", jack_name, st_jackbench_rate(jc.jb));
 	}
 	if (st_simfix_pty(&master, &slave, path, sizeof(path), err) ||

@@ -53,9 +53,23 @@ start_sim() { # MODEL [--fault F]...
 
 plan=repair
 
+# The bench's open-ear calibration first: the headset off the acoustic test
+# fixture (`station sim --off-fixture`), one sweep stored beside the
+# database; every ANC step below judges passive and total against it.
+n=$((n + 1))
+if start_sim WH-1000XM5 --off-fixture &&
+	out=$(timeout 60 "$STATION" calibrate --model WH-1000XM5 --fixture "$tmp/pty" --audio pa:stbench \
+		--bench stbench --db "$tmp/runs.db" --confirm yes 2>&1) &&
+	[ -s "$tmp/calibration/stbench.cal" ] && grep -q "open ear left: 100 Hz -6" <<<"$out"; then
+	echo "ok $n - open-ear calibration of the JACK bench, headset off the fixture"
+else
+	echo "not ok $n - open-ear calibration of the JACK bench"
+	sed 's/^/# /' <<<"${out:-}" | tail -8
+fi
+
 run_case() { # NAME EXPECTED-EXIT EXPECTED-TEXT MODEL [--fault F]...
 	local name=$1 want=$2 text=$3 model=$4; shift 4
-	local out rc
+	local rc
 	n=$((n + 1))
 	if ! start_sim "$model" "$@"; then
 		echo "not ok $n - $name (simulator did not start)"
@@ -77,6 +91,15 @@ run_case() { # NAME EXPECTED-EXIT EXPECTED-TEXT MODEL [--fault F]...
 # the voice assistant's answer through JACK on a 20x clock (the unit's
 # sounds and its DSP's answer play in audio time, docs/audio-bench.md).
 run_case "a healthy unit passes the repair plan, ladder and verify, through pty and JACK" 0 "no-fault-found" WH-1000XM5
+n=$((n + 1))
+if grep -q "open-ear reference: calibration of bench stbench" <<<"$out" &&
+	grep -Eq "anc\.total_db\.L\.1000Hz +3[0-9.]+ dB .* PASS" <<<"$out" &&
+	grep -Eq "anc\.passive_db\.L\.1000Hz +1[5-8][0-9.]* dB .* PASS" <<<"$out"; then
+	echo "ok $n - passive and total attenuation judged against the calibration through JACK"
+else
+	echo "not ok $n - passive and total attenuation through JACK"
+	grep -E "open-ear|anc\.(total|passive)_db\.L\.1000" <<<"$out" | sed 's/^/# /'
+fi
 run_case "a late voice assistant fails verify through JACK (DSP firmware)" 1 "DSP firmware" WH-1000XM5 --fault assistant-slow
 run_case "weak ANC fails its mask" 1 "short of its mask" WH-1000XM5 --fault anc-weak
 run_case "late, quiet microphone fails alignment" 1 "microphone 3 is out of alignment" WH-1000XM5 --fault mic-misaligned:3

@@ -1,0 +1,27 @@
+/*
+ * internal.h - what the measurement layer's files share and nothing
+ * outside station/measure/ may include: the swept-sine capture helpers of
+ * measure.c, used again by openear.c (the open-ear calibration).
+ */
+#ifndef ST_MEASURE_INTERNAL_H
+#define ST_MEASURE_INTERNAL_H
+
+#include "measure/measure.h"
+#include "measure/sweepctx.h"
+
+/* The bench's sweep (length, level, rate) and its analysis context. */
+int meas_get_sweep(const struct st_measure *m, struct meas_sweep *ms, char *err);
+/* Play the sweep, capture, deconvolve the roles in the mask `roles` into
+ * resp[role]; the capture is written as WAV `what`.  On error every
+ * response is freed. */
+int meas_sweep_capture(struct st_measure *m, const float *stim, size_t n,
+		       struct st_an_ctx *ctx, unsigned roles, struct st_an_response *resp,
+		       const char *what, struct st_meas_files *files, char *err);
+/* Free every role's response and zero them. */
+void meas_free_resps(struct st_an_response *resp);
+/* 1 when r is judgeable (SNR, clipping); else 0 and why names the capture
+ * and the role. */
+int meas_judge(const struct st_measure *m, const struct st_an_response *r, double f_hi,
+	       const char *what, int role, char *why, size_t whylen);
+
+#endif
