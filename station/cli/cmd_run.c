@@ -231,6 +231,8 @@ static void on_event(const struct st_event *ev, void *ctx)
 static void print_verdict(const struct st_seq_result *res, const char *model, const char *serial,
 			  const char *plan, const char *db)
 {
+	const struct st_disposition *d;
+
 	printf("\n%s  %s  serial ", st_verdict_name(res->verdict), model);
 	st_term_put(stdout, serial);
 	printf("  plan %s\ndisposition: ", plan);
@@ -238,6 +240,11 @@ static void print_verdict(const struct st_seq_result *res, const char *model, co
 	if (res->reason[0]) {
 		printf("\nreason: ");
 		st_term_put(stdout, res->reason);
+	}
+	/* the seeds' advice for the customer (causes outside the headset) */
+	if ((d = st_disposition_find(res->disposition)) && d->advice) {
+		printf("\ncustomer: ");
+		st_term_put(stdout, d->advice);
 	}
 	fputc('\n', stdout);
 	if (db) {

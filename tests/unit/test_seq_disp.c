@@ -65,6 +65,41 @@ static void test_every_name_in_use_is_known(void **state)
 	}
 }
 
+/* Seed 000's five causes outside the headset and seed 001's iOS MAC
+ * address, as customer advice in the dispositions where they apply. */
+static void test_customer_advice(void **state)
+{
+	static const struct {
+		enum st_disp id;
+		const char *words[4];
+	} want[] = {
+		/* all five on a unit the bench finds healthy */
+		{ ST_DISP_NO_FAULT, { "Check Now, twice", "Forget This Device", "multipoint", "Clear Cache" } },
+		{ ST_DISP_NO_FAULT, { "reboot the phone", "randomized Bluetooth MAC", "reinstall", NULL } },
+		/* a rung fixed it: if it comes back, look outside the headset */
+		{ ST_DISP_FIXED, { "Check Now, twice", "reboot it before pairing", "disable multipoint", NULL } },
+		{ ST_DISP_RESET_SOFT_DONE, { "disable multipoint", "pair to one device", "soft reset", NULL } },
+		{ ST_DISP_RESET_BT_DONE, { "Forget This Device", "reboot the phone", "randomized Bluetooth MAC", NULL } },
+		{ ST_DISP_RESET_FACTORY_DONE, { "Check Now, twice", "relearns", NULL, NULL } },
+		{ ST_DISP_DSP_FIRMWARE, { "Check Now, twice", NULL, NULL, NULL } },
+		{ ST_DISP_PAIRING, { "randomized MAC", NULL, NULL, NULL } },
+		{ ST_DISP_CLEAN_MIC, { "Clear Cache", "export the EQ presets", NULL, NULL } },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ST_ARRAY_SIZE(want); i++) {
+		const struct st_disposition *d = st_disposition(want[i].id);
+
+		assert_non_null(d->advice);
+		for (int k = 0; k < 4 && want[i].words[k]; k++)
+			if (!strstr(d->advice, want[i].words[k]))
+				fail_msg("%s: advice lacks '%s'", d->name, want[i].words[k]);
+	}
+	/* a station fault blames nothing outside the bench */
+	assert_null(st_disposition(ST_DISP_STATION_FAULT)->advice);
+	assert_null(st_disposition(ST_DISP_CALIBRATION)->advice);
+}
+
 /* A red-flashing EEPROM failure: the run's disposition and the seed rule
  * in its reason come from ST_DISP_EEPROM's row. */
 static void test_run_disposition_from_the_row(void **state)
@@ -101,6 +136,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rows_complete),
 		cmocka_unit_test(test_every_name_in_use_is_known),
+		cmocka_unit_test(test_customer_advice),
 		cmocka_unit_test(test_run_disposition_from_the_row),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
