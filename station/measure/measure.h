@@ -163,6 +163,34 @@ struct st_meas_ramp {
 int st_measure_ramp(struct st_measure *m, double seconds, struct st_meas_ramp *out,
 		    char *err);
 
+/* ---- Frequency response of the unit's drivers ----
+ * The unit plays its built-in test sweep (UART `SWEEP DELAY`,
+ * docs/unit-uart.md) through both drivers; the ear simulators record it and
+ * each ear's response per 1/3-octave band, re its own 1 kHz band, is what
+ * the limits' `response.band_db` mask judges.  A driver that cuts out
+ * (oxidised leads, a cracked flex cable, seed 001) leaves bands missing. */
+#define ST_MEAS_DRIVER_F1 20.0       /* the unit's sweep: Hz */
+#define ST_MEAS_DRIVER_F2 20000.0
+#define ST_MEAS_DRIVER_S 2.0         /* s */
+#define ST_MEAS_DRIVER_DB -20.0      /* peak at the ear simulator, dBFS */
+#define ST_MEAS_DRIVER_FADE_MS 10.0
+/* That sweep's parameters at `rate`. */
+void st_measure_driver_sweep(struct st_sweep *sw, double rate);
+struct st_meas_response_ear {
+	int wired;                          /* the bench has this ear */
+	double band_db[ST_AN_NBANDS];       /* dB re the 1 kHz band (NAN outside the sweep) */
+	double snr_db[ST_AN_NBANDS];
+};
+struct st_meas_response {
+	int valid;
+	char why[256];
+	int attempts;
+	double fc[ST_AN_NBANDS];            /* band centres, Hz */
+	struct st_meas_response_ear ear[2]; /* left, right */
+	struct st_meas_files files;
+};
+int st_measure_response(struct st_measure *m, struct st_meas_response *out, char *err);
+
 /* ---- Sounds the unit makes (chimes, tones, prompts) ---- */
 struct st_meas_sound {
 	char kind[8];        /* "tone", "chime", "prompt" */

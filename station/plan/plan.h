@@ -30,6 +30,7 @@ enum st_plan_op {
 	ST_PS_RAMP,       /* ANC ramp-up time */
 	ST_PS_ASSISTANT,  /* voice-assistant latency */
 	ST_PS_VERIFY_FULL,/* seed 001's four verification tests (an hour or two) */
+	ST_PS_RESPONSE,   /* both drivers' frequency response (crackling, dropouts) */
 	ST_PS_COUNT
 };
 /* The step kinds a plan may name are the rows of the sequencer's step

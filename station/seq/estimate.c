@@ -24,6 +24,7 @@
 #define T_MICS 8.0
 #define T_RAMP 190.0          /* 3 s off, 90 s capture, reference at 180 s */
 #define T_ASSISTANT 8.0
+#define T_RESPONSE 3.5      /* the unit's 2 s driver sweep, its lead and tail */
 #define T_DRAIN 3600.0        /* seed 001: 60 minutes of playback */
 #define T_CHARGE_TYPICAL 2880.0 /* 80 % -> 100 % at 25 %/h (seed 001: 4 h full) */
 #define T_CHARGE_MAX 14400.0
@@ -87,6 +88,8 @@ static double step_s(const struct st_plan_step *ps, const struct st_model *m, do
 		return T_RAMP;
 	case ST_PS_ASSISTANT:
 		return T_ASSISTANT;
+	case ST_PS_RESPONSE:
+		return T_RESPONSE;
 	case ST_PS_LADDER:
 		for (int r = 0; r < ps->nrungs; r++) {
 			for (int a = 0; a < ps->rungs[r].nacts; a++)

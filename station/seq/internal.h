@@ -13,7 +13,7 @@
  *   reset.c           performing a reset procedure and verifying what it wiped
  *   steps.c           the step table: plan step kinds, their run functions
  *   steps_unit.c      identify, battery, controls, health, verify
- *   steps_acoustic.c  anc, mics, ramp, assistant
+ *   steps_acoustic.c  anc, mics, ramp, assistant, response
  *   persist.c         the store, as a listener of the events
  *   dispositions.c    what to do with a unit, as data
  *   run.c             step bookkeeping, the ladder, st_seq_run
@@ -178,7 +178,7 @@ int seq_identify(struct seq *s);
 struct seq_acoustic; /* how one acoustic step measures and judges */
 int seq_step_acoustic(struct seq *s, const struct st_plan_step *ps);
 extern const struct seq_acoustic seq_acoustic_anc, seq_acoustic_mics, seq_acoustic_ramp,
-	seq_acoustic_assistant;
+	seq_acoustic_assistant, seq_acoustic_response;
 /* Inside a verify step: the assistant latency, and with full the ANC
  * ramp-up; no acoustic bench is a note, not a SKIP of the whole step. */
 int seq_verify_acoustic(struct seq *s, int full);

@@ -108,6 +108,7 @@ enum st_disp {
 	ST_DISP_WAIT_6H, ST_DISP_NO_FAULT, ST_DISP_GOLDEN_OK, ST_DISP_RESET_SOFT_DONE,
 	ST_DISP_RESET_BT_DONE, ST_DISP_RESET_FACTORY_DONE, ST_DISP_RETURN_TO_STOCK,
 	ST_DISP_BACKUP,           /* seed 000's backup rule before a factory reset */
+	ST_DISP_HARDWARE_RMA,     /* seed 001: crackling, channel dropouts */
 	ST_DISP_FIXED,            /* "fixed-by-<rung>" */
 	/* causes with their own advice or seed rule, stored as a name above */
 	ST_DISP_STATION_FAULT, ST_DISP_ABORT, ST_DISP_ESCALATION, ST_DISP_UNJUDGEABLE,

@@ -70,6 +70,9 @@ static const struct st_step_kind builtin[ST_PS_COUNT] = {
 			 &seq_acoustic_ramp },
 	[ST_PS_ASSISTANT] = { "assistant", seq_step_acoustic, ST_STEP_NEEDS_AUDIO, NULL, 0,
 			      "voice-assistant latency", &seq_acoustic_assistant },
+	[ST_PS_RESPONSE] = { "response", seq_step_acoustic, ST_STEP_NEEDS_AUDIO | ST_STEP_NEEDS_UART,
+			     NULL, 0, "both drivers' frequency response against response.band_db "
+			     "(crackling, channel dropouts: hardware RMA)", &seq_acoustic_response },
 };
 
 /* Rows added at start-up (st_seq_step_register). */

@@ -405,3 +405,65 @@ void seq_symptom_persists(struct seq *s)
 			    "%s persists after the %s reset: seed 000 - if muffled audio persists post-reset, check for physical blockage: inspect the mesh grilles with a 10x magnifier and clean with an ultra-soft brush (no compressed air)",
 			    s->mic_symptom, s->last_reset[0] ? s->last_reset : "last");
 }
+
+/* ------------------------------------------------------------- response */
+
+static int response_ready(struct seq *s)
+{
+	if (st_limits_mask(s->lim, "response.band_db"))
+		return 1;
+	seq_missing_limit(s, "mask 'response.band_db'");
+	return 0;
+}
+
+static int response_measure(struct st_measure *m, void *r, struct capture_quality *q, char *err)
+{
+	struct st_meas_response *a = r;
+	int ret = st_measure_response(m, a, err);
+
+	*q = (struct capture_quality){ a->valid, a->attempts, a->why, &a->files };
+	return ret;
+}
+
+/* Seed 001: "Does resetting fix crackling audio or left-channel dropouts?
+ * Rarely. Those symptoms point to hardware faults": a driver whose
+ * response breaks its mask is a hardware RMA, and no reset is tried. */
+static void response_judge(struct seq *s, const void *res)
+{
+	const struct st_meas_response *r = res;
+	const struct st_mask *mk = st_limits_mask(s->lim, "response.band_db");
+	double miss[2] = { 0, 0 }, at[2] = { 0, 0 };
+	char name[64];
+
+	for (int e = 0; e < 2; e++)
+		for (int i = 0; r->ear[e].wired && i < ST_AN_NBANDS; i++) {
+			double v = r->ear[e].band_db[i], bound = 0, hz = st_an_band_nominal(i);
+
+			if (!isfinite(v))
+				continue;
+			snprintf(name, sizeof(name), "response.band_db.%s.%gHz", e ? "R" : "L", hz);
+			if (seq_mask_point(s, mk, name, r->fc[i], v, &bound) == ST_FAIL &&
+			    fabs(bound - v) > miss[e]) {
+				miss[e] = fabs(bound - v);
+				at[e] = hz;
+			}
+		}
+	if (miss[0] <= 0 && miss[1] <= 0)
+		return;
+	s->hardware_fault = 1;
+	if (miss[0] > 0 && miss[1] > 0)
+		seq_finding(s, ST_FAIL, ST_DISP_HARDWARE_RMA,
+			    "crackling: both drivers' response breaks up (%.1f dB outside the mask at %g Hz left, %.1f dB at %g Hz right)",
+			    miss[0], at[0], miss[1], at[1]);
+	else
+		seq_finding(s, ST_FAIL, ST_DISP_HARDWARE_RMA,
+			    "%s-channel dropouts: the %s driver's response is %.1f dB outside the mask at %g Hz",
+			    miss[0] > 0 ? "left" : "right", miss[0] > 0 ? "left" : "right",
+			    miss[0] > 0 ? miss[0] : miss[1], miss[0] > 0 ? at[0] : at[1]);
+}
+
+const struct seq_acoustic seq_acoustic_response = {
+	.what = "driver response", .doing = "the unit plays its test sweep, both ears listening",
+	.size = sizeof(struct st_meas_response), .ready = response_ready,
+	.measure = response_measure, .judge = response_judge,
+};

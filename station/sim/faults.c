@@ -32,6 +32,8 @@ static const struct {
 	{ "pairing-corrupt", "name keeps a _XXXX suffix, address keeps its first 3 octets (seed 001)" },
 	{ "battery-jump", "battery report jumps 10 % after 30 min of playback: EEPROM calibration (seed 001)" },
 	{ "battery-drift", "battery report sags up to 8 % below a straight line (seed 001)" },
+	{ "driver-crackle", "both drivers break up while they play: crackling (seed 001: hardware RMA)" },
+	{ "left-dropout", "the left driver drops out 0.2 s of every 0.5 s (seed 001: hardware RMA)" },
 	{ "fixture-hold-drift", "the fixture holds every press 0.5 s long: a station fault (seed 000: +-0.3 s)" },
 	{ "anc-weak", "active attenuation 0.62 of a healthy unit's" },
 	{ "anc-instant", "ANC at full strength 0.5 s after engaging (seed 001: should ramp)" },

@@ -28,6 +28,8 @@ const char *const st_sim_fault_names[] = {
 	[F_PAIRING_CORRUPT] = "pairing-corrupt",
 	[F_BATTERY_JUMP] = "battery-jump",
 	[F_BATTERY_DRIFT] = "battery-drift",
+	[F_DRIVER_CRACKLE] = "driver-crackle",
+	[F_LEFT_DROPOUT] = "left-dropout",
 	[F_COUNT] = NULL,
 };
 

@@ -79,6 +79,21 @@ void hs_fb_led(struct st_headset *h, double t, const char *where, const char *co
 	schedule(h, &ev);
 }
 
+void hs_fb_sweep(struct st_headset *h, double t)
+{
+	struct st_feedback ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.t = t;
+	ev.kind = ST_FB_SWEEP;
+	/* the drivers' fault rides along for the simulated bench (acdriver.h) */
+	if (has(h, F_DRIVER_CRACKLE))
+		st_strlcpy(ev.text, "driver-crackle", sizeof(ev.text));
+	else if (has(h, F_LEFT_DROPOUT))
+		st_strlcpy(ev.text, "left-dropout", sizeof(ev.text));
+	ring_push(h, &ev);
+}
+
 void hs_fb_sound(struct st_headset *h, double t, enum st_fb_kind kind, int count,
 		     const char *text)
 {

@@ -69,6 +69,8 @@ enum fault {
 	F_PAIRING_CORRUPT,
 	F_BATTERY_JUMP,
 	F_BATTERY_DRIFT,
+	F_DRIVER_CRACKLE,   /* seed 001: crackling, oxidized driver leads */
+	F_LEFT_DROPOUT,     /* seed 001: left-channel dropouts */
 	F_COUNT
 };
 
@@ -292,6 +294,9 @@ int hs_usb_detected(const struct st_headset *h);
 /* headset_fb.c: feedback */
 void hs_flush_pending(struct st_headset *h, double t);
 void hs_fb_led(struct st_headset *h, double t, const char *where, const char *color);
+/* The driver test sweep (UART SWEEP) starting at t, announced to the
+ * listeners now so the acoustic bench has it before it starts. */
+void hs_fb_sweep(struct st_headset *h, double t);
 void hs_fb_sound(struct st_headset *h, double t, enum st_fb_kind kind, int count,
 		 const char *text);
 double hs_led_pattern(struct st_headset *h, const struct st_led_expect *le, double t0,

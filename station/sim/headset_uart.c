@@ -1,7 +1,7 @@
 /*
  * headset_uart.c - the simulated headset's factory-test UART
  * (docs/unit-uart.md): one command line in (INFO, ITEMS, LINKTEST,
- * KEYTEST, KEYS, ADV, PLAY, ANC), one reply line out; a dead unit does not
+ * KEYTEST, KEYS, ADV, SWEEP, PLAY, ANC), one reply line out; a dead unit does not
  * answer.
  */
 #include "headset_int.h"
@@ -147,6 +147,17 @@ int st_headset_uart(struct st_headset *h, double t, const char *cmd, char *reply
 		} else {
 			hs_adv_name(h, name, sizeof(name));
 			out(&o, "name=%s addr=%s", name, h->bt_addr);
+		}
+	} else if (!strcasecmp(w, "SWEEP")) {
+		double lead = 0.3;
+
+		if (*arg && (st_parse_double(arg, &lead) != ST_OK || !(lead >= 0 && lead <= 60)))
+			out(&o, "ERR lead 0..60 s");
+		else if (!h->powered)
+			out(&o, "ERR powered off");
+		else {
+			hs_fb_sweep(h, h->now + lead);
+			out(&o, "sweep=on lead=%.3f", lead);
 		}
 	} else if (!strcasecmp(w, "PLAY")) {
 		long vol;

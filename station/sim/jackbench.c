@@ -18,6 +18,7 @@
 
 #include <jack/jack.h>
 
+#include "acdriver.h"
 #include "acoustic.h"
 #include "core/st.h"
 #include "fixture/fixture.h"
@@ -39,6 +40,7 @@ struct st_jackbench {
 	jack_port_t *spk;                  /* speaker_in */
 	jack_port_t *out[ST_AC_OUTS + 1];  /* ear_l, ear_r, mic1..6, ref */
 	struct st_acoustic *ac;            /* the model (process thread only) */
+	struct st_acdriver *drv;           /* the unit's drivers (process thread only) */
 	double rate;                       /* server rate */
 	int active;                        /* jack_activate succeeded */
 	/* state handoff: triple buffer */
@@ -90,6 +92,7 @@ static int process(jack_nframes_t n, void *arg)
 	head = atomic_load_explicit(&jb->head, memory_order_acquire);
 	while (tail != head) {
 		st_acoustic_schedule(jb->ac, &jb->ring[tail % RING]);
+		st_acdriver_schedule(jb->drv, &jb->ring[tail % RING]);
 		tail++;
 	}
 	atomic_store_explicit(&jb->tail, tail, memory_order_release);
@@ -98,6 +101,8 @@ static int process(jack_nframes_t n, void *arg)
 		outs[c] = jack_port_get_buffer(jb->out[c], n);
 	memcpy(ref, spk, n * sizeof(float));
 	st_acoustic_process(jb->ac, t0, spk, outs, n);
+	st_acdriver_render(jb->drv, t0, s->scale, st.powered && st.present, outs[ST_AC_EAR_L],
+			   outs[ST_AC_EAR_R], n);
 	atomic_fetch_add_explicit(&jb->cycles, 1, memory_order_relaxed);
 	return 0;
 }
@@ -151,6 +156,8 @@ int st_jackbench_start(struct st_jackbench **out, const char *client_name,
 	}
 	jb->rate = jack_get_sample_rate(jb->client);
 	ret = st_acoustic_new(&jb->ac, m, opts, jb->rate, err);
+	if (ret == ST_OK)
+		ret = st_acdriver_new(&jb->drv, jb->rate, err);
 	if (ret != ST_OK)
 		goto out_close;
 	jb->front = 0;
@@ -191,6 +198,7 @@ int st_jackbench_start(struct st_jackbench **out, const char *client_name,
 out_close:
 	jack_client_close(jb->client);
 out_free:
+	st_acdriver_free(jb->drv);
 	st_acoustic_free(jb->ac);
 	free(jb);
 	return ret;
@@ -203,6 +211,7 @@ void st_jackbench_stop(struct st_jackbench *jb)
 	if (jb->active)
 		jack_deactivate(jb->client);
 	jack_client_close(jb->client);
+	st_acdriver_free(jb->drv);
 	st_acoustic_free(jb->ac);
 	free(jb);
 }

@@ -25,6 +25,7 @@
 #include "core/clock.h"
 #include "core/st.h"
 #include "fixture/fixture.h"
+#include "sim/acdriver.h"
 #include "sim/acoustic.h"
 #include "sim/headset.h"
 #include "sim/simdrv.h"
@@ -34,6 +35,7 @@
 /* Back end context. */
 struct simaudio {
 	struct st_acoustic *ac;        /* the model */
+	struct st_acdriver *drv;       /* the unit's drivers: its test sweep */
 	struct st_headset *h;          /* headset it follows, or NULL */
 	struct st_clock *clock;        /* time source when there is no fixture */
 	struct st_acoustic_state st;   /* state when there is no headset */
@@ -80,6 +82,9 @@ static int sim_setup(struct st_audio *a, const struct st_model *m,
 	ret = st_acoustic_new(&s->ac, m, opts, a->bench.rate, err);
 	if (ret != ST_OK)
 		return ret;
+	ret = st_acdriver_new(&s->drv, a->bench.rate, err);
+	if (ret != ST_OK)
+		return ret;
 	s->present = 1;
 	s->chunk = (size_t)(CHUNK_S * a->bench.rate + 0.5);
 	s->spk = calloc(s->chunk, sizeof(float));
@@ -101,6 +106,7 @@ static void on_sound(void *ctx, const struct st_feedback *ev)
 	struct simaudio *s = ctx;
 
 	st_acoustic_schedule(s->ac, ev);
+	st_acdriver_schedule(s->drv, ev);
 }
 
 static void sim_close(struct st_audio *a)
@@ -112,6 +118,7 @@ static void sim_close(struct st_audio *a)
 	if (s->h)
 		st_headset_listen(s->h, NULL, NULL);
 	free(s->spk);
+	st_acdriver_free(s->drv);
 	st_acoustic_free(s->ac);
 	free(s);
 	a->priv = NULL;
@@ -238,6 +245,13 @@ static int sim_playrec(struct st_audio *a, const float *stim, size_t n,
 		for (int c = 0; c < ST_AC_OUTS; c++)
 			out[c] = cap->ch[c] ? cap->ch[c] + done : NULL;
 		st_acoustic_process(s->ac, t0, spk, out, k);
+		{
+			struct st_acoustic_state st;
+
+			st_acoustic_get_state(s->ac, &st);
+			st_acdriver_render(s->drv, t0, st.scale, st.powered && st.present,
+					   out[ST_AC_EAR_L], out[ST_AC_EAR_R], k);
+		}
 		done += k;
 	}
 	return ST_OK;
@@ -255,6 +269,7 @@ static int sim_feedback(struct st_audio *a, const struct st_feedback *ev, char *
 {
 	struct simaudio *s = a->priv;
 
+	st_acdriver_schedule(s->drv, ev);
 	if (st_acoustic_schedule(s->ac, ev) != ST_OK)
 		return st_fail(err, ST_ERR_MEM, "sim audio: too many sounds pending");
 	return ST_OK;

@@ -368,6 +368,8 @@ static void feedback(struct st_simfix *s)
 			case ST_FB_TONE:
 				event(s, "EV TONE %lld %.0f", sf_tms(s, fb[i].t), fb[i].hz);
 				break;
+			case ST_FB_SWEEP:  /* a test signal for the ear simulators, not an event */
+				break;
 			}
 		}
 		if (n < 32)

@@ -105,5 +105,6 @@ run_case "weak ANC fails its mask" 1 "short of its mask" WH-1000XM5 --fault anc-
 run_case "late, quiet microphone fails alignment" 1 "microphone 3 is out of alignment" WH-1000XM5 --fault mic-misaligned:3
 run_case "inverted microphone fails polarity" 1 "microphone 2 is wired inverted" WH-1000XM5 --fault mic-polarity:2
 run_case "noisy room is the station's ERROR" 3 "not judgeable" WH-1000XM5 --fault noisy-room
+run_case "a crackling driver is a hardware RMA (its test sweep through JACK)" 1 "hardware-rma" WH-1000XM5 --fault driver-crackle
 n=$((n + 1))
 if ls "$tmp"/captures/*/*.wav >/dev/null 2>&1; then echo "ok $n - captures kept as WAV"; else echo "not ok $n - no captures"; fi
