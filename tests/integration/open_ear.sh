@@ -42,14 +42,15 @@ for m in WH-1000XM5 WF-1000XM5; do
 done
 
 # ---- a bench that needs its calibration --------------------------------------------
-printf 'open-ear calibration\nopen-ear-max-age 0.0006\n' >"$T/cal.audio"   # about 2 s
+printf 'open-ear calibration\n' >"$T/cal.audio"                                # valid 24 h
+printf 'open-ear calibration\nopen-ear-max-age 0.0003\n' >"$T/stale.audio"    # about 1 s
 "$STATION" calibrate --model WH-1000XM5 --bench "$T/cal.audio" --calibration "$T/cal" </dev/null >"$T/c0" 2>&1
 rc=$?
 [ $rc -eq 2 ] && grep -q "nobody to confirm the headset is off" "$T/c0" && [ ! -e "$T/cal/cal.cal" ]
 check "calibrate refuses with nobody to confirm the headset is off (exit 2, nothing stored)" $? "exit $rc $(cat "$T/c0")"
 
-run_cal() { # SERIAL CAL-DIR -> $T/out, rc in $rc
-	"$STATION" run --model WH-1000XM5 --serial "$1" --plan anc-only --no-db --bench "$T/cal.audio" \
+run_cal() { # SERIAL CAL-DIR [BENCH] -> $T/out, rc in $rc
+	"$STATION" run --model WH-1000XM5 --serial "$1" --plan anc-only --no-db --bench "$T/${3:-cal}.audio" \
 		--calibration "$2" >"$T/out" 2>&1
 	rc=$?
 }
@@ -65,18 +66,17 @@ want=$(head -n -1 "$T/cal/cal.cal" | sha256sum | cut -c1-64)
 	grep -Eq "anc\.passive_db\.L\.1000Hz +1[5-8][0-9.]* dB .* PASS" "$T/out"
 check "calibrated bench: stored with date and sha256, total and passive judged against it (PASS)" $? "exit $rc $(cat "$T/c1" "$T/out" | grep -E 'open|FAIL|reason|sha')"
 
-sleep 3
-run_cal C2 "$T/cal"
+"$STATION" calibrate --model WH-1000XM5 --bench "$T/stale.audio" --calibration "$T/cal" --confirm yes >/dev/null 2>&1
+sleep 2
+run_cal C2 "$T/cal" stale
 [ $rc -eq 3 ] && grep -q "^ERROR" "$T/out" && grep -q "disposition: retest" "$T/out" &&
-	grep -q "open-ear calibration of bench cal is .* h old .*outside its 0.0006 h: run station calibrate" "$T/out"
+	grep -q "open-ear calibration of bench stale is .* h old .*outside its 0.0003 h: run station calibrate" "$T/out"
 check "a stale calibration is the station's ERROR (retest), not a FAIL" $? "exit $rc $(tail -3 "$T/out")"
 
 run_cal C3 "$T/nowhere"
 [ $rc -eq 3 ] && grep -q "disposition: retest" "$T/out" && grep -q "unusable: .*no such file" "$T/out"
 check "a missing calibration is the station's ERROR" $? "exit $rc $(tail -3 "$T/out")"
 
-printf 'open-ear calibration\n' >"$T/cal.audio"   # 24 h again
-"$STATION" calibrate --model WH-1000XM5 --bench "$T/cal.audio" --calibration "$T/cal" --confirm yes >/dev/null 2>&1
 sed -i 's/^band left 1000 -6\.[0-9]*/band left 1000 -3.000000/' "$T/cal/cal.cal"
 run_cal C4 "$T/cal"
 [ $rc -eq 3 ] && grep -q "sha256 does not match the file's text" "$T/out"
