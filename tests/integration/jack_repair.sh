@@ -77,7 +77,7 @@ run_case() { # NAME EXPECTED-EXIT EXPECTED-TEXT MODEL [--fault F]...
 		return
 	fi
 	out=$(timeout 120 "$STATION" run --confirm yes --model "$model" --serial "JK$n" --plan "$plan" \
-		--fixture "$tmp/pty" --audio pa:stbench --bench stbench --db "$tmp/runs.db" 2>&1)
+		--fixture "$tmp/pty" --audio pa:stbench --bench stbench --db "$tmp/runs.db" --verbose 2>&1)
 	rc=$?
 	if [ "$rc" -eq "$want" ] && grep -q -- "$text" <<<"$out"; then
 		echo "ok $n - $name"

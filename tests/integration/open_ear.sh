@@ -30,7 +30,7 @@ export XDG_CONFIG_HOME=$T/xdg
 
 # ---- the simulated bench lifts the unit itself -----------------------------------
 for m in WH-1000XM5 WF-1000XM5; do
-	out=$("$STATION" run --model "$m" --serial "OE-$m" --plan anc-only --no-db 2>&1)
+	out=$("$STATION" run --model "$m" --serial "OE-$m" --plan anc-only --no-db --verbose 2>&1)
 	rc=$?
 	bad=0
 	[ $rc -eq 0 ] || bad=1
@@ -50,7 +50,7 @@ rc=$?
 check "calibrate refuses with nobody to confirm the headset is off (exit 2, nothing stored)" $? "exit $rc $(cat "$T/c0")"
 
 run_cal() { # SERIAL CAL-DIR [BENCH] -> $T/out, rc in $rc
-	"$STATION" run --model WH-1000XM5 --serial "$1" --plan anc-only --no-db --bench "$T/${3:-cal}.audio" \
+	"$STATION" run --model WH-1000XM5 --serial "$1" --plan anc-only --no-db --verbose --bench "$T/${3:-cal}.audio" \
 		--calibration "$2" >"$T/out" 2>&1
 	rc=$?
 }
