@@ -26,6 +26,9 @@ struct st_acdriver {
 	float *sweep;         /* the unit's test sweep, n frames */
 	size_t n;
 	int active;           /* a sweep is scheduled or playing */
+	int playing;          /* it has started: pos runs on sample by sample */
+	long pos;             /* next sweep sample (a block's bench time jitters on a
+	                       * real clock; the sweep must not) */
 	double t0;            /* its start, bench time */
 	enum drv_fault fault; /* the unit's driver fault */
 };
@@ -72,6 +75,7 @@ void st_acdriver_schedule(struct st_acdriver *d, const struct st_feedback *ev)
 	d->fault = !strcmp(ev->text, "driver-crackle") ? DRV_CRACKLE :
 		   !strcmp(ev->text, "left-dropout") ? DRV_LEFT_DROPOUT : DRV_OK;
 	d->active = 1;
+	d->playing = 0;
 }
 
 /* Contact of the crackling leads at audio time u: 1 on, 0 broken, with a
@@ -102,15 +106,20 @@ void st_acdriver_render(struct st_acdriver *d, double t0, double scale, int live
 	if (!d || !d->active)
 		return;
 	for (size_t i = 0; i < n; i++) {
-		double u = (t0 - d->t0) / sc + (double)i / d->rate; /* audio s into the sweep */
-		double g[2] = { 1, 1 }, click = 0, x;
+		double u, g[2] = { 1, 1 }, click = 0, x;
 		long k;
 
-		if (u < 0)
-			continue;
-		k = lround(u * d->rate);
+		if (!d->playing) {
+			u = (t0 - d->t0) / sc + (double)i / d->rate; /* audio s into the sweep */
+			if (u < 0)
+				continue;
+			d->playing = 1;
+			d->pos = lround(u * d->rate);
+		}
+		k = d->pos++;
+		u = (double)k / d->rate;
 		if (k >= (long)d->n) {
-			d->active = 0;
+			d->active = d->playing = 0;
 			return;
 		}
 		if (!live)
