@@ -7,9 +7,18 @@
 # lines are counted; a crash counts as one failure).  Integration scripts
 # print TAP-style "ok - name" / "not ok - name" lines; a script that exits
 # non-zero without printing "not ok" counts as one failure.
+#
+# JOBS=N (default 1) runs N tests at once; each test's lines are printed
+# together when it ends.  ONLY='NAME...' runs only those tests (unit
+# program or integration script names, without .sh).  Every log
+# (BUILD/test-logs/NAME.log) ends with a "# seconds: W wall, C cpu" line,
+# and BUILD/test-logs/times.txt lists "WALL NAME CPU" slowest first; the
+# next run starts the slowest tests first.  Tests must use private temp
+# dirs and server names (mktemp, $$) so that they can run side by side.
 set -u
 build=$1
 results=$2
+jobs=${JOBS:-1}
 top=$(cd "$(dirname "$0")/.." && pwd)
 export STATION="$top/$build/station"
 export STATION_DATA="$top"
@@ -17,48 +26,129 @@ export BUILD="$top/$build"
 # every test's fresh database would measure FFTW plans again (seconds
 # each): plans stay FFTW_ESTIMATE; test_wisdom covers the wisdom file
 export STATION_FFT_WISDOM=off
-passed=0
-failed=0
 logdir="$top/$build/test-logs"
 mkdir -p "$logdir"
+case $jobs in '' | *[!0-9]* | 0) echo "run.sh: JOBS must be a positive number, not '$jobs'" >&2; exit 2 ;; esac
 
+# run_test KIND PATH: run one test, write its log, its summary lines to
+# LOG.out and "PASSED FAILED SECONDS" to LOG.res
+run_test() {
+	local kind=$1 t=$2 name log p f rc start secs cpu
+	if [ "$kind" = unit ]; then
+		name=$(basename "$t")
+		log="$logdir/$name.log"
+	else
+		name=$(basename "$t" .sh)
+		log="$logdir/it-$name.log"
+	fi
+	start=$(date +%s.%N)
+	if [ "$kind" = unit ]; then
+		( cd "$top" && timeout 300 "$t" ) </dev/null >"$log" 2>&1
+	else
+		( cd "$top" && timeout 600 "$t" ) </dev/null >"$log" 2>&1
+	fi
+	rc=$?
+	secs=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+	# CPU seconds of the test's processes (user + system, from `times`)
+	times >"$log.times"    # not in $(...): a subshell has no children yet
+	cpu=$(awk 'NR == 2 { for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); c += a[1] * 60 + a[2] } }
+		END { printf "%.1f", c }' "$log.times")
+	rm -f "$log.times"
+	if [ "$kind" = unit ]; then
+		p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -1)
+		f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -1)
+		p=${p:-0}; f=${f:-0}
+	else
+		p=$(grep -c '^ok ' "$log")
+		f=$(grep -c '^not ok ' "$log")
+	fi
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+	echo "# seconds: $secs wall, $cpu cpu" >>"$log"
+	{
+		if [ "$f" -ne 0 ]; then
+			echo "FAIL $build $kind/$name ($p passed, $f failed; rc $rc; ${secs} s) - log:"
+			if [ "$kind" = unit ]; then
+				tail -40 "$log" | sed 's/^/    /'
+			else
+				grep -E '^(not ok|#)' "$log" | head -40 | sed 's/^/    /'
+				tail -20 "$log" | sed 's/^/    /'
+			fi
+		else
+			echo "ok   $build $kind/$name ($p; ${secs} s, cpu ${cpu} s)"
+		fi
+	} >"$log.out"
+	echo "$p $f $secs $cpu" >"$log.res"
+}
+
+# The tests, slowest first by the last run's times.txt (unknown ones first:
+# they may be slow), so that with JOBS>1 the long ones do not end the run.
+list=()
+wanted() { [ -z "${ONLY:-}" ] || [[ " $ONLY " == *" $1 "* ]]; }
 for t in "$top/$build"/tests/test_*; do
-	[ -x "$t" ] || continue
-	name=$(basename "$t")
-	log="$logdir/$name.log"
-	( cd "$top" && timeout 300 "$t" ) >"$log" 2>&1
-	rc=$?
-	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -1)
-	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -1)
-	p=${p:-0}; f=${f:-0}
-	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
-	passed=$((passed + p)); failed=$((failed + f))
-	if [ "$f" -ne 0 ]; then
-		echo "FAIL $build unit/$name ($p passed, $f failed; rc $rc) - log:"
-		tail -40 "$log" | sed 's/^/    /'
-	else
-		echo "ok   $build unit/$name ($p)"
-	fi
+	[ -x "$t" ] && [ -f "$t" ] && wanted "$(basename "$t")" && list+=("unit $t")
 done
-
 for s in "$top"/tests/integration/*.sh; do
-	[ -x "$s" ] || continue
-	name=$(basename "$s" .sh)
-	log="$logdir/it-$name.log"
-	( cd "$top" && timeout 600 "$s" ) >"$log" 2>&1
-	rc=$?
-	p=$(grep -c '^ok ' "$log")
-	f=$(grep -c '^not ok ' "$log")
-	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
-	passed=$((passed + p)); failed=$((failed + f))
-	if [ "$f" -ne 0 ]; then
-		echo "FAIL $build integration/$name ($p passed, $f failed; rc $rc) - log:"
-		grep -E '^(not ok|#)' "$log" | head -40 | sed 's/^/    /'
-		tail -20 "$log" | sed 's/^/    /'
-	else
-		echo "ok   $build integration/$name ($p)"
-	fi
+	[ -x "$s" ] && wanted "$(basename "$s" .sh)" && list+=("integration $s")
 done
+if [ -r "$logdir/times.txt" ]; then
+	mapfile -t list < <(for e in "${list[@]}"; do
+		n=${e##*/}; n=${n%.sh}
+		s=$(awk -v n="$n" '$2 == n { print $1; exit }' "$logdir/times.txt")
+		printf '%s\t%s\n' "${s:-99999}" "$e"
+	done | sort -s -t $'\t' -k1,1gr | cut -f2-)
+fi
+
+passed=0
+failed=0
+: >"$logdir/times.new"
+declare -A running_log    # log of each running test, by PID
+# Job control: each test runs in its own process group, with SIGINT not
+# ignored (as it would be for a background job without it); an interrupted
+# run.sh stops the tests it started.
+set -m
+stop_all() {
+	for pid in "${!running_log[@]}"; do kill -TERM -- "-$pid" 2>/dev/null; done
+	exit 130
+}
+trap stop_all INT TERM
+collect() { # PID: add up and print the finished test
+	local pid=$1 log=${running_log[$1]} p f secs cpu
+	wait "$pid" 2>/dev/null
+	if ! read -r p f secs cpu <"$log.res" 2>/dev/null; then
+		p=0; f=1; secs=0; cpu=0
+		echo "FAIL $build $log: no result"
+	fi
+	cat "$log.out" 2>/dev/null
+	passed=$((passed + p)); failed=$((failed + f))
+	printf '%s %s %s\n' "$secs" "$(basename "${log%.log}" | sed 's/^it-//')" "$cpu" >>"$logdir/times.new"
+	rm -f "$log.res" "$log.out"
+	unset "running_log[$pid]"
+}
+collect_one() { # wait for any running test to end and collect it
+	local done_pid=
+	wait -n -p done_pid 2>/dev/null
+	if [ -n "$done_pid" ] && [ -n "${running_log[$done_pid]+set}" ]; then
+		collect "$done_pid"
+	fi
+}
+for e in "${list[@]}"; do
+	kind=${e%% *}; t=${e#* }
+	if [ "$kind" = unit ]; then log="$logdir/$(basename "$t").log"; else log="$logdir/it-$(basename "$t" .sh).log"; fi
+	rm -f "$log.res" "$log.out"
+	run_test "$kind" "$t" &
+	running_log[$!]=$log
+	while [ "${#running_log[@]}" -ge "$jobs" ]; do
+		collect_one
+	done
+done
+while [ "${#running_log[@]}" -gt 0 ]; do
+	collect_one
+done
+# keep the last times of the tests this run left out (ONLY=...)
+[ -r "$logdir/times.txt" ] && awk 'NR == FNR { seen[$2] = 1; next } !($2 in seen)' \
+	"$logdir/times.new" "$logdir/times.txt" >>"$logdir/times.new"
+sort -gr "$logdir/times.new" >"$logdir/times.txt"
+rm -f "$logdir/times.new"
 
 echo "$passed $failed" >"$results"
 echo "$build: $passed passed, $failed failed"

@@ -6,6 +6,30 @@
 set -u
 . "$(dirname "$0")/sim_lib.sh"
 
+# earbuds: the touch sensors on channels 8/9 of the same board.  Its own
+# simulator and temp dir, run beside the headphones below (both plans end
+# in `verify full`, two minutes of wall time each on the 50x clock, nearly
+# all of it waiting); its TAP lines are printed at the end.
+earbuds() {
+	T=$(mktemp -d)
+	SIM=
+	trap cleanup EXIT
+	trap 'exit 1' TERM
+	if has_run_fixture && sim_start --model WF-1000XM5 --time-scale 50; then
+		"$STATION" run --confirm yes --fixture "$T/fx" --model WF-1000XM5 --serial SIMFIX2 --plan reset-soft \
+			--no-db >"$T/run4.log" 2>&1
+		rc=$?
+		[ $rc -eq 0 ] && ok "WF-1000XM5 soft reset through the fixture: exit 0" ||
+			{ notok "WF-1000XM5 soft reset through the fixture: exit $rc"; tail -15 "$T/run4.log" | sed 's/^/# /'; }
+		grep -q 'closed=0x300 (TOUCH_L+TOUCH_R)' "$T/sim.err" &&
+			ok "both touch channels pressed together" || notok "both touch channels pressed together"
+		sim_stop
+	fi
+}
+earbuds >"$T/earbuds.tap" 2>&1 &
+EARBUDS=$!
+trap '[ -n "$EARBUDS" ] && kill "$EARBUDS" 2>/dev/null && wait "$EARBUDS"; cleanup' EXIT
+
 if sim_start --model WH-1000XM5 --time-scale 50; then
 	ok "station sim starts and prints its ready line"
 else
@@ -61,17 +85,9 @@ check "SIGTERM: the link is removed" test ! -e "$T/fx"
 grep -q 'reason=exit' "$T/state" && [ "$(closed)" = "0x0" ] &&
 	ok "SIGTERM: state file says all released" || notok "SIGTERM: state file says all released"
 
-# earbuds: the touch sensors on channels 8/9 of the same board
-if has_run_fixture && sim_start --model WF-1000XM5 --time-scale 50; then
-	"$STATION" run --confirm yes --fixture "$T/fx" --model WF-1000XM5 --serial SIMFIX2 --plan reset-soft \
-		--no-db >"$T/run4.log" 2>&1
-	rc=$?
-	[ $rc -eq 0 ] && ok "WF-1000XM5 soft reset through the fixture: exit 0" ||
-		{ notok "WF-1000XM5 soft reset through the fixture: exit $rc"; tail -15 "$T/run4.log" | sed 's/^/# /'; }
-	grep -q 'closed=0x300 (TOUCH_L+TOUCH_R)' "$T/sim.err" &&
-		ok "both touch channels pressed together" || notok "both touch channels pressed together"
-	sim_stop
-fi
+wait "$EARBUDS"
+EARBUDS=
+cat "$T/earbuds.tap"
 
 # bad options
 "$STATION" sim --model NOPE --pty-link "$T/x" >/dev/null 2>&1
