@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/enc.h"
 #include "core/st.h"
 
 /* Parser position and the record being built. */
@@ -46,33 +47,18 @@ void st_csv_free(struct st_csv *c)
 	free(c);
 }
 
-/* Valid UTF-8 sequence length at s (n bytes left), 0 if invalid. */
+/* Valid UTF-8 sequence length at s (n bytes left), 0 if invalid: one
+ * decoder for the whole station (st_utf8_next), given at most 4 bytes and
+ * a NUL so that it never reads past the text. */
 static int utf8_seq(const unsigned char *s, size_t n)
 {
+	char b[5] = { 0 };
+	long cp;
 	int len;
-	unsigned cp;
 
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	if ((size_t)len > n)
-		return 0;
-	for (int k = 1; k < len; k++) {
-		if ((s[k] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[k] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
+	memcpy(b, s, n < 4 ? n : 4);
+	len = st_utf8_next(b, &cp);
+	return cp < 0 ? 0 : len;
 }
 
 static int field_add(struct csv_p *p, const unsigned char *c, int n, char *err)

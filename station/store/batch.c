@@ -1,25 +1,23 @@
 /*
  * batch.c - batches of RMA triage in the result store (batch.h): tables
  * batches, batch_units and batch_runs of db/003_batches.sql.
- * Written through the store's connection with bound values only.
+ * Written through the store's connection with bound values only, with the
+ * store's own helpers (store_int.h) for text columns, bound strings and
+ * failures worded as every other store failure.
  */
 #include "store/batch.h"
+#include "store_int.h"
 
 #include <sqlite3.h>
-#include "core/st.h"
 #include <stdio.h>
 #include <string.h>
 
-static int bfail(struct st_store *s, char *err, const char *what)
-{
-	return st_fail(err, ST_ERR_DB, "%s: %s: %s", st_store_path(s), what,
-		       sqlite3_errmsg(st_store_db(s)));
-}
+#include "core/st.h"
 
 static int prep(struct st_store *s, const char *sql, sqlite3_stmt **st, char *err)
 {
-	if (sqlite3_prepare_v2(st_store_db(s), sql, -1, st, NULL) != SQLITE_OK)
-		return bfail(s, err, "prepare");
+	if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK)
+		return store_db_fail(s, err, "prepare");
 	return ST_OK;
 }
 
@@ -33,31 +31,11 @@ static int writable(struct st_store *s, char *err)
 	return ST_OK;
 }
 
-static void txt(char *dst, size_t n, sqlite3_stmt *st, int col)
-{
-	const char *v = (const char *)sqlite3_column_text(st, col);
-	size_t len = v ? strlen(v) : 0;
-
-	if (len >= n) {  /* cut without splitting a UTF-8 sequence */
-		len = n - 1;
-		while (len > 0 && ((unsigned char)v[len] & 0xc0) == 0x80)
-			len--;
-	}
-	if (len)
-		memcpy(dst, v, len);
-	dst[len] = '\0';
-}
-
-static int bind_txt(sqlite3_stmt *st, int i, const char *v)
-{
-	return sqlite3_bind_text(st, i, v ? v : "", -1, SQLITE_TRANSIENT);
-}
-
 /* Run a bound statement to completion and finalize it. */
 static int step_done(struct st_store *s, sqlite3_stmt *st, const char *what, char *err)
 {
 	int rc = sqlite3_step(st);
-	int ret = rc == SQLITE_DONE || rc == SQLITE_ROW ? ST_OK : bfail(s, err, what);
+	int ret = rc == SQLITE_DONE || rc == SQLITE_ROW ? ST_OK : store_db_fail(s, err, what);
 
 	sqlite3_finalize(st);
 	return ret;
@@ -75,23 +53,23 @@ static int insert_unit(struct st_store *s, long long batch_id, struct st_batch_u
 	sqlite3_bind_int64(st, 1, batch_id);
 	sqlite3_bind_int(st, 2, u->idx);
 	sqlite3_bind_int(st, 3, u->line);
-	bind_txt(st, 4, u->rma);
-	bind_txt(st, 5, u->serial);
-	bind_txt(st, 6, u->model);
-	bind_txt(st, 7, u->symptom);
-	bind_txt(st, 8, u->faults);
-	bind_txt(st, 9, u->notes);
-	bind_txt(st, 10, u->plan);
+	store_bind_str(st, 4, u->rma);
+	store_bind_str(st, 5, u->serial);
+	store_bind_str(st, 6, u->model);
+	store_bind_str(st, 7, u->symptom);
+	store_bind_str(st, 8, u->faults);
+	store_bind_str(st, 9, u->notes);
+	store_bind_str(st, 10, u->plan);
 	ret = step_done(s, st, "insert batch unit", err);
 	if (!ret)
-		u->id = sqlite3_last_insert_rowid(st_store_db(s));
+		u->id = sqlite3_last_insert_rowid(s->db);
 	return ret;
 }
 
 int st_batch_create(struct st_store *s, struct st_batch_info *bi, struct st_batch_unit *units,
 		    int n, char *err)
 {
-	sqlite3 *db = st_store_db(s);
+	sqlite3 *db = s->db;
 	sqlite3_stmt *st;
 	int ret;
 
@@ -103,18 +81,18 @@ int st_batch_create(struct st_store *s, struct st_batch_info *bi, struct st_batc
 	if (!bi->started[0])
 		st_iso8601_now(bi->started);
 	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-		return bfail(s, err, "begin batch");
+		return store_db_fail(s, err, "begin batch");
 	ret = prep(s, "INSERT INTO batches (uuid, started, operator, station, file, file_sha256, "
 		      "rows_total, confirm) VALUES (?,?,?,?,?,?,?,?)", &st, err);
 	if (!ret) {
-		bind_txt(st, 1, bi->uuid);
-		bind_txt(st, 2, bi->started);
-		bind_txt(st, 3, bi->operator_);
-		bind_txt(st, 4, bi->station);
-		bind_txt(st, 5, bi->file);
-		bind_txt(st, 6, bi->file_sha256);
+		store_bind_str(st, 1, bi->uuid);
+		store_bind_str(st, 2, bi->started);
+		store_bind_str(st, 3, bi->operator_);
+		store_bind_str(st, 4, bi->station);
+		store_bind_str(st, 5, bi->file);
+		store_bind_str(st, 6, bi->file_sha256);
 		sqlite3_bind_int(st, 7, n);
-		bind_txt(st, 8, bi->confirm);
+		store_bind_str(st, 8, bi->confirm);
 		ret = step_done(s, st, "insert batch", err);
 	}
 	if (!ret) {
@@ -124,7 +102,7 @@ int st_batch_create(struct st_store *s, struct st_batch_info *bi, struct st_batc
 			ret = insert_unit(s, bi->id, &units[i], err);
 	}
 	if (!ret && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-		ret = bfail(s, err, "commit batch");
+		ret = store_db_fail(s, err, "commit batch");
 	if (ret && !sqlite3_get_autocommit(db))
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 	return ret;
@@ -137,17 +115,17 @@ static void batch_row(sqlite3_stmt *st, struct st_batch_info *bi)
 {
 	memset(bi, 0, sizeof(*bi));
 	bi->id = sqlite3_column_int64(st, 0);
-	txt(bi->uuid, sizeof(bi->uuid), st, 1);
-	txt(bi->started, sizeof(bi->started), st, 2);
-	txt(bi->ended, sizeof(bi->ended), st, 3);
-	txt(bi->operator_, sizeof(bi->operator_), st, 4);
-	txt(bi->station, sizeof(bi->station), st, 5);
-	txt(bi->file, sizeof(bi->file), st, 6);
-	txt(bi->file_sha256, sizeof(bi->file_sha256), st, 7);
+	store_col_text(bi->uuid, sizeof(bi->uuid), st, 1);
+	store_col_text(bi->started, sizeof(bi->started), st, 2);
+	store_col_text(bi->ended, sizeof(bi->ended), st, 3);
+	store_col_text(bi->operator_, sizeof(bi->operator_), st, 4);
+	store_col_text(bi->station, sizeof(bi->station), st, 5);
+	store_col_text(bi->file, sizeof(bi->file), st, 6);
+	store_col_text(bi->file_sha256, sizeof(bi->file_sha256), st, 7);
 	bi->rows_total = sqlite3_column_int(st, 8);
 	bi->rows_done = sqlite3_column_int(st, 9);
-	txt(bi->confirm, sizeof(bi->confirm), st, 10);
-	txt(bi->state, sizeof(bi->state), st, 11);
+	store_col_text(bi->confirm, sizeof(bi->confirm), st, 10);
+	store_col_text(bi->state, sizeof(bi->state), st, 11);
 }
 
 int st_batch_find(struct st_store *s, const char *prefix, struct st_batch_info *bi, char *err)
@@ -165,13 +143,13 @@ int st_batch_find(struct st_store *s, const char *prefix, struct st_batch_info *
 	ret = prep(s, "SELECT " BATCH_COLS " FROM batches WHERE lower(uuid) LIKE lower(?) LIMIT 2", &st, err);
 	if (ret)
 		return ret;
-	bind_txt(st, 1, pat);
+	store_bind_str(st, 1, pat);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		if (n++ == 0)
 			batch_row(st, bi);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
-		return bfail(s, err, "find batch");
+		return store_db_fail(s, err, "find batch");
 	if (!n)
 		return st_fail(err, ST_ERR_NOTFOUND, "%s: no batch %s", st_store_path(s), prefix);
 	if (n > 1)
@@ -201,7 +179,7 @@ int st_batch_list(struct st_store *s, int limit, int (*cb)(const struct st_batch
 		}
 	}
 	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? ST_OK : bfail(s, err, "list batches");
+	return rc == SQLITE_DONE ? ST_OK : store_db_fail(s, err, "list batches");
 }
 
 #define UNIT_SELECT "SELECT u.id, u.idx, u.line, u.rma, u.serial, u.model, u.symptom, u.faults, " \
@@ -217,23 +195,23 @@ static void unit_row(sqlite3_stmt *st, struct st_batch_unit *u)
 	u->id = sqlite3_column_int64(st, 0);
 	u->idx = sqlite3_column_int(st, 1);
 	u->line = sqlite3_column_int(st, 2);
-	txt(u->rma, sizeof(u->rma), st, 3);
-	txt(u->serial, sizeof(u->serial), st, 4);
-	txt(u->model, sizeof(u->model), st, 5);
-	txt(u->symptom, sizeof(u->symptom), st, 6);
-	txt(u->faults, sizeof(u->faults), st, 7);
-	txt(u->notes, sizeof(u->notes), st, 8);
-	txt(u->plan, sizeof(u->plan), st, 9);
-	txt(u->status, sizeof(u->status), st, 10);
-	txt(u->outcome, sizeof(u->outcome), st, 11);
-	txt(u->disposition, sizeof(u->disposition), st, 12);
-	txt(u->reason, sizeof(u->reason), st, 13);
+	store_col_text(u->rma, sizeof(u->rma), st, 3);
+	store_col_text(u->serial, sizeof(u->serial), st, 4);
+	store_col_text(u->model, sizeof(u->model), st, 5);
+	store_col_text(u->symptom, sizeof(u->symptom), st, 6);
+	store_col_text(u->faults, sizeof(u->faults), st, 7);
+	store_col_text(u->notes, sizeof(u->notes), st, 8);
+	store_col_text(u->plan, sizeof(u->plan), st, 9);
+	store_col_text(u->status, sizeof(u->status), st, 10);
+	store_col_text(u->outcome, sizeof(u->outcome), st, 11);
+	store_col_text(u->disposition, sizeof(u->disposition), st, 12);
+	store_col_text(u->reason, sizeof(u->reason), st, 13);
 	u->run_id = sqlite3_column_int64(st, 14);
-	txt(u->run_uuid, sizeof(u->run_uuid), st, 15);
-	txt(u->assumed, sizeof(u->assumed), st, 16);
+	store_col_text(u->run_uuid, sizeof(u->run_uuid), st, 15);
+	store_col_text(u->assumed, sizeof(u->assumed), st, 16);
 	u->human = sqlite3_column_int(st, 17);
-	txt(u->started, sizeof(u->started), st, 18);
-	txt(u->ended, sizeof(u->ended), st, 19);
+	store_col_text(u->started, sizeof(u->started), st, 18);
+	store_col_text(u->ended, sizeof(u->ended), st, 19);
 	u->attempts = sqlite3_column_int(st, 20);
 }
 
@@ -256,7 +234,7 @@ int st_batch_units(struct st_store *s, long long batch_id,
 		}
 	}
 	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? ST_OK : bfail(s, err, "batch units");
+	return rc == SQLITE_DONE ? ST_OK : store_db_fail(s, err, "batch units");
 }
 
 int st_batch_unit_of_run(struct st_store *s, long long run_id, struct st_batch_unit *u,
@@ -274,12 +252,12 @@ int st_batch_unit_of_run(struct st_store *s, long long run_id, struct st_batch_u
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		unit_row(st, u);
-		txt(batch_uuid, 37, st, 21);
+		store_col_text(batch_uuid, 37, st, 21);
 	}
 	sqlite3_finalize(st);
 	if (rc == SQLITE_DONE)
 		return st_fail(err, ST_ERR_NOTFOUND, "run %lld is in no batch", run_id);
-	return rc == SQLITE_ROW ? ST_OK : bfail(s, err, "batch unit of a run");
+	return rc == SQLITE_ROW ? ST_OK : store_db_fail(s, err, "batch unit of a run");
 }
 
 int st_batch_unit_begin(struct st_store *s, long long unit_id, const char *plan,
@@ -297,10 +275,10 @@ int st_batch_unit_begin(struct st_store *s, long long unit_id, const char *plan,
 	if (ret)
 		return ret;
 	st_iso8601_now(now);
-	bind_txt(st, 1, plan);
-	bind_txt(st, 2, assumed);
+	store_bind_str(st, 1, plan);
+	store_bind_str(st, 2, assumed);
 	sqlite3_bind_int(st, 3, human);
-	bind_txt(st, 4, now);
+	store_bind_str(st, 4, now);
 	sqlite3_bind_int64(st, 5, unit_id);
 	return step_done(s, st, "begin batch unit", err);
 }
@@ -338,16 +316,16 @@ int st_batch_unit_end(struct st_store *s, long long batch_id, long long unit_id,
 	if (ret)
 		return ret;
 	st_iso8601_now(now);
-	bind_txt(st, 1, status);
+	store_bind_str(st, 1, status);
 	if (run_id > 0)
 		sqlite3_bind_int64(st, 2, run_id);
 	else
 		sqlite3_bind_null(st, 2);
-	bind_txt(st, 3, outcome);
-	bind_txt(st, 4, disposition);
-	bind_txt(st, 5, reason);
+	store_bind_str(st, 3, outcome);
+	store_bind_str(st, 4, disposition);
+	store_bind_str(st, 5, reason);
 	sqlite3_bind_int(st, 6, human);
-	bind_txt(st, 7, now);
+	store_bind_str(st, 7, now);
 	sqlite3_bind_int64(st, 8, unit_id);
 	sqlite3_bind_int64(st, 9, batch_id);
 	ret = step_done(s, st, "end batch unit", err);
@@ -386,14 +364,14 @@ int st_batch_unit_last_run(struct st_store *s, const struct st_batch_unit *u,
 		      "ORDER BY started DESC, id DESC LIMIT 1", &st, err);
 	if (ret)
 		return ret;
-	bind_txt(st, 1, u->serial);
-	bind_txt(st, 2, u->started);
+	store_bind_str(st, 1, u->serial);
+	store_bind_str(st, 2, u->started);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
-		txt(uuid, sizeof(uuid), st, 0);
+		store_col_text(uuid, sizeof(uuid), st, 0);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return bfail(s, err, "last run of a batch unit");
+		return store_db_fail(s, err, "last run of a batch unit");
 	if (!uuid[0])
 		return st_fail(err, ST_ERR_NOTFOUND, "no run of %s since %s", u->serial, u->started);
 	return st_store_find_run(s, uuid, ri, err);
@@ -412,9 +390,9 @@ int st_batch_set_state(struct st_store *s, long long batch_id, const char *state
 	if (ret)
 		return ret;
 	st_iso8601_now(now);
-	bind_txt(st, 1, state);
-	bind_txt(st, 2, state);
-	bind_txt(st, 3, now);
+	store_bind_str(st, 1, state);
+	store_bind_str(st, 2, state);
+	store_bind_str(st, 3, now);
 	sqlite3_bind_int64(st, 4, batch_id);
 	return step_done(s, st, "set batch state", err);
 }

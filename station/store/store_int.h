@@ -8,6 +8,7 @@
  *   store_sql.c    error wording, binding, one-shot statements, processes
  *   store_write.c  the writers (one committed statement each)
  *   store_read.c   the readers (each prepares its own statement)
+ *   batch.c        triage batches (batch.h), with the same helpers
  */
 #ifndef ST_STORE_INT_H
 #define ST_STORE_INT_H
