@@ -502,6 +502,71 @@ static void unlink_db(const char *path)
 	unlink(p);
 }
 
+/* Open: read the header and schema version, falling back to the ways a
+ * read-only directory or a full disk still let the file be read, then
+ * PRAGMA quick_check an existing file (unless ST_STORE_NOCHECK). */
+static int open_identify(struct st_store *s, int created, unsigned flags, long long *version,
+			 char *err)
+{
+	int ret = identify(s, version, err);
+
+	if (ret && s->readonly && !created) {
+		/* A WAL database in a directory we cannot write: no -shm can be
+		 * made, so read the file as immutable (nobody can be writing it
+		 * through WAL without one either). */
+		int code = sqlite3_errcode(s->db) & 0xff;
+
+		if (code == SQLITE_READONLY || code == SQLITE_CANTOPEN) {
+			sqlite3_close_v2(s->db);
+			s->db = NULL;
+			ret = open_immutable(s, err);
+			if (!ret)
+				ret = identify(s, version, err);
+		}
+	}
+	if (ret && !created && store_disk_fault(s) && (flags & ST_STORE_READONLY_OK)) {
+		/* A full disk has no room for the -shm index: read it alone */
+		ret = open_exclusive_reader(s, version, err);
+	}
+	if (ret && store_disk_fault(s))
+		ret = ST_ERR_IO;  /* a station fault, not a bad database */
+	if (!ret && !created && !(flags & ST_STORE_NOCHECK))
+		ret = quick_check(s, err);
+	return ret;
+}
+
+/* Open for writing, the file known to be ours: WAL, the migrations up to
+ * n, foreign keys, the orphaned runs marked interrupted. */
+static int open_for_writing(struct st_store *s, const char *migrations_dir,
+			    const struct migration *m, int n, long long version, unsigned flags,
+			    char *err)
+{
+	/* Only now, with the file known to be ours, do we write to it. */
+	int ret = store_exec_sql(s, "PRAGMA journal_mode = WAL", err);
+
+	if (!ret)
+		ret = store_exec_sql(s, "PRAGMA synchronous = NORMAL", err);
+	if (ret)
+		return ret;
+	if (version < n) {
+		ret = migrate(s, migrations_dir, m, n, err);
+		if (ret)
+			return ret;
+	}
+	ret = store_exec_sql(s, "PRAGMA foreign_keys = ON", err);
+	if (!ret)
+		ret = mark_interrupted(s, err);
+	if (ret && store_disk_fault(s) && (flags & ST_STORE_READONLY_OK)) {
+		/* a full disk must not hide the runs stored before it: read on,
+		 * the orphans stay "running" until there is room to mark them */
+		s->readonly = 1;
+		ret = ST_OK;
+	}
+	if (ret && store_disk_fault(s))
+		ret = ST_ERR_IO;  /* a station fault, not a bad database */
+	return ret;
+}
+
 int st_store_open_ex(struct st_store **out, const char *path, unsigned flags,
 		     const char *migrations_dir, char *err)
 {
@@ -556,29 +621,7 @@ int st_store_open_ex(struct st_store **out, const char *path, unsigned flags,
 		s->readonly = 1;
 	}
 
-	ret = identify(s, &version, err);
-	if (ret && s->readonly && !created) {
-		/* A WAL database in a directory we cannot write: no -shm can be
-		 * made, so read the file as immutable (nobody can be writing it
-		 * through WAL without one either). */
-		int code = sqlite3_errcode(s->db) & 0xff;
-
-		if (code == SQLITE_READONLY || code == SQLITE_CANTOPEN) {
-			sqlite3_close_v2(s->db);
-			s->db = NULL;
-			ret = open_immutable(s, err);
-			if (!ret)
-				ret = identify(s, &version, err);
-		}
-	}
-	if (ret && !created && store_disk_fault(s) && (flags & ST_STORE_READONLY_OK)) {
-		/* A full disk has no room for the -shm index: read it alone */
-		ret = open_exclusive_reader(s, &version, err);
-	}
-	if (ret && store_disk_fault(s))
-		ret = ST_ERR_IO;  /* a station fault, not a bad database */
-	if (!ret && !created && !(flags & ST_STORE_NOCHECK))
-		ret = quick_check(s, err);
+	ret = open_identify(s, created, flags, &version, err);
 	if (ret)
 		goto close_db;
 	if (!migrations_dir) {
@@ -594,42 +637,18 @@ int st_store_open_ex(struct st_store **out, const char *path, unsigned flags,
 		goto free_migrations;
 	}
 
-	if (s->readonly) {
-		if (version < n) {
-			ret = st_fail(err, ST_ERR_REFUSED, "%s: database schema version %lld is older "
-				      "than this station's (%d) and the file is read-only; open it "
-				      "writable once to upgrade it", path, version, n);
-			goto free_migrations;
-		}
-		ret = store_exec_sql(s, "PRAGMA foreign_keys = ON", err);
-		if (ret)
-			goto free_migrations;
-	} else {
-		/* Only now, with the file known to be ours, do we write to it. */
-		ret = store_exec_sql(s, "PRAGMA journal_mode = WAL", err);
-		if (!ret)
-			ret = store_exec_sql(s, "PRAGMA synchronous = NORMAL", err);
-		if (ret)
-			goto free_migrations;
-		if (version < n) {
-			ret = migrate(s, migrations_dir, m, n, err);
-			if (ret)
-				goto free_migrations;
-		}
-		ret = store_exec_sql(s, "PRAGMA foreign_keys = ON", err);
-		if (!ret)
-			ret = mark_interrupted(s, err);
-		if (ret && store_disk_fault(s) && (flags & ST_STORE_READONLY_OK)) {
-			/* a full disk must not hide the runs stored before it: read on,
-			 * the orphans stay "running" until there is room to mark them */
-			s->readonly = 1;
-			ret = ST_OK;
-		}
-		if (ret && store_disk_fault(s))
-			ret = ST_ERR_IO;  /* a station fault, not a bad database */
-		if (ret)
-			goto free_migrations;
+	if (s->readonly && version < n) {
+		ret = st_fail(err, ST_ERR_REFUSED, "%s: database schema version %lld is older "
+			      "than this station's (%d) and the file is read-only; open it "
+			      "writable once to upgrade it", path, version, n);
+		goto free_migrations;
 	}
+	if (s->readonly)
+		ret = store_exec_sql(s, "PRAGMA foreign_keys = ON", err);
+	else
+		ret = open_for_writing(s, migrations_dir, m, n, version, flags, err);
+	if (ret)
+		goto free_migrations;
 	ret = store_pragma_int(s, "PRAGMA user_version", &version, err);
 	if (ret)
 		goto free_migrations;
