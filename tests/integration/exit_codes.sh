@@ -39,8 +39,10 @@ expect() {
 
 run() { "$STATION" run --model WH-1000XM5 --plan "$@"; }
 
-expect "PASS is 0" 0 "" run reset-soft --serial X1 --db r.db --quiet
-expect "FAIL is 1" 1 "" run nightly --serial X2 --db r.db --fault eeprom-fail --quiet --confirm yes
+# PASS and FAIL come from the unit's resets here: no acoustic bench needed
+# (the noisy room and the captures below have it)
+expect "PASS is 0" 0 "" run reset-soft --serial X1 --db r.db --quiet --audio none
+expect "FAIL is 1" 1 "" run nightly --serial X2 --db r.db --fault eeprom-fail --quiet --confirm yes --audio none
 expect "ABORTED is 4 (battery below the reset minimum)" 4 "" run reset-factory --serial X3 --db r.db --battery 3 --quiet
 expect "ERROR is 3 (noisy room)" 3 "" run repair --serial X4 --db r.db --fault noisy-room --quiet
 expect "ERROR is 3 (captures folder cannot be written), naming the path" 3 "" \
