@@ -3,6 +3,8 @@
 #   make            build/station
 #   make demo       install missing packages, build, run the repair plan on the simulated bench
 #   make check      install missing packages, build, run every test, again under ASan+UBSan
+#                   (JOBS=2 tests at once; each log ends with its wall and CPU seconds,
+#                   BUILD/test-logs/times.txt lists them slowest first)
 #   make bench      speed and memory figures (median of several runs)
 #   make SANITIZER=address,undefined   sanitized build in build-asan/
 #
@@ -109,21 +111,24 @@ demo: deps
 
 tests: $(BUILD)/station $(UNIT_BIN)
 
+# tests run at once by test, test-asan and check (tests/run.sh)
+JOBS ?= 2
+
 test: deps
 	@$(MAKE) --no-print-directory -j2 tests
-	@tests/run.sh $(BUILD) $(BUILD)/results.txt
+	@JOBS=$(JOBS) tests/run.sh $(BUILD) $(BUILD)/results.txt
 
 test-asan: deps
 	@$(MAKE) --no-print-directory -j2 SANITIZER=address,undefined tests
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-		tests/run.sh build-asan build-asan/results.txt
+		JOBS=$(JOBS) tests/run.sh build-asan build-asan/results.txt
 
 check: deps
 	@$(MAKE) --no-print-directory -j2 tests
 	@$(MAKE) --no-print-directory -j2 SANITIZER=address,undefined tests
-	@rc=0; tests/run.sh build build/results.txt || rc=1; \
+	@rc=0; JOBS=$(JOBS) tests/run.sh build build/results.txt || rc=1; \
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-		tests/run.sh build-asan build-asan/results.txt || rc=1; \
+		JOBS=$(JOBS) tests/run.sh build-asan build-asan/results.txt || rc=1; \
 	tests/total.sh build/results.txt build-asan/results.txt || rc=1; exit $$rc
 
 bench: deps

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -16,11 +17,11 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static char dir[64], path[128];
+static char dir[256], path[300];
 
 static void copy_shipped(const char *name)
 {
-	char src[512], dst[256], buf[65536];
+	char src[512], dst[300], buf[65536];
 	FILE *in, *out;
 	size_t n;
 
@@ -54,7 +55,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FILE *f;
 
 	if (!dir[0]) {
-		snprintf(dir, sizeof(dir), "/tmp/st-fuzz-limits-%ld", (long)getpid());
+		const char *tmp = getenv("TMPDIR");
+
+		/* fuzz_short.sh points TMPDIR at its own temp dir */
+		snprintf(dir, sizeof(dir), "%s/st-fuzz-limits-%ld", tmp && *tmp ? tmp : "/tmp",
+			 (long)getpid());
 		if (mkdir(dir, 0700) && errno != EEXIST)
 			abort();
 		copy_shipped("defaults.lim");

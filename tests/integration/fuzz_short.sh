@@ -22,7 +22,8 @@ if [ "$brc" -ne 0 ] || [ -z "$progs" ]; then
 fi
 echo "ok - fuzz harnesses build ($(echo $progs | xargs -n1 basename | tr '\n' ' '))"
 work=$(mktemp -d /tmp/st-fuzz-$$.XXXXXX)
-trap 'rm -rf "$work" /tmp/st-fuzz-limits-*' EXIT
+trap 'rm -rf "$work"' EXIT
+export TMPDIR=$work    # the harnesses' scratch files (fuzz_limits) stay in it
 seeds() { # the seed files of a harness
 	case $1 in
 	proto) ls "$top"/tests/fuzz/corpus/* ;;
