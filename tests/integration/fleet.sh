@@ -109,8 +109,10 @@ n=$(pgq "select count(*) from runs where serial='7000009'")
 check "it is sent once it has ended" $([ "$n" -eq 1 ]; echo $?)
 
 # Many runs to make a sync long enough to kill (clone_runs: pg_lib.sh).
+# The runs from here on only need to be stored and synced: --audio none
+# (the acoustics of stations A and B above feed the report's charts).
 C=$W/c.db
-"$STATION" run --db "$C" --station bench-c --quiet --model WH-1000XM5 --serial 7000010 --plan repair >/dev/null 2>&1
+"$STATION" run --db "$C" --station bench-c --quiet --audio none --model WH-1000XM5 --serial 7000010 --plan repair >/dev/null 2>&1
 clone_runs "$C" 300
 nC=$(sqlite3 "$C" "select count(*) from runs")
 check "300 cloned runs to sync ($nC in all)" $([ "$nC" -eq 301 ]; echo $?)
@@ -135,7 +137,7 @@ check "no run twice" $([ "$dup" -eq 0 ]; echo $?)
 
 # The server goes away mid-sync: the station keeps testing, syncs later.
 D=$W/d.db
-"$STATION" run --db "$D" --station bench-d --quiet --model WH-1000XM5 --serial 7000020 --plan repair >/dev/null 2>&1
+"$STATION" run --db "$D" --station bench-d --quiet --audio none --model WH-1000XM5 --serial 7000020 --plan repair >/dev/null 2>&1
 clone_runs "$D" 300
 "$STATION" sync --to "$PG_URL" --db "$D" >"$W/sync-d.out" 2>&1 &
 BG=$!
@@ -144,7 +146,7 @@ pg_stop
 wait "$BG"; rc=$?
 BG=
 check "sync with the server stopped mid-way exits 3" $([ $rc -eq 3 ] || [ $rc -eq 0 ]; echo $?) "$(cat "$W/sync-d.out")"
-"$STATION" run --db "$D" --station bench-d --quiet --model WH-1000XM5 --serial 7000021 --plan reset-soft >/dev/null 2>&1; rc=$?
+"$STATION" run --db "$D" --station bench-d --quiet --audio none --model WH-1000XM5 --serial 7000021 --plan reset-soft >/dev/null 2>&1; rc=$?
 check "the station keeps testing while the server is down" $rc
 out=$("$STATION" sync --to "$PG_URL" --db "$D" 2>&1); rc=$?
 check "sync while the server is down: exit 3, a station fault, one line" $([ $rc -eq 3 ] && [ "$(printf '%s\n' "$out" | wc -l)" -eq 1 ]; echo $?) "$out"
@@ -156,7 +158,7 @@ check "after the outage every run is there exactly once and complete" $? "$(head
 
 # Hostile text stored by an older station: sent as valid UTF-8, printed as text.
 E=$W/e.db
-"$STATION" run --db "$E" --station bench-e --quiet --model WH-1000XM5 --serial 7000030 --plan reset-soft >/dev/null 2>&1
+"$STATION" run --db "$E" --station bench-e --quiet --audio none --model WH-1000XM5 --serial 7000030 --plan reset-soft >/dev/null 2>&1
 sqlite3 "$E" "PRAGMA foreign_keys = OFF; update units set serial = '<script>alert(1)</script>' || char(10) || 'x' || cast(x'ff' as text);
 	update runs set serial = (select serial from units), reason = 'tab' || char(9) || 'back\\slash'"
 out=$("$STATION" sync --to "$PG_URL" --db "$E" 2>&1); rc=$?
@@ -196,7 +198,7 @@ check "no URL: exit 2 naming STATION_SYNC_URL" $([ $rc -eq 2 ] && [[ $out == *ST
 # The daemon picks up a new run, and stops on SIGTERM.
 STATION_SYNC_URL=$PG_URL "$STATION" sync --daemon --interval 1 --db "$A" >"$W/daemon.out" 2>&1 &
 BG=$!
-runA --model WH-1000XM5 --serial 7000040 --plan reset-soft
+runA --model WH-1000XM5 --serial 7000040 --plan reset-soft --audio none
 for _ in $(seq 100); do
 	[ "$(pgq "select count(*) from runs where serial = '7000040'")" = 1 ] && break
 	sleep 0.1
@@ -207,7 +209,7 @@ check "sync --daemon sends a new run and stops on SIGTERM" $([ "$n" -eq 1 ] && [
 
 # A central schema newer than this station: refused, nothing written.
 pgq "insert into schema_migrations (version, file, sha256) values (99, '099_future.sql', '')" >/dev/null
-runA --model WH-1000XM5 --serial 7000050 --plan reset-soft
+runA --model WH-1000XM5 --serial 7000050 --plan reset-soft --audio none
 out=$("$STATION" sync --to "$PG_URL" --db "$A" 2>&1); rc=$?
 n=$(pgq "select count(*) from runs where serial = '7000050'")
 check "a newer central schema is refused" $([ $rc -eq 3 ] && [[ $out == *newer* ]] && [ "$n" -eq 0 ]; echo $?) "$out"
