@@ -9,7 +9,8 @@
 # non-zero without printing "not ok" counts as one failure.
 #
 # JOBS=N (default 1) runs N tests at once; each test's lines are printed
-# together when it ends.  ONLY='NAME...' runs only those tests (unit
+# together when it ends.  A script with the line "# run.sh: alone" (real-time
+# audio, which a busy CPU breaks with over/underruns) runs first, by itself.  ONLY='NAME...' runs only those tests (unit
 # program or integration script names, without .sh).  Every log
 # (BUILD/test-logs/NAME.log) ends with a "# seconds: W wall, C cpu" line,
 # and BUILD/test-logs/times.txt lists "WALL NAME CPU" slowest first; the
@@ -98,6 +99,16 @@ if [ -r "$logdir/times.txt" ]; then
 	done | sort -s -t $'\t' -k1,1gr | cut -f2-)
 fi
 
+# the scripts that run by themselves, first; then the others, JOBS at once
+alone=() together=()
+for e in "${list[@]}"; do
+	if [ "${e%% *}" = integration ] && head -30 "${e#* }" | grep -q '^# run.sh: alone'; then
+		alone+=("$e")
+	else
+		together+=("$e")
+	fi
+done
+
 passed=0
 failed=0
 : >"$logdir/times.new"
@@ -131,12 +142,21 @@ collect_one() { # wait for any running test to end and collect it
 		collect "$done_pid"
 	fi
 }
-for e in "${list[@]}"; do
-	kind=${e%% *}; t=${e#* }
+start_test() { # "KIND PATH": start it in the background
+	local kind=${1%% *} t=${1#* } log
 	if [ "$kind" = unit ]; then log="$logdir/$(basename "$t").log"; else log="$logdir/it-$(basename "$t" .sh).log"; fi
 	rm -f "$log.res" "$log.out"
 	run_test "$kind" "$t" &
 	running_log[$!]=$log
+}
+for e in "${alone[@]}"; do
+	start_test "$e"
+	while [ "${#running_log[@]}" -gt 0 ]; do
+		collect_one
+	done
+done
+for e in "${together[@]}"; do
+	start_test "$e"
 	while [ "${#running_log[@]}" -ge "$jobs" ]; do
 		collect_one
 	done

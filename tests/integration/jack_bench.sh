@@ -7,6 +7,8 @@
 # Prints TAP lines; skips only when jackd cannot start here.
 #
 # Env: STATION (binary), STATION_DATA (repo root).
+# run.sh: alone (real-time audio: a busy CPU beside it means over/underruns,
+# which the station rightly reports as its own ERROR)
 set -u
 STATION=${STATION:-build/station}
 export STATION_DATA=${STATION_DATA:-$(cd "$(dirname "$0")/../.." && pwd)}

@@ -5,6 +5,8 @@
 # `station run --fixture PTY --audio pa:stbench` through the fixture
 # protocol and PortAudio.  A healthy unit passes; each acoustic fault
 # fails for its reason, and a noisy room is the station's ERROR.
+# run.sh: alone (real-time audio: a busy CPU beside it means over/underruns,
+# which the station rightly reports as its own ERROR)
 set -u
 : "${STATION:?STATION must name the station binary}"
 export STATION_DATA=${STATION_DATA:-$(cd "$(dirname "$0")/../.." && pwd)}
