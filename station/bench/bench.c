@@ -84,7 +84,7 @@ static int choose_bench(struct st_bench *b, const struct st_bench_opts *o, char 
 	if (!b->fixture[0])
 		st_strlcpy(b->fixture, "sim", sizeof(b->fixture));
 	if (!b->simulated && (b->sim.nfaults || b->sim.battery >= 0 || b->sim.worn ||
-			      b->sim.identity[0] || b->sim.seed))
+			      b->sim.identity[0] || b->sim.seed || b->sim.firmware[0]))
 		return st_fail(err, ST_ERR_ARG, "--fault, --battery, --worn and --identity are for "
 			       "the simulated bench, not --fixture");
 	if (copy_opt(b->audio_addr, sizeof(b->audio_addr),

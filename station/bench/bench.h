@@ -52,6 +52,8 @@ struct st_bench_sim {
 	int worn;                /* 1: the wear sensor starts "worn" */
 	const char *identity;    /* model id the unit reports, NULL = the model's */
 	unsigned seed;           /* simulator seed, 0 = fixed default */
+	const char *firmware;    /* build the unit reports (station nightly --firmware),
+				  * NULL = the simulator's default */
 };
 
 /* How operator questions the bench cannot answer itself are answered. */

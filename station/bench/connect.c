@@ -10,7 +10,8 @@
  * knows nothing else of the simulator.  The fixture is reopened when the
  * model changes (a real fixture's channel map is per model) and, on the
  * simulated bench, when the unit changes (another serial or other
- * simulated-unit options).
+ * simulated-unit options).  firmware= sets the build the simulated unit
+ * reports (station nightly --firmware).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,12 +47,22 @@ int bench_sim_copy(struct bench_sim *dst, const struct st_bench_sim *src, char *
 			return st_fail(err, ST_ERR_ARG, "--identity: not a model id");
 		st_strlcpy(dst->identity, src->identity, sizeof(dst->identity));
 	}
+	if (src->firmware) {
+		if (!src->firmware[0] || strlen(src->firmware) >= sizeof(dst->firmware))
+			return st_fail(err, ST_ERR_ARG, "--firmware: 1 to %zu characters",
+				       sizeof(dst->firmware) - 1);
+		for (const char *p = src->firmware; *p; p++)
+			if ((unsigned char)*p <= 0x20 || *p == 0x7f)
+				return st_fail(err, ST_ERR_ARG, "--firmware: control character or "
+					       "blank at position %d", (int)(p - src->firmware) + 1);
+		st_strlcpy(dst->firmware, src->firmware, sizeof(dst->firmware));
+	}
 	return ST_OK;
 }
 
 /* The simulated unit as driver options; values point into b and fo. */
 struct sim_fxopts {
-	struct st_fixture_opt o[ST_BENCH_MAX_FAULTS + 6]; /* the options */
+	struct st_fixture_opt o[ST_BENCH_MAX_FAULTS + 7]; /* the options */
 	int n;                   /* entries used */
 	char battery[32];        /* battery= value */
 	char seed[16];           /* seed= value */
@@ -75,6 +86,8 @@ static void sim_fxopts(const struct st_bench *b, const char *serial, struct sim_
 		snprintf(fo->seed, sizeof(fo->seed), "%u", b->sim.seed);
 		*o++ = (struct st_fixture_opt){ "seed", fo->seed };
 	}
+	if (b->sim.firmware[0])
+		*o++ = (struct st_fixture_opt){ "firmware", b->sim.firmware };
 	if (serial)
 		*o++ = (struct st_fixture_opt){ "serial", serial };
 	fo->n = (int)(o - fo->o);

@@ -26,6 +26,7 @@ struct bench_sim {
 	int worn;                 /* wear sensor starts worn */
 	char identity[ST_NAME_LEN]; /* model the unit reports, "" = the model's */
 	unsigned seed;            /* simulator seed */
+	char firmware[32];        /* build the unit reports, "" = the simulator's default */
 };
 
 struct st_bench {

@@ -41,6 +41,7 @@ static const struct command commands[] = {
 	{ "sync", cmd_sync, "send finished runs to the fleet's central PostgreSQL database" },
 	{ "report", cmd_report, "HTML report of a run or a batch: report run|batch ID" },
 	{ "triage", cmd_triage, "batch RMA triage: triage --batch FILE.csv | --resume BATCH" },
+	{ "nightly", cmd_nightly, "a firmware build on golden units: regressions, bench drift, JUnit" },
 };
 
 static void verror(const char *cmd, const char *fmt, va_list ap)

@@ -25,6 +25,7 @@
 #define ST_NIGHTLY_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "core/st.h"
 
@@ -229,5 +230,58 @@ int st_nl_record_change(struct st_store *s, long long unit_id, const struct st_n
 /* End a night: outcome and one-line summary, ended = now. */
 int st_nl_end_night(struct st_store *s, long long night_id, const char *outcome,
 		    const char *summary, char *err);
+
+/* ------------------------------------------------- a night, assembled */
+
+/* One golden unit of a night, as the front end gathered it. */
+struct st_nl_unit {
+	char serial[64];
+	int ok;                       /* 1: measured on the build under test */
+	char reason[256];             /* why it is ERROR ("" when ok) */
+	long long run_id;             /* its run tonight, 0 = none */
+	char run_uuid[37];
+	char started[32];             /* the run's start (baseline: runs before it) */
+	char firmware[32];            /* the build it reported */
+	struct st_nl_value *vals;     /* tonight's values (owned) */
+	int nvals;
+	struct st_nl_good good[ST_NL_BASELINE_MAX]; /* builds in its baseline, newest first */
+	int ngood;
+	struct st_nl_value *bkeys;    /* baseline keys (owned) */
+	struct st_nl_stats *bstats;   /* ... and their stats (owned) */
+	int nbase;
+	int same_build;               /* the build under test is one of good[] */
+};
+/* Free what a unit owns (not the struct). */
+void st_nl_unit_free(struct st_nl_unit *u);
+
+/* Read unit u's run tonight (u->run_id) and its baseline over its last
+ * `builds` good builds before that run, from the store. */
+int st_nl_unit_load(struct st_store *s, struct st_nl_unit *u, const char *plan,
+		    const char *build, int builds, char *err);
+
+/* Build the night's matrix from the units (keys: every key measured on an
+ * ok unit, in first-seen order; thresholds from l, which may be NULL).
+ * Free with st_nl_night_free. */
+int st_nl_night_build(struct st_nl_night *n, const struct st_nl_unit *units, int nunits,
+		      const struct st_limits *l, char *err);
+void st_nl_night_free(struct st_nl_night *n);
+
+/* One line on what the night came to, naming the measurements:
+ * "regression: anc/anc.active_db.L.500Hz on G1 G2 G3 (-2.0 dB); ..." or
+ * "bench suspect: every golden unit moved together in anc.active_db.L.* (21
+ * keys, +1.5 dB) ...". */
+void st_nl_summary_line(const struct st_nl_night *n, const struct st_nl_unit *units,
+			char *buf, size_t len);
+
+/* Store the night's units and their changes (st_nl_record_unit/change). */
+int st_nl_record_units(struct st_store *s, long long night_id, const struct st_nl_night *n,
+		       const struct st_nl_unit *units, char *err);
+
+/* JUnit XML for CI (junit.c): one testsuite per golden unit, a testcase
+ * for the build check and one per measurement and ANC band; failures carry
+ * value, baseline, threshold and limits.  Every text is XML-encoded.
+ * Returns 0, or -1 when writing failed (errno). */
+int st_nl_junit_write(FILE *f, const struct st_nl_night *n, const struct st_nl_unit *units,
+		      const char *build, const char *model, const char *night_uuid);
 
 #endif

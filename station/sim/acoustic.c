@@ -21,6 +21,7 @@
 #include "core/st.h"
 #include "model/model.h"
 #include "fixture/fixture.h"
+#include "sim/acfaults.h"
 #include "sim/headset.h"
 
 #ifndef M_PI
@@ -31,6 +32,7 @@
 #define FIR_CENTER 15       /* integer part of the FIR's own delay */
 #define HIST 256            /* ambient history (power of two) */
 #define SUB 64              /* frames per ANC coefficient update */
+#define ANC_STAGES 4        /* ANC cascade: two shelves, a peak, the build's band */
 #define MAX_SOUNDS 16       /* pending chimes / prompts */
 #define SPK_GAIN 0.5        /* stimulus -> ambient point */
 #define SELF_NOISE 1e-5     /* per-channel electrical noise, RMS */
@@ -43,7 +45,8 @@
 
 const char *const st_acoustic_fault_names[] = {
 	"anc-weak", "anc-instant", "anc-slow", "anc-ramp:S", "mic-misaligned:N",
-	"mic-polarity:N", "noisy-room", "assistant-slow", NULL,
+	"mic-polarity:N", "noisy-room", "assistant-slow", "bench-refmic:DB",
+	"fw-anc:BUILD:HZ:DB", "flash-fail", NULL,
 };
 
 /* Transposed direct form II biquad, normalised (a0 = 1). */
@@ -112,7 +115,8 @@ struct st_acoustic {
 	double pink_norm;                /* pink filter -> unit RMS */
 	struct mic mics[ST_AC_MAX_MICS]; /* the array */
 	struct biquad pas_lp[2];         /* passive low-pass, per ear */
-	struct biquad anc_bq[2][3];      /* ANC cascade, per ear */
+	struct biquad anc_bq[2][ANC_STAGES]; /* ANC cascade, per ear */
+	struct st_ac_golden gold;        /* this unit, bench and build (acfaults.h) */
 	double anc_level;                /* ramp x strength the cascade is set for */
 	float hist[2 * HIST];            /* ambient history, written twice (at i
 	                                  * and i + HIST) so every FIR window
@@ -217,85 +221,23 @@ static double complex bq_resp(const struct biquad *q, double fs, double f)
 	return (q->b0 + q->b1 * z + q->b2 * z * z) / (1 + q->a1 * z + q->a2 * z * z);
 }
 
-/* ANC cascade coefficients for a level (ramp x strength) 0..1. */
-static void anc_design(struct biquad q[3], const struct anc_shape *s, double fs,
-		       double level)
+/* ANC cascade coefficients for a level (ramp x strength) 0..1; the last
+ * stage is the build's weaker band (a 1/3-octave peak) times the bench's
+ * reference-microphone drift (a flat gain that grows with the ANC). */
+static void anc_design(struct biquad q[ANC_STAGES], const struct anc_shape *s, double fs,
+		       double level, const struct st_ac_golden *g)
 {
+	double flat = pow(10, -g->refmic_db * level / 20);
+
 	bq_lowshelf(&q[0], fs, s->shelf1_hz, s->shelf1_s, s->shelf1_db * level);
 	bq_lowshelf(&q[1], fs, s->shelf2_hz, s->shelf2_s, s->shelf2_db * level);
 	bq_peak(&q[2], fs, s->peak_hz, s->peak_q, s->peak_db * level);
-}
-
-/* ---- faults ---- */
-
-static int model_mics(const struct st_model *m)
-{
-	if (!m || m->mics <= 0)
-		return ST_AC_MAX_MICS;
-	return m->mics < ST_AC_MAX_MICS ? m->mics : ST_AC_MAX_MICS;
-}
-
-/* Parse "name:N" into N for the mic faults; 0 when not that fault. */
-static int mic_fault(const char *fault, const char *name, long *n)
-{
-	size_t len = strlen(name);
-
-	if (strncmp(fault, name, len) != 0 || (fault[len] != ':' && fault[len] != 0))
-		return 0;
-	if (fault[len] != ':' || st_parse_int(fault + len + 1, n) != ST_OK)
-		*n = -1;
-	return 1;
-}
-
-/* "anc-ramp:S": a ramp of S seconds (0.5 .. 600); 0 when not that fault,
- * 1 with *sec = S, -1 when malformed. */
-static int ramp_fault(const char *fault, double *sec)
-{
-	static const char name[] = "anc-ramp";
-	size_t len = sizeof(name) - 1;
-
-	if (strncmp(fault, name, len) != 0 || (fault[len] != ':' && fault[len] != 0))
-		return 0;
-	if (fault[len] != ':' || st_parse_double(fault + len + 1, sec) != ST_OK ||
-	    !(*sec >= 0.5 && *sec <= 600))
-		return -1;
-	return 1;
-}
-
-int st_acoustic_fault_check(const struct st_model *m, const char *fault, char *err)
-{
-	double sec;
-
-	static const char *const plain[] = {
-		"anc-weak", "anc-instant", "anc-slow", "noisy-room", "assistant-slow",
-	};
-	static const char *const with_n[] = { "mic-misaligned", "mic-polarity" };
-	long n;
-
-	if (!fault)
-		return st_fail(err, ST_ERR_ARG, "no fault name");
-	for (size_t i = 0; i < ST_ARRAY_SIZE(plain); i++)
-		if (strcmp(fault, plain[i]) == 0)
-			return ST_OK;
-	switch (ramp_fault(fault, &sec)) {
-	case 1:
-		return ST_OK;
-	case -1:
-		return st_fail(err, ST_ERR_ARG, "fault %s: needs a ramp time 0.5..600 s (anc-ramp:S)",
-			       fault);
-	default:
-		break;
-	}
-	for (size_t i = 0; i < ST_ARRAY_SIZE(with_n); i++) {
-		if (!mic_fault(fault, with_n[i], &n))
-			continue;
-		if (n < 1 || n > model_mics(m))
-			return st_fail(err, ST_ERR_ARG,
-				       "fault %s: needs a mic number 1..%d (%s:N)",
-				       fault, model_mics(m), with_n[i]);
-		return ST_OK;
-	}
-	return ST_ERR_NOTFOUND;
+	/* Q 4.32 spans 1/3 octave; 1.265 x DB at the peak lowers the band's
+	 * level by DB (its neighbours by 0.3 x DB) */
+	bq_peak(&q[3], fs, g->fw_hz > 0 ? g->fw_hz : 1000, 4.32, 1.265 * g->fw_db * level);
+	q[3].b0 *= flat;
+	q[3].b1 *= flat;
+	q[3].b2 *= flat;
 }
 
 /* ---- construction ---- */
@@ -357,7 +299,7 @@ int st_acoustic_new(struct st_acoustic **out, const struct st_model *m,
 		return st_fail(err, ST_ERR_MEM, "acoustic model: out of memory");
 	ac->rate = rate;
 	ac->earbuds = m && m->kind == ST_KIND_EARBUDS;
-	ac->nmics = model_mics(m);
+	ac->nmics = st_ac_model_mics(m);
 	ac->pas = ac->earbuds ? passive_earbuds : passive_headphones;
 	ac->anc = ac->earbuds ? anc_earbuds : anc_headphones;
 	ac->anc_strength = 1.0;
@@ -371,9 +313,17 @@ int st_acoustic_new(struct st_acoustic **out, const struct st_model *m,
 	rng_next(&r);
 	ac->ramp_s = 27.0 + 6.0 * rng_uniform(&r);
 	ac->assistant_s = 0.6 + 0.2 * rng_uniform(&r);
+	st_ac_golden(opts, &ac->gold);   /* the unit's own offsets, the bench, the build */
+	ac->ramp_s += ac->gold.ramp_s;
+	ac->assistant_s += ac->gold.assistant_s;
+	ac->anc.shelf1_db += ac->gold.anc_db[0];
+	ac->anc.shelf2_db += ac->gold.anc_db[1];
+	ac->anc.peak_db += ac->gold.anc_db[2];
+	ac->pas.g0_db += ac->gold.passive_db;
 	for (int i = 0; i < ST_AC_MAX_MICS; i++) {
-		ac->mics[i].delay_us = MIC_BASE_US + (rng_uniform(&r) - 0.5) * 6.0;
-		ac->mics[i].gain_db = (rng_uniform(&r) - 0.5) * 0.6;
+		ac->mics[i].delay_us = MIC_BASE_US + (rng_uniform(&r) - 0.5) * 6.0 +
+				       ac->gold.mic_delay_us[i];
+		ac->mics[i].gain_db = (rng_uniform(&r) - 0.5) * 0.6 + ac->gold.mic_gain_db[i];
 		ac->mics[i].lowcut_hz = 30.0 * (0.9 + 0.2 * rng_uniform(&r));
 		ac->mics[i].polarity = 1;
 	}
@@ -392,15 +342,15 @@ int st_acoustic_new(struct st_acoustic **out, const struct st_model *m,
 			ac->ramp_s = 0.5;
 		else if (strcmp(f, "anc-slow") == 0)
 			ac->ramp_s = 120.0;   /* far past seed 001's 22-38 s */
-		else if (ramp_fault(f, &sec) == 1)
+		else if (st_ac_ramp_fault(f, &sec) == 1)
 			ac->ramp_s = sec;
 		else if (strcmp(f, "noisy-room") == 0)
 			ac->bg_rms = NOISY_RMS;
 		else if (strcmp(f, "assistant-slow") == 0)
 			ac->assistant_s = 2.8;
-		else if (mic_fault(f, "mic-misaligned", &n) && n >= 1 && n <= ac->nmics)
+		else if (st_ac_mic_fault(f, "mic-misaligned", &n) && n >= 1 && n <= ac->nmics)
 			late[n] = 1;
-		else if (mic_fault(f, "mic-polarity", &n) && n >= 1 && n <= ac->nmics)
+		else if (st_ac_mic_fault(f, "mic-polarity", &n) && n >= 1 && n <= ac->nmics)
 			inv[n] = 1;
 	}
 	for (int i = 0; i < ST_AC_MAX_MICS; i++) {
@@ -415,7 +365,7 @@ int st_acoustic_new(struct st_acoustic **out, const struct st_model *m,
 
 	for (int e = 0; e < 2; e++) {
 		bq_lowpass(&ac->pas_lp[e], rate, ac->pas.fc, ac->pas.q);
-		anc_design(ac->anc_bq[e], &ac->anc, rate, 0.0);
+		anc_design(ac->anc_bq[e], &ac->anc, rate, 0.0, &ac->gold);
 	}
 	ac->anc_level = 0.0;
 
@@ -607,13 +557,13 @@ double st_acoustic_ramp(const struct st_acoustic *ac, double t)
 static void anc_update(struct st_acoustic *ac, double t)
 {
 	double level = st_acoustic_ramp(ac, t) * ac->anc_strength;
-	struct biquad q[3];
+	struct biquad q[ANC_STAGES];
 
 	if (fabs(level - ac->anc_level) < 1e-4)
 		return;
-	anc_design(q, &ac->anc, ac->rate, level);
+	anc_design(q, &ac->anc, ac->rate, level, &ac->gold);
 	for (int e = 0; e < 2; e++) {
-		for (int k = 0; k < 3; k++) {
+		for (int k = 0; k < ANC_STAGES; k++) {
 			/* keep the state, take the new coefficients */
 			q[k].z1 = ac->anc_bq[e][k].z1;
 			q[k].z2 = ac->anc_bq[e][k].z2;
@@ -685,7 +635,7 @@ void st_acoustic_process(struct st_acoustic *ac, double t0, const float *spk,
 
 			if (ac->st.present) {
 				y = g0 * bq_run(&ac->pas_lp[e], ear_in) - leak * ear_in;
-				for (int k = 0; k < 3; k++)
+				for (int k = 0; k < ANC_STAGES; k++)
 					y = bq_run(&ac->anc_bq[e][k], y);
 			} else {
 				y = ear_in;
@@ -742,15 +692,15 @@ double st_acoustic_passive_db(const struct st_acoustic *ac, double hz)
 
 double st_acoustic_active_db(const struct st_acoustic *ac, double hz, double ramp)
 {
-	struct biquad q[3];
+	struct biquad q[ANC_STAGES];
 	double complex h = 1;
 
 	if (ramp < 0)
 		ramp = 0;
 	if (ramp > 1)
 		ramp = 1;
-	anc_design(q, &ac->anc, ac->rate, ramp * ac->anc_strength);
-	for (int k = 0; k < 3; k++)
+	anc_design(q, &ac->anc, ac->rate, ramp * ac->anc_strength, &ac->gold);
+	for (int k = 0; k < ANC_STAGES; k++)
 		h *= bq_resp(&q[k], ac->rate, hz);
 	return -20 * log10(cabs(h));
 }

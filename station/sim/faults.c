@@ -43,6 +43,9 @@ static const struct {
 	{ "mic-polarity:N", "microphone N inverted" },
 	{ "noisy-room", "room background at -10 dBFS: captures too noisy to judge (a station fault)" },
 	{ "assistant-slow", "voice assistant answers after 2.8 s (seed 001: >2.5 s, DSP firmware)" },
+	{ "bench-refmic:DB", "the bench's reference microphone reads DB dB high: every unit's ANC attenuation reads DB dB more (bench drift)" },
+	{ "fw-anc:BUILD:HZ:DB", "a unit running BUILD has DB dB less ANC attenuation in the 1/3 octave at HZ (a firmware regression)" },
+	{ "flash-fail", "the unit keeps its old build: it reports the default firmware whatever was flashed" },
 };
 
 const char *st_sim_fault_about(const char *name)
