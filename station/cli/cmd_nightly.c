@@ -293,8 +293,11 @@ static int check_build(struct night *nt, struct st_nl_unit *u, char *err)
 		st_strlcpy(u->firmware, "", sizeof(u->firmware));
 	info_value(reply, "serial", serial, sizeof(serial));
 	if (serial[0] && strcmp(serial, u->serial)) {
+		char want[64];
+
+		st_strlcpy(want, u->serial, sizeof(want));
 		snprintf(u->reason, sizeof(u->reason), "the unit on the fixture reports serial %.63s, "
-			 "not %.63s", serial, u->serial);
+			 "not %.63s", serial, want);
 		return st_fail(err, ST_ERR_UNIT, "%s", u->reason);
 	}
 	if (strcmp(u->firmware, nt->no->build)) {

@@ -91,7 +91,8 @@ int hs_fault_parse(const struct st_model *m, const char *s, enum fault *f, int *
 		       "unknown fault '%s' (low-battery, worn-switch:CONTROL, bt-limbo, bms-tripped, "
 		       "firmware-corrupt, port-oxidised, eeprom-fail, pairing-corrupt, battery-jump, "
 		       "battery-drift, fixture-hold-drift; acoustic: anc-weak, anc-instant, anc-slow, anc-ramp:S, "
-		       "mic-misaligned:N, mic-polarity:N, noisy-room, assistant-slow)", s);
+		       "mic-misaligned:N, mic-polarity:N, noisy-room, assistant-slow; nightly: "
+		       "bench-refmic:DB, fw-anc:BUILD:HZ:DB, flash-fail)", s);
 }
 
 int st_sim_fault_check(const struct st_model *m, const char *fault, char *err)

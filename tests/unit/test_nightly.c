@@ -180,11 +180,14 @@ static void night_init(struct fixture_night *f)
 	for (int k = 0; k < NK; k++) {
 		struct st_nl_key *key = &f->keys[k];
 
+		char name[64];
+
 		if (k < NB)
-			snprintf(key->name, sizeof(key->name), "anc.active_db.L.%dHz", 100 + 100 * k);
+			snprintf(name, sizeof(name), "anc.active_db.L.%dHz", 100 + 100 * k);
 		else
-			snprintf(key->name, sizeof(key->name), "assistant.latency_s");
-		snprintf(key->key, sizeof(key->key), "anc/%s", key->name);
+			snprintf(name, sizeof(name), "assistant.latency_s");
+		st_strlcpy(key->name, name, sizeof(key->name));
+		snprintf(key->key, sizeof(key->key), "anc/%s", name);
 		st_nl_family(key->name, key->family, sizeof(key->family));
 		st_strlcpy(key->unit, k < NB ? "dB" : "s", sizeof(key->unit));
 		key->thr.value = k < NB ? 1.0 : 0.25;
