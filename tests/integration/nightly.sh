@@ -116,10 +116,19 @@ grep -q 'name="build check"><error type="ERROR"' "$tmp/night10.xml" ||
 night 11 3.1.4 0
 night 12 3.1.5 0
 
+# the same build again, the model taken from the units' stored runs: every
+# unit's build is already in its baseline; no change
+"$STATION" nightly --golden G1,G2,G3 --firmware 3.1.5 --plan nightly-ci --db "$db" --confirm yes \
+	--quiet >"$tmp/again.out" 2>&1
+rc=$?
+[ "$rc" = 0 ] && grep -q "nightly 3.1.5: no change" "$tmp/again.out" &&
+	ok "the same build again, model from the store: no change" ||
+	{ notok "the same build again: exit $rc"; sed 's/^/# /' "$tmp/again.out" | tail -3; }
+
 # the store: outcomes per night, and what later baselines were made of
 got=$(sqlite3 "$db" "SELECT group_concat(outcome, ' ') FROM (SELECT outcome FROM nightly ORDER BY id)")
-want="no-change no-change no-change no-change no-change no-change regression no-change bench-suspect error no-change no-change"
-[ "$got" = "$want" ] && ok "12 nights stored with their outcomes" || notok "stored outcomes: $got"
+want="no-change no-change no-change no-change no-change no-change regression no-change bench-suspect error no-change no-change no-change"
+[ "$got" = "$want" ] && ok "12 nights (and the same build again) stored with their outcomes" || notok "stored outcomes: $got"
 bad=$(sqlite3 "$db" "SELECT count(*) FROM nightly_changes c JOIN nightly_units u ON u.id = c.unit_id
 	JOIN nightly n ON n.id = u.nightly_id WHERE n.firmware = '3.1.0' AND c.verdict = 'regression'
 	AND c.name LIKE 'anc.active_db.%.500Hz'")
