@@ -182,6 +182,17 @@ static int nightly_parse(int argc, char **argv, struct nightly_opts *no, struct 
 	if (!no->ngolden || !no->build)
 		return cli_usage_error("nightly", "--golden and --firmware are required "
 				       "(station nightly --help)");
+	for (int i = 0; i < no->nunit_faults; i++) {
+		size_t len = strcspn(no->unit_fault[i], "=");
+		int found = 0;
+
+		for (int g = 0; g < no->ngolden; g++)
+			found |= strlen(no->golden[g]) == len && !strncmp(no->golden[g], no->unit_fault[i], len);
+		if (!found || !no->unit_fault[i][len + 1])
+			return cli_usage_error("nightly", "--unit-fault %.*s=...: not one of the --golden "
+					       "units, or no fault", (int)(len < 64 ? len : 64),
+					       no->unit_fault[i]);
+	}
 	if (build_check(no->build))
 		return cli_usage_error("nightly", "--firmware: 1 to 31 printable characters, no blank");
 	if (no->confirm && strcmp(no->confirm, "yes") && strcmp(no->confirm, "no"))

@@ -117,6 +117,7 @@ struct st_acoustic {
 	struct biquad pas_lp[2];         /* passive low-pass, per ear */
 	struct biquad anc_bq[2][ANC_STAGES]; /* ANC cascade, per ear */
 	struct st_ac_golden gold;        /* this unit, bench and build (acfaults.h) */
+	int anc_stages;                  /* stages run: 3, or 4 with a build or bench effect */
 	double anc_level;                /* ramp x strength the cascade is set for */
 	float hist[2 * HIST];            /* ambient history, written twice (at i
 	                                  * and i + HIST) so every FIR window
@@ -314,6 +315,7 @@ int st_acoustic_new(struct st_acoustic **out, const struct st_model *m,
 	ac->ramp_s = 27.0 + 6.0 * rng_uniform(&r);
 	ac->assistant_s = 0.6 + 0.2 * rng_uniform(&r);
 	st_ac_golden(opts, &ac->gold);   /* the unit's own offsets, the bench, the build */
+	ac->anc_stages = ac->gold.fw_db != 0 || ac->gold.refmic_db != 0 ? ANC_STAGES : 3;
 	ac->ramp_s += ac->gold.ramp_s;
 	ac->assistant_s += ac->gold.assistant_s;
 	ac->anc.shelf1_db += ac->gold.anc_db[0];
@@ -635,7 +637,7 @@ void st_acoustic_process(struct st_acoustic *ac, double t0, const float *spk,
 
 			if (ac->st.present) {
 				y = g0 * bq_run(&ac->pas_lp[e], ear_in) - leak * ear_in;
-				for (int k = 0; k < ANC_STAGES; k++)
+				for (int k = 0; k < ac->anc_stages; k++)
 					y = bq_run(&ac->anc_bq[e][k], y);
 			} else {
 				y = ear_in;

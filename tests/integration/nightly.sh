@@ -157,4 +157,8 @@ awk -v a="$a1" -v b="$b1" 'BEGIN { d = a - b; exit !(d > 0.02 || d < -0.02) }' &
 "$STATION" nightly --golden G1 --firmware "$(printf '3.0\x1b[2J')" --model WH-1000XM5 --db "$db" \
 	--confirm yes >/dev/null 2>&1 </dev/null
 [ $? = 2 ] && ok "a build with a control character: usage error" || notok "hostile build accepted"
+"$STATION" nightly --golden G1 G2 --firmware 3.0.0 --model WH-1000XM5 --db "$db" --confirm yes \
+	--unit-fault G9=flash-fail >/dev/null 2>"$tmp/u5" </dev/null
+[ $? = 2 ] && grep -q "not one of the --golden units" "$tmp/u5" &&
+	ok "--unit-fault for a unit not in the night: usage error" || notok "--unit-fault G9 accepted"
 echo "1..$n"
