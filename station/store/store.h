@@ -91,6 +91,20 @@ int st_store_run_end(struct st_store *s, long long run_id, const char *outcome,
 /* Iterate runs newest first; serial NULL = all; limit <= 0 = all. cb returns non-zero to stop. */
 int st_store_runs(struct st_store *s, const char *serial, int limit,
 		  int (*cb)(const struct st_run_info *ri, void *ctx), void *ctx, char *err);
+/* Runs chosen by what they were, oldest first (started, then id); each NULL
+ * field is no filter.  since is ISO 8601 UTC as stored ("2026-11-22" or
+ * "2026-11-22T09:00:00.000Z"), compared as text.  cb returns non-zero to
+ * stop; it may call back into the store (store_query.c). */
+struct st_run_filter {
+	const char *since;    /* started >= since */
+	const char *serial;   /* exact serial */
+	const char *model;    /* exact model id */
+	const char *plan;     /* exact plan name */
+	const char *firmware; /* exact firmware */
+	const char *outcome;  /* PASS FAIL ERROR ABORTED running interrupted */
+};
+int st_store_select(struct st_store *s, const struct st_run_filter *f,
+		    int (*cb)(const struct st_run_info *ri, void *ctx), void *ctx, char *err);
 /* Number of runs stored (of one serial, or all when serial is NULL). */
 int st_store_count_runs(struct st_store *s, const char *serial, long long *n, char *err);
 
