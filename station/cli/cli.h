@@ -11,6 +11,7 @@ int cmd_run(int argc, char **argv);       /* cmd_run.c: run a plan on a unit */
 int cmd_plans(int argc, char **argv);     /* cmd_run.c: list plans */
 int cmd_history(int argc, char **argv);   /* cmd_history.c: stored runs */
 int cmd_limits(int argc, char **argv);    /* cmd_limits.c: limits check FILE */
+int cmd_limits_learn(int argc, char **argv); /* cmd_learn.c: limits learn --from-golden */
 int cmd_check(int argc, char **argv);     /* cmd_check.c: check data files of any kind */
 int cmd_models(int argc, char **argv);    /* cmd_models.c: list/show models */
 int cmd_faults(int argc, char **argv);    /* sim/cmd_faults.c: the simulator's faults */

@@ -27,12 +27,17 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: station limits check FILE... [--firmware V]\n"
 		"       station limits show MODEL|FILE [--firmware V]\n"
+		"       station limits learn --from-golden SERIAL... --out FILE [--k K] [--min-runs N]\n"
+		"                            [--model M] [--plan P] [--db FILE]\n"
 		"\n"
 		"check: validate limit files and their includes, and that the resolved set\n"
 		"  holds every limit a run judges by (battery.min_pct, ...); prints one\n"
 		"  'file:line:col: message' per problem (exit 2) or 'FILE: ok (...)' (exit 0).\n"
 		"show: print the limits and masks a model (limits/MODEL.lim under the data\n"
 		"  directory) or a file resolves to, with where each was defined.\n"
+		"learn: limits and masks at mean +- K sd of golden units' stored runs, outliers\n"
+		"  rejected and listed, written as a limit file that passes check\n"
+		"  (station limits learn --help).\n"
 		"--firmware V: apply the firmware blocks that match version V (e.g. 2.3.1).\n"
 		"Format: docs/limit-format.md\n");
 }
@@ -186,8 +191,10 @@ int cmd_limits(int argc, char **argv)
 		usage(stdout);
 		return ST_EXIT_PASS;
 	}
+	if (!strcmp(argv[1], "learn"))
+		return cmd_limits_learn(argc - 1, argv + 1);
 	if (strcmp(argv[1], "check") && strcmp(argv[1], "show"))
-		return cli_usage_error("limits", "unknown sub-command '%s' (check, show)", argv[1]);
+		return cli_usage_error("limits", "unknown sub-command '%s' (check, show, learn)", argv[1]);
 	for (int i = 2; i < argc; i++) {
 		if (!strcmp(argv[i], "--firmware")) {
 			if (i + 1 >= argc)
