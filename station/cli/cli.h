@@ -26,10 +26,16 @@ int cmd_doctor(int argc, char **argv);    /* cmd_doctor.c: is the bench ready? *
 int cmd_fleet(int argc, char **argv);     /* cmd_sync.c: fleet report and unit history */
 int cmd_sync(int argc, char **argv);      /* cmd_sync.c: send runs to the fleet database */
 int cmd_report(int argc, char **argv);    /* cmd_report.c: HTML reports of a run or a batch */
+int cmd_rejudge(int argc, char **argv);   /* cmd_rejudge.c: judge a stored run against other limits */
 int cmd_export(int argc, char **argv);    /* cmd_export.c: measurements as CSV / JSON lines */
 int cmd_triage(int argc, char **argv);    /* cmd_triage.c: batch RMA triage from a CSV file */
 int cmd_dispositions(int argc, char **argv); /* cmd_dispositions.c: what to do with a unit */
 int cmd_nightly(int argc, char **argv);   /* cmd_nightly.c: a firmware build on golden units */
+
+/* cmd_history_judge.c: the judgements of a run (station rejudge) for
+ * `history --run`, as a table or JSON lines. */
+struct st_store;
+int cli_history_judgements(struct st_store *s, long long run_id, int json, char *err);
 
 /* Print a one-line usage error "station CMD: msg" and return ST_EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...)

@@ -520,7 +520,8 @@ static int history_run(struct st_store *s, const struct history_opts *o)
 		if (st_store_steps(s, ri.id, detail_step, &d, err) ||
 		    st_store_measurements(s, ri.id, detail_meas, &d, err) ||
 		    st_store_events(s, ri.id, detail_event, &d, err) ||
-		    st_store_artifacts(s, ri.id, detail_artifact, &d, err))
+		    st_store_artifacts(s, ri.id, detail_artifact, &d, err) ||
+		    cli_history_judgements(s, ri.id, 1, err))
 			goto fail;
 		free(d.steps);
 		return ST_EXIT_PASS;
@@ -587,7 +588,7 @@ static int history_run(struct st_store *s, const struct history_opts *o)
 		table_print(&d.t, "");
 	}
 	table_free(&d.t);
-	if (ret)
+	if (ret || (ret = cli_history_judgements(s, ri.id, 0, err)) != ST_OK)
 		goto fail;
 	free(d.steps);
 	return ST_EXIT_PASS;

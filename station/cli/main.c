@@ -40,6 +40,7 @@ static const struct command commands[] = {
 	{ "fleet", cmd_fleet, "fleet report [--since DATE] / fleet unit SERIAL, from the central database" },
 	{ "sync", cmd_sync, "send finished runs to the fleet's central PostgreSQL database" },
 	{ "report", cmd_report, "HTML report of a run or a batch: report run|batch ID" },
+	{ "rejudge", cmd_rejudge, "judge a stored run again against other limits, kept beside the original" },
 	{ "export", cmd_export, "every measurement of chosen runs as CSV or JSON lines" },
 	{ "triage", cmd_triage, "batch RMA triage: triage --batch FILE.csv | --resume BATCH" },
 	{ "nightly", cmd_nightly, "a firmware build on golden units: regressions, bench drift, JUnit" },

@@ -51,6 +51,10 @@ int st_limit_ref_find(const struct st_limits *l, const char *meas, struct st_lim
 			return 1;
 		}
 	}
+	/* the controls' key test: control.POWER.presses (seq/steps_unit.c) */
+	if (!strncmp(meas, "control.", 8) && strlen(meas) > 16 &&
+	    !strcmp(meas + strlen(meas) - 8, ".presses"))
+		return (ref->lim = st_limits_get(l, "control.presses_to_register")) != NULL;
 	/* PREFIX.ITEM.REST -> PREFIX.REST (mic.3.delay_us -> mic.delay_us) */
 	dot1 = strchr(meas, '.');
 	dot2 = dot1 ? strchr(dot1 + 1, '.') : NULL;

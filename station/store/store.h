@@ -120,6 +120,49 @@ struct st_artifact_row { long long id, step_id; char kind[24]; char path[256]; c
 int st_store_events(struct st_store *s, long long run_id, int (*cb)(const struct st_event_row *, void *), void *ctx, char *err);
 int st_store_artifacts(struct st_store *s, long long run_id, int (*cb)(const struct st_artifact_row *, void *), void *ctx, char *err);
 
+/* --- judgements (store_judge.c, db/NNN_judgements.sql): a stored run judged
+ * again against other limits, kept beside the original verdicts --- */
+
+/* A measurement with its row id, for a judgement to point at. */
+struct st_meas_ref { long long id, step_id; char step[64]; char name[64]; double value;
+		     char unit[16]; double low, high; char verdict[12]; };
+/* Every measurement of a run with its id and step name, in step order. */
+int st_store_meas_refs(struct st_store *s, long long run_id,
+		       int (*cb)(const struct st_meas_ref *, void *), void *ctx, char *err);
+
+struct st_judgement {
+	long long id;            /* set by st_store_judgement */
+	char uuid[37];           /* filled in if empty */
+	long long run_id;
+	char created[32];        /* filled in if empty */
+	char limits_path[256], limits_hash[65], firmware[32];
+	char verdict[12];        /* PASS FAIL ERROR ABORTED */
+	char reason[256];
+	int judged, changed;     /* measurements judged / of them with another verdict */
+	char captures[64];       /* "none", "13 kept", "12 kept, 1 missing or altered" */
+	char station[64], operator_[64];
+};
+struct st_judgement_result {
+	long long meas_id;       /* the measurement (0: none) */
+	char name[64];
+	double value;            /* NAN = none */
+	char unit[16];
+	double low, high;        /* NAN = no such bound */
+	char verdict[12];        /* PASS FAIL ERROR, "" = not judged */
+	char was[12];            /* the original verdict */
+	char limit_name[80];     /* "mic.delay_us", "anc.active_db@200Hz" */
+	char limit_at[300];      /* FILE:LINE */
+};
+/* Store a judgement and its n results in one transaction (all or none). */
+int st_store_judgement(struct st_store *s, struct st_judgement *j,
+		       const struct st_judgement_result *r, int n, char *err);
+/* A run's judgements, oldest first; a judgement's results, in order. */
+int st_store_judgements(struct st_store *s, long long run_id,
+			int (*cb)(const struct st_judgement *, void *), void *ctx, char *err);
+int st_store_judgement_results(struct st_store *s, long long judgement_id,
+			       int (*cb)(const struct st_judgement_result *, void *), void *ctx,
+			       char *err);
+
 /* The one run whose uuid starts with uuid_prefix (case-insensitive):
  * ST_ERR_NOTFOUND if none, ST_ERR_ARG if several. */
 int st_store_find_run(struct st_store *s, const char *uuid_prefix, struct st_run_info *ri, char *err);
