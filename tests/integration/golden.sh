@@ -3,7 +3,12 @@
 # `station export` (CSV parsed back by Python's csv module and compared with
 # the database row by row, JSON lines parsed, --since/--serial/--plan
 # filters, a hostile serial and operator that break neither format, the
-# formula guard), and the refusals.  Prints TAP lines "ok - name" /
+# formula guard); `station limits learn` (a file `station limits check`
+# accepts, naming the units, runs and firmware, an outlier rejected and
+# listed, byte-identical twice, too few runs refused); `station rejudge`
+# (twice with identical verdicts, the original rows untouched, a stricter
+# file FAILs naming the measurement, `history --run` lists the
+# judgements); and the refusals.  Prints TAP lines "ok - name" /
 # "not ok - name".
 #
 # Env: STATION (binary), STATION_DATA (repo root).
@@ -136,3 +141,61 @@ mkdir ro && chmod 555 ro
 run export --db g.db --format csv --out ro/x.csv
 check "unwritable --out is a write fault (exit 3)" \
 	$([ "$rc" = 3 ] || [ "$(id -u)" = 0 ]; echo $?) "$rc $errout"
+
+# --- limits learn ---
+# one value a station's fault could have stored: far from the others
+g2run=$(sqlite3 g.db "SELECT id FROM runs WHERE serial = 'G2' ORDER BY started LIMIT 1")
+sqlite3 g.db "UPDATE measurements SET value = 50 WHERE run_id = $g2run AND name = 'mic.1.delay_us'"
+run limits learn --db g.db --from-golden G1 G2 G3 --plan triage-acoustic --min-runs 2 --out learned.lim
+check "limits learn exits 0" "$rc" "$errout"
+check "the outlier is rejected and listed" \
+	$([[ $errout == *"outlier: run "*" unit G2 mic.1.delay_us = 50 (median"* ]] &&
+	  grep -q '^#   run .* unit G2 mic.1.delay_us = 50 (median' learned.lim; echo $?) "$errout"
+run limits check learned.lim
+check "station limits check accepts the learned file" "$rc" "$errout"
+uuids=$(sqlite3 g.db "SELECT uuid FROM runs WHERE serial IN ('G1','G2','G3') AND outcome = 'PASS' AND plan = 'triage-acoustic'")
+miss=0
+for u in $uuids; do grep -q "^# run $u unit G[123] firmware 2.4.1 started " learned.lim || miss=1; done
+check "the file names every run (uuid), unit and the firmware" \
+	$([ $miss = 0 ] && grep -q '^# unit G2: 2 runs$' learned.lim && grep -q '^# firmware: 2.4.1$' learned.lim \
+	  && grep -q '^include WH-1000XM5.lim$' learned.lim; echo $?) "$(head -12 learned.lim)"
+check "mic.delay_us learned with its statistics" \
+	$(grep -q '^limit mic.delay_us range .* unit us source "learned: mean .* sd .* of 35 values, 1 outliers, 3 units"' learned.lim; echo $?) \
+	"$(grep mic.delay learned.lim)"
+"$STATION" limits learn --db g.db --from-golden G1 G2 G3 --plan triage-acoustic --min-runs 2 --out again.lim 2>/dev/null
+sed 's/again\.lim/learned.lim/' again.lim | cmp -s - learned.lim
+check "learned twice from the same runs: byte-identical" $? "$(diff again.lim learned.lim | head -5)"
+run limits learn --db g.db --from-golden G1 G2 G3 --plan triage-acoustic --min-runs 3 --out x.lim
+check "too few runs refused naming the unit (exit 2, nothing written)" \
+	$([ "$rc" = 2 ] && [[ $errout == *"golden unit G1 has 2 PASS runs"* ]] && [ ! -e x.lim ]; echo $?) "$errout"
+run limits learn --db g.db --from-golden 'G1;rm' --out x.lim
+check "malformed golden serial refused" $([ "$rc" = 2 ] && [ ! -e x.lim ]; echo $?) "$errout"
+
+# --- rejudge ---
+r1=$(sqlite3 g.db "SELECT uuid FROM runs WHERE serial = 'G1' ORDER BY started LIMIT 1")
+before=$(sqlite3 g.db "SELECT group_concat(id || name || value || verdict, ';') FROM measurements")
+run rejudge "${r1:0:8}" --limits learned.lim --db g.db
+rc1=$rc; out1=$out
+run rejudge "${r1:0:8}" --limits learned.lim --db g.db
+check "rejudge against the learned limits: PASS (exit 0) twice" \
+	$([ "$rc1" = 0 ] && [ "$rc" = 0 ] && [[ $out == PASS* ]]; echo $?) "$out1" "$out" "$errout"
+v=$(sqlite3 g.db "SELECT group_concat(v, '|') FROM (SELECT j.id, group_concat(r.name || '=' || r.verdict, ',') AS v
+	FROM judgements j JOIN judgement_results r ON r.judgement_id = j.id GROUP BY j.id ORDER BY j.id)")
+check "the two judgements have identical verdicts" \
+	$([ -n "$v" ] && [ "${v%%|*}" = "${v#*|}" ]; echo $?) "$(printf '%.200s' "$v")"
+after=$(sqlite3 g.db "SELECT group_concat(id || name || value || verdict, ';') FROM measurements")
+check "the original measurements and verdicts are untouched" $([ "$before" = "$after" ]; echo $?)
+printf 'include WH-1000XM5.lim\nlimit mic.delay_us range -1 1 unit us marginal 0\n' >strict.lim
+run rejudge "$r1" --limits strict.lim --db g.db
+check "a stricter file FAILs (exit 1) naming the measurement" \
+	$([ "$rc" = 1 ] && [[ $out == *"FAIL  run ${r1:0:8}"* ]] && [[ $out == *"reason: mic."*"delay_us"*"(mic.delay_us)"* ]]; echo $?) "$out"
+run history --db g.db --run "${r1:0:8}"
+n=$(printf '%s\n' "$out" | grep -cE '^[0-9-]+ [0-9:]+ +[0-9a-f]{8} +(PASS|FAIL) ')
+check "history --run lists the three judgements" $([ "$n" = 3 ] && [[ $out == *"outcome      PASS"* ]]; echo $?) "$(printf '%s\n' "$out" | tail -5)"
+run history --db g.db --run "${r1:0:8}" --json
+n=$(printf '%s\n' "$out" | grep -c '"type":"judgement"')
+check "history --run --json gives judgement lines" $([ "$n" = 3 ]; echo $?) "$n"
+run rejudge "$r1" --limits nothere.lim --db g.db
+check "a missing limit file refused (exit 2)" $([ "$rc" = 2 ]; echo $?) "$errout"
+run rejudge ffffffff --limits learned.lim --db g.db
+check "an unknown run refused (exit 2)" $([ "$rc" = 2 ]; echo $?) "$errout"
