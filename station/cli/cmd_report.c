@@ -1,5 +1,6 @@
 /*
- * cmd_report.c - `station report run RUN` and `station report batch BATCH`:
+ * cmd_report.c - `station report run RUN`, `station report batch BATCH` and
+ * `station report nightly [--firmware BUILD] [--last N]`:
  * the thin front end of station/report/.  It opens the store (never
  * creating one), renders the report through the templates in reports/ and
  * writes it atomically to --out (or stdout).  A batch report also writes
@@ -24,16 +25,21 @@ struct report_args {
 	const char *out;    /* --out FILE.html, NULL = stdout */
 	const char *csv;    /* --csv FILE (batch) */
 	const char *db;     /* --db FILE */
+	const char *firmware; /* --firmware BUILD (nightly) */
+	long last;          /* --last N (nightly): builds in the trends */
 };
 
 static void report_usage(FILE *f)
 {
 	fprintf(f, "usage: station report run RUN [--out FILE.html] [--db FILE]\n"
 		   "       station report batch BATCH [--out FILE.html] [--csv FILE] [--db FILE]\n"
+		   "       station report nightly [--firmware BUILD] [--last N] [--out FILE.html] [--db FILE]\n"
 		   "  RUN, BATCH     a uuid or its first characters (station history, station triage)\n"
 		   "  --out FILE     write the HTML report there (default: stdout); a batch report\n"
 		   "                 also writes each unit's run report beside it (run-XXXXXXXX.html)\n"
 		   "  --csv FILE     (batch) the unit list as CSV\n"
+		   "  --firmware B   (nightly) the night that tested build B (default: the latest night)\n"
+		   "  --last N       (nightly) trends over the last N builds (default 10)\n"
 		   "  --db FILE      result database (default $STATION_DB, else station.db)\n");
 }
 
@@ -42,11 +48,13 @@ static int parse_args(int argc, char **argv, struct report_args *a)
 	static const struct option opts[] = {
 		{ "out", required_argument, 0, 'o' }, { "csv", required_argument, 0, 'c' },
 		{ "db", required_argument, 0, 'd' },  { "help", no_argument, 0, 'h' },
+		{ "firmware", required_argument, 0, 'f' }, { "last", required_argument, 0, 'l' },
 		{ 0, 0, 0, 0 },
 	};
 	int c;
 
 	memset(a, 0, sizeof(*a));
+	a->last = 10;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -54,18 +62,31 @@ static int parse_args(int argc, char **argv, struct report_args *a)
 		case 'o': a->out = optarg; break;
 		case 'c': a->csv = optarg; break;
 		case 'd': a->db = optarg; break;
+		case 'f': a->firmware = optarg; break;
+		case 'l':
+			if (st_parse_int(optarg, &a->last) || a->last < 1 || a->last > 60)
+				return cli_usage_error("report", "--last wants 1 to 60 builds");
+			break;
 		case 'h': report_usage(stdout); return -1;
 		default:
 			return cli_usage_error("report", "unknown or incomplete option '%s' (station report --help)",
 					       argv[optind - 1]);
 		}
 	}
+	if (argc - optind == 1 && !strcmp(argv[optind], "nightly")) {
+		a->what = argv[optind];
+		if (a->csv)
+			return cli_usage_error("report", "--csv is for batch reports");
+		return 0;
+	}
+	if (a->firmware || a->last != 10)
+		return cli_usage_error("report", "--firmware and --last are for nightly reports");
 	if (argc - optind != 2)
-		return cli_usage_error("report", "give run RUN or batch BATCH (station report --help)");
+		return cli_usage_error("report", "give run RUN, batch BATCH or nightly (station report --help)");
 	a->what = argv[optind];
 	a->id = argv[optind + 1];
 	if (strcmp(a->what, "run") && strcmp(a->what, "batch"))
-		return cli_usage_error("report", "unknown report '%s': run or batch", a->what);
+		return cli_usage_error("report", "unknown report '%s': run, batch or nightly", a->what);
 	if (a->csv && strcmp(a->what, "batch"))
 		return cli_usage_error("report", "--csv is for batch reports");
 	if (!a->id[0])
@@ -121,7 +142,9 @@ int cmd_report(int argc, char **argv)
 		fprintf(stderr, "station report: %s\n", err);
 		return exit_for(ret);
 	}
-	if (!strcmp(a.what, "run")) {
+	if (!strcmp(a.what, "nightly")) {
+		ret = st_report_nightly(s, a.firmware, (int)a.last, &o, &out, err);
+	} else if (!strcmp(a.what, "run")) {
 		ret = st_report_run(s, a.id, &o, &out, err);
 	} else {
 		ret = st_report_batch(s, a.id, &o, &out, a.csv ? &csv : NULL, err);

@@ -39,7 +39,7 @@ static const struct command commands[] = {
 	{ "doctor", cmd_doctor, "check the bench before a shift: fixture, audio, database, data files, disk" },
 	{ "fleet", cmd_fleet, "fleet report [--since DATE] / fleet unit SERIAL, from the central database" },
 	{ "sync", cmd_sync, "send finished runs to the fleet's central PostgreSQL database" },
-	{ "report", cmd_report, "HTML report of a run or a batch: report run|batch ID" },
+	{ "report", cmd_report, "HTML report of a run, a batch or a night: report run|batch ID, report nightly" },
 	{ "rejudge", cmd_rejudge, "judge a stored run again against other limits, kept beside the original" },
 	{ "export", cmd_export, "every measurement of chosen runs as CSV or JSON lines" },
 	{ "triage", cmd_triage, "batch RMA triage: triage --batch FILE.csv | --resume BATCH" },

@@ -43,6 +43,13 @@ int st_report_batch(struct st_store *s, const char *batch, const struct st_repor
 int st_report_batch_runs(struct st_store *s, const char *batch, const char *out_path,
 			 const struct st_report_opts *o, char *err);
 
+/* Render the night of nightly regression that tested build `firmware`
+ * (NULL: the latest finished night) with the trend over the last `last`
+ * builds (1..60) of its plan and model (nightly_report.c, docs/reports.md).
+ * ST_ERR_NOTFOUND when no such night is stored. */
+int st_report_nightly(struct st_store *s, const char *firmware, int last,
+		      const struct st_report_opts *o, struct st_sbuf *out, char *err);
+
 /* Write buf to path atomically (a temporary file in the same directory,
  * then rename), or to stdout when path is NULL or "-". */
 int st_report_write(const char *path, const struct st_sbuf *buf, char *err);

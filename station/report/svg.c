@@ -1,6 +1,7 @@
 /*
  * svg.c - inline SVG charts for the reports (svg.h): curves against masks,
- * values against limit bands, and Pareto charts.  Geometry is computed in
+ * values against limit bands, Pareto charts, and trends across firmware
+ * builds with baseline bands (the nightly report).  Geometry is computed in
  * a fixed viewBox; the report's stylesheet gives colours and line styles
  * through class names, so a site restyles charts without a rebuild.
  */
@@ -257,6 +258,72 @@ void st_svg_bars(struct st_sbuf *b, const struct st_chart_bars *c)
 		st_sbuf_printf(b, "<text class=\"axis\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">",
 			       x + cell / 2, H - MB + 16);
 		st_sbuf_html(b, c->label[i]);
+		st_sbuf_puts(b, "</text>\n");
+	}
+	st_sbuf_puts(b, "</svg>\n");
+}
+
+static void label_short(struct st_sbuf *b, const char *s, int max);
+
+static void trend_series(struct st_sbuf *b, const struct st_chart_trend *c, const struct axis *a,
+			 double cell, int s)
+{
+	static const char *const mark_cls[] = { "", " regression", " bench", " fail" };
+	const double *v = c->value[s];
+
+	st_sbuf_printf(b, "<polyline class=\"series series-%d\" points=\"", s);
+	for (int i = 0; i < c->nx; i++)
+		if (isfinite(v[i]))
+			st_sbuf_printf(b, "%.1f,%.1f ", ML + (i + 0.5) * cell, px_y(a, clampy(a, v[i])));
+	st_sbuf_puts(b, "\"/>\n");
+	for (int i = 0; i < c->nx; i++) {
+		int m = c->mark[s] && c->mark[s][i] <= ST_TREND_LIMIT ? c->mark[s][i] : 0;
+
+		if (!isfinite(v[i]))
+			continue;
+		st_sbuf_printf(b, "<circle class=\"point series-%d%s\" cx=\"%.1f\" cy=\"%.1f\" r=\"%d\"/>",
+			       s, mark_cls[m], ML + (i + 0.5) * cell, px_y(a, clampy(a, v[i])), m ? 6 : 3);
+	}
+	st_sbuf_puts(b, "\n");
+}
+
+void st_svg_trend(struct st_sbuf *b, const struct st_chart_trend *c)
+{
+	double lo = INFINITY, hi = -INFINITY, cell;
+	int ns = c->nseries < ST_CHART_MAX_SERIES ? c->nseries : ST_CHART_MAX_SERIES, step;
+	struct axis a;
+
+	for (int s = 0; s < ns; s++) {
+		for (int i = 0; i < c->nx; i++)
+			range_add(&lo, &hi, c->value[s][i]);
+		range_add(&lo, &hi, c->band_lo[s]);
+		range_add(&lo, &hi, c->band_hi[s]);
+	}
+	axis_fit(&a, lo, hi);
+	cell = c->nx > 0 ? (W - ML - MR) / c->nx : 1;
+	svg_open(b, c->title, "trend");
+	y_axis(b, &a, c->unit);
+	for (int s = 0; s < ns; s++)
+		if (isfinite(c->band_lo[s]) && isfinite(c->band_hi[s]))
+			st_sbuf_printf(b, "<rect class=\"baseline series-%d\" x=\"%.1f\" y=\"%.1f\" "
+					  "width=\"%.1f\" height=\"%.1f\"/>\n", s, ML,
+				       px_y(&a, clampy(&a, c->band_hi[s])), W - ML - MR,
+				       px_y(&a, clampy(&a, c->band_lo[s])) - px_y(&a, clampy(&a, c->band_hi[s])));
+	step = c->nx > 12 ? (c->nx + 11) / 12 : 1;
+	for (int i = 0; i < c->nx; i += step) {
+		st_sbuf_printf(b, "<text class=\"axis\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">",
+			       ML + (i + 0.5) * cell, H - MB + 16);
+		label_short(b, c->xlabel[i], 10);
+		st_sbuf_puts(b, "</text>");
+	}
+	st_sbuf_printf(b, "\n<text class=\"axis\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">firmware build, oldest first</text>\n",
+		       (ML + W - MR) / 2, H - 10);
+	for (int s = 0; s < ns; s++) {
+		trend_series(b, c, &a, cell, s);
+		st_sbuf_printf(b, "<line class=\"series series-%d\" x1=\"%.1f\" y1=\"14\" x2=\"%.1f\" y2=\"14\"/>"
+				  "<text class=\"legend\" x=\"%.1f\" y=\"18\">",
+			       s, W - 330 + s * 80.0, W - 312 + s * 80.0, W - 308 + s * 80.0);
+		label_short(b, c->label[s], 9);
 		st_sbuf_puts(b, "</text>\n");
 	}
 	st_sbuf_puts(b, "</svg>\n");

@@ -8,7 +8,11 @@
 # listed, byte-identical twice, too few runs refused); `station rejudge`
 # (twice with identical verdicts, the original rows untouched, a stricter
 # file FAILs naming the measurement, `history --run` lists the
-# judgements); and the refusals.  Prints TAP lines "ok - name" /
+# judgements); `station report nightly` on two nights stored as `station
+# nightly` stores them (well-formed, self-contained, hostile serial and
+# reason encoded, the change table, a trend chart per measurement with the
+# baseline band and the regression marked, --firmware, --last); and the
+# refusals.  Prints TAP lines "ok - name" /
 # "not ok - name".
 #
 # Env: STATION (binary), STATION_DATA (repo root).
@@ -199,3 +203,60 @@ run rejudge "$r1" --limits nothere.lim --db g.db
 check "a missing limit file refused (exit 2)" $([ "$rc" = 2 ]; echo $?) "$errout"
 run rejudge ffffffff --limits learned.lim --db g.db
 check "an unknown run refused (exit 2)" $([ "$rc" = 2 ]; echo $?) "$errout"
+
+# --- report nightly ---
+# Two nights recorded the way `station nightly` records them (db/NNN_nightly.sql):
+# build 2.4.1 on the first round of runs, 2.4.2 on the second, where G1's
+# ANC band regressed; the unit someone else's tool stored joins night 2.
+sqlite3 g.db "
+	UPDATE runs SET firmware = '2.4.2' WHERE id IN (SELECT id FROM runs WHERE serial IN ('G1','G2','G3')
+		AND plan = 'triage-acoustic' ORDER BY started DESC LIMIT 3);
+	UPDATE runs SET started = '2026-12-02T00:00:00.000Z' WHERE uuid LIKE '00000000%';
+	INSERT INTO nightly (uuid, started, ended, firmware, model, plan, station, baseline_builds, outcome, summary)
+		VALUES ('11111111-0000-4000-8000-000000000001', (SELECT min(started) FROM runs WHERE firmware = '2.4.1' AND serial = 'G1'),
+			(SELECT max(started) FROM runs WHERE firmware = '2.4.1' AND serial LIKE 'G_'), '2.4.1', 'WH-1000XM5',
+			'triage-acoustic', 'bench-1', 5, 'no-change', 'first night');
+	INSERT INTO nightly (uuid, started, ended, firmware, model, plan, station, baseline_builds, outcome, summary)
+		VALUES ('22222222-0000-4000-8000-000000000002', (SELECT min(started) FROM runs WHERE firmware = '2.4.2'),
+			(SELECT max(started) FROM runs WHERE firmware = '2.4.2'), '2.4.2', 'WH-1000XM5',
+			'triage-acoustic', 'bench-1', 5, 'regression', 'anc/anc.active_db.L.200Hz regressed on G1 <b>');
+	INSERT INTO nightly_units (nightly_id, serial, run_id, status, reason)
+		SELECT 1, serial, id, 'no-baseline', '' FROM runs WHERE firmware = '2.4.1' AND serial LIKE 'G_' ORDER BY started;
+	INSERT INTO nightly_units (nightly_id, serial, run_id, status, reason)
+		SELECT 2, serial, id, CASE serial WHEN 'G1' THEN 'regression' ELSE 'no-change' END,
+		       CASE serial WHEN 'G1' THEN 'anc.active_db.L.200Hz -2 dB' ELSE '' END
+		FROM runs WHERE firmware = '2.4.2' ORDER BY started;
+	INSERT INTO nightly_units (nightly_id, serial, run_id, status, reason)
+		SELECT 2, serial, id, 'no-baseline', '<script>alert(1)</script>' FROM runs WHERE uuid LIKE '00000000%';
+	INSERT INTO nightly_changes (unit_id, key, name, unit, value, baseline, spread, n, threshold, change, verdict)
+		SELECT id, 'anc/anc.active_db.L.200Hz', 'anc.active_db.L.200Hz', 'dB', 22.1, 24.1, 0, 1, 1, -2, 'regression'
+		FROM nightly_units WHERE nightly_id = 2 AND serial = 'G1';"
+run report nightly --db g.db --out nightly.html
+check "report nightly exits 0" "$rc" "$errout"
+xmllint --noout nightly.html 2>xml.err
+check "nightly report is well-formed XML" $? "$(head -3 xml.err)"
+xmllint --html --noout nightly.html 2>html.err
+check "nightly report parses as HTML (no error but HTML5/SVG tag names)" \
+	$(! grep 'parser error' html.err | grep -vq 'Tag [a-z]* invalid'; echo $?) "$(grep error html.err | head -3)"
+check "nightly report is self-contained" \
+	$(! grep -qi 'http' nightly.html && ! grep -Eqi '<[^>]*(src|srcset|data)=' nightly.html && ! grep -qi '<script' nightly.html; echo $?)
+check "hostile serial and reason encoded" \
+	$(grep -q '&lt;x&gt;' nightly.html && grep -q '&lt;script&gt;alert(1)&lt;/script&gt;' nightly.html &&
+	  ! grep -q '<x>' nightly.html; echo $?)
+check "tonight's build and the change table" \
+	$(grep -q 'Nightly regression of build 2.4.2' nightly.html &&
+	  grep -q '<td>anc/anc.active_db.L.200Hz</td><td class="num">22.1</td>' nightly.html; echo $?) \
+	"$(grep -o '<table class="changes">.\{0,400\}' nightly.html | head -2)"
+nch=$(grep -c '<svg class="chart trend"' nightly.html)
+check "one trend chart per measurement" $([ "$nch" -gt 50 ]; echo $?) "charts $nch"
+check "baseline bands shaded, the regression marked, on the first chart (the changed one)" \
+	$(awk '/<div class="trend changed">/,/<\/svg>/' nightly.html | grep -q 'class="baseline series-0"' &&
+	  awk '/<div class="trend changed">/,/<\/svg>/' nightly.html | grep -q 'class="point series-0 regression"'; echo $?)
+check "trend x axis: both builds" $(grep -q '>2.4.1</text>' nightly.html && grep -q '>2.4.2</text>' nightly.html; echo $?)
+run report nightly --db g.db --firmware 2.4.1 --out n1.html
+check "report nightly --firmware picks that night" \
+	$([ "$rc" = 0 ] && grep -q 'Nightly regression of build 2.4.1' n1.html; echo $?) "$errout"
+run report nightly --db g.db --firmware 9.9.9
+check "no night of that build: exit 2" $([ "$rc" = 2 ] && [[ $errout == *"no finished night of build 9.9.9"* ]]; echo $?) "$errout"
+run report nightly --db g.db --last 0
+check "--last 0 refused" $([ "$rc" = 2 ]; echo $?) "$errout"
