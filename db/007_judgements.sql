@@ -1,4 +1,4 @@
--- 006_judgements.sql - a stored run judged again, later, against other
+-- 007_judgements.sql - a stored run judged again, later, against other
 -- limits (`station rejudge`, docs/store.md): each judgement is kept beside
 -- the run's original verdicts, which are never changed.  One row per
 -- judgement, one row per measurement it judged.
