@@ -244,7 +244,7 @@ static int compute(struct st_learn *L)
 		st_stats_robust(v, q->n, ST_OUTLIER_Z, q->outlier, &q->st);
 		free(v);
 		/* a spread at the rounding noise of the mean is no spread */
-		q->learned = q->st.kept >= 2 && q->st.sd > 1e-9 * fmax(1, fabs(q->st.mean));
+		q->learned = q->st.kept >= 2 && q->st.sd > 1e-6 * fmax(1, fabs(q->st.mean));
 	}
 	/* a mask is learned only when every band is */
 	for (int i = 0; i < L->nq; i++) {

@@ -31,10 +31,11 @@ static const char *safe(char *dst, size_t n, const char *s)
 	return i ? dst : "-";
 }
 
-/* A bound: 6 significant digits, never "-0". */
+/* A number: 10 significant digits (a bound must not round onto the
+ * values it was learned from), never "-0". */
 static const char *num(char *buf, size_t n, double v)
 {
-	snprintf(buf, n, "%.6g", v);
+	snprintf(buf, n, "%.10g", v);
 	if (!strcmp(buf, "-0"))
 		snprintf(buf, n, "0");
 	return buf;
