@@ -149,6 +149,8 @@ static void print_model(const struct st_model *m)
 	st_model_controls_str(m, m->power_controls, ctl, sizeof(ctl));
 	printf("  %-20s %s, on %g s, off %g s\n", "power", ctl[0] ? ctl : "(none)",
 	       m->power_on_hold, m->power_off_hold);
+	printf("  %-20s answers within %g s; LED watched %g s after the feedback\n", "timing",
+	       m->answer_within, m->after_feedback);
 	for (int i = 0; i < m->nhazards; i++) {
 		const struct st_hazard *h = &m->hazards[i];
 

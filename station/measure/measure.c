@@ -30,7 +30,6 @@
 #define DEFAULT_RAMP_S 90.0     /* seed 001: "in a quiet room for 90 seconds" */
 #define RAMP_REF_AT_S 180.0     /* the settled reference, s after ANC engaged */
 #define RAMP_REF_S 5.0          /* ... and its length */
-#define OFF_SETTLE_S 1.0        /* after ANC OFF */
 #define RAMP_BASE_S 3.0         /* ANC-off part of a ramp-up capture */
 #define RAMP_MIN_SNR_DB 10.0    /* ramp stimulus over the room, 100 Hz-1 kHz */
 #define MIC_F_HI 8000.0
@@ -64,6 +63,27 @@ static int wait_bench(struct st_measure *m, double seconds, char *err)
 	if (m->fx)
 		return st_fixture_wait(m->fx, seconds, err);
 	return ST_OK;
+}
+
+/* Audio through the bench; its length counts towards m->mandated_s (a
+ * capture is what the measurement is for). */
+static int playrec(struct st_measure *m, const float *out, size_t n, size_t frames,
+		   struct st_capture *cap, char *err)
+{
+	int ret = st_audio_playrec(m->audio, out, n, frames, cap, err);
+
+	if (ret == ST_OK && cap->rate > 0)
+		m->mandated_s += (double)cap->n / cap->rate * scale_of(m);
+	return ret;
+}
+
+static int record(struct st_measure *m, double seconds, struct st_capture *cap, char *err)
+{
+	int ret = st_audio_record(m->audio, seconds, cap, err);
+
+	if (ret == ST_OK && cap->rate > 0)
+		m->mandated_s += (double)cap->n / cap->rate * scale_of(m);
+	return ret;
 }
 
 static double bench_now(struct st_measure *m)
@@ -197,7 +217,7 @@ int meas_sweep_capture(struct st_measure *m, const float *stim, size_t n,
 	size_t frames = n + st_an_ctx_tail(ctx);
 	int ret, role[ST_ROLE_COUNT], nch = 0;
 
-	ret = st_audio_playrec(m->audio, stim, n, frames, &cap, err);
+	ret = playrec(m, stim, n, frames, &cap, err);
 	if (ret != ST_OK)
 		return ret;
 	ret = st_measure_write(m, &cap, what, files, err);
@@ -296,15 +316,19 @@ int st_measure_anc(struct st_measure *m, struct st_meas_anc *out, char *err)
 			if (ret != ST_OK)
 				goto out_free;
 		}
+		/* the capture follows the unit's "anc=off" at once: its answer
+		 * is the event (ANC off is a switch, not a ramp) */
 		ret = anc_set(m, 0, err);
-		if (ret == ST_OK)
-			ret = wait_bench(m, OFF_SETTLE_S, err);
 		if (ret == ST_OK)
 			ret = meas_sweep_capture(m, stim, n, ctx, ears, off, "anc-off", &out->files, err);
 		if (ret == ST_OK)
 			ret = anc_set(m, 1, err);
-		if (ret == ST_OK)
-			ret = wait_bench(m, def(m->anc_settle_s, DEFAULT_SETTLE_S), err);
+		if (ret == ST_OK) {
+			double settle = def(m->anc_settle_s, DEFAULT_SETTLE_S);
+
+			ret = wait_bench(m, settle, err);
+			m->mandated_s += settle;
+		}
 		if (ret == ST_OK)
 			ret = meas_sweep_capture(m, stim, n, ctx, ears, on, "anc-on", &out->files, err);
 		if (ret != ST_OK)
@@ -546,13 +570,11 @@ int st_measure_ramp(struct st_measure *m, double seconds, struct st_meas_ramp *o
 		st_capture_free(&ref);
 		ret = anc_set(m, 0, err);
 		if (ret == ST_OK)
-			ret = wait_bench(m, OFF_SETTLE_S, err);
-		if (ret == ST_OK)
-			ret = st_audio_record(m->audio, 1.0, &floor_cap, err);
+			ret = record(m, 1.0, &floor_cap, err);
 		if (ret == ST_OK)
 			ret = st_measure_write(m, &floor_cap, "floor", &out->files, err);
 		if (ret == ST_OK)
-			ret = st_audio_playrec(m->audio, noise, nbase, nbase, &base, err);
+			ret = playrec(m, noise, nbase, nbase, &base, err);
 		if (ret == ST_OK)
 			ret = st_an_band_levels(floor_cap.ch[ST_ROLE_EAR_L], floor_cap.n, 1, rate,
 						lev, err);
@@ -568,7 +590,7 @@ int st_measure_ramp(struct st_measure *m, double seconds, struct st_meas_ramp *o
 		if (ret != ST_OK)
 			goto out_free;
 		t_on = bench_now(m);
-		ret = st_audio_playrec(m->audio, noise, nramp, nramp, &ramp, err);
+		ret = playrec(m, noise, nramp, nramp, &ramp, err);
 		if (ret == ST_OK)
 			ret = st_measure_write(m, &ramp, "ramp", &out->files, err);
 		/* the unit's own settled attenuation, long after any healthy
@@ -576,7 +598,7 @@ int st_measure_ramp(struct st_measure *m, double seconds, struct st_meas_ramp *o
 		if (ret == ST_OK && bench_now(m) < t_on + RAMP_REF_AT_S)
 			ret = wait_bench(m, t_on + RAMP_REF_AT_S - bench_now(m), err);
 		if (ret == ST_OK)
-			ret = st_audio_playrec(m->audio, noise, nbase, nbase, &ref, err);
+			ret = playrec(m, noise, nbase, nbase, &ref, err);
 		if (ret == ST_OK)
 			ret = st_measure_write(m, &ref, "ramp-settled", &out->files, err);
 		if (ret != ST_OK)
@@ -631,7 +653,7 @@ int st_measure_sounds(struct st_measure *m, double seconds, struct st_meas_sound
 	int ret;
 
 	memset(out, 0, sizeof(*out));
-	ret = st_audio_record(m->audio, seconds / scale, &cap, err);
+	ret = record(m, seconds / scale, &cap, err);
 	if (ret != ST_OK)
 		return ret;
 	out->t_start = cap.t_start;

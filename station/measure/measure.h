@@ -56,6 +56,9 @@ struct st_measure {
 	                                * fixture; only a bench that can do it itself) */
 	const struct st_open_ear *open_cal; /* ANC without open_ref: passive and total
 	                                * against this stored open-ear calibration */
+	/* out: bench seconds the measurement spent on what it must (its
+	 * capture lengths and the ANC settle), for the run's mandated minimum */
+	double mandated_s;
 	/* ANC switch hook; NULL = the fixture's UART.  Returns ST_OK or < 0. */
 	int (*anc_set)(void *ctx, int on, char *err);
 	void *anc_ctx;

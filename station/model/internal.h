@@ -27,7 +27,7 @@ struct word {
 /* Top-level keywords that may appear once; index into seen[]. */
 enum { K_MODEL, K_NAME, K_IDENTITY, K_SOURCE, K_KIND, K_PORT, K_BATTERY,
 	K_FBATTERY, K_TOLERANCE, K_MAXHOLD, K_PON, K_POFF, K_WEAR, K_MICS,
-	K_POWER, K_SERIALPFX, K_COUNT };
+	K_POWER, K_SERIALPFX, K_ANSWER, K_AFTERFB, K_COUNT };
 
 struct pstate {
 	const char *name;        /* file name for messages */

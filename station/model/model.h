@@ -21,6 +21,9 @@
 #define ST_MAX_STEPS 24
 #define ST_MAX_NOTES 12
 #define ST_MAX_SERIAL_PREFIXES 4
+/* Defaults of the optional timing keywords (docs/model-format.md). */
+#define ST_MODEL_ANSWER_WITHIN 5.0   /* answer-within, s */
+#define ST_MODEL_AFTER_FEEDBACK 0.6  /* after-feedback, s */
 
 enum st_unit_kind { ST_KIND_HEADPHONES, ST_KIND_EARBUDS };
 enum st_port_kind { ST_PORT_USB_C, ST_PORT_MICRO_USB };
@@ -158,6 +161,13 @@ struct st_model {
 	double max_hold;             /* never hold any control longer, s */
 	double power_on_hold;        /* hold POWER this long to power on */
 	double power_off_hold;       /* ... and to power off */
+	double answer_within;        /* s the unit may take to answer on its UART
+				      * after a power-on, a reset or a placing
+				      * in its case (`answer-within`, default 5) */
+	double after_feedback;       /* s the LED is watched after a procedure's
+				      * last expected feedback: red EEPROM
+				      * flashing, extra flashes (`after-feedback`,
+				      * default 0.6) */
 	unsigned power_controls;     /* controls that power it on/off (mask;
 				      * default POWER; 0 = none) */
 	enum st_wear_rule wear;

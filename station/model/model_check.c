@@ -189,6 +189,10 @@ int mp_finish(struct pstate *ps, int last_line)
 		st_strlcpy(m->identity, m->id, sizeof(m->identity));
 	if (!ps->seen[K_FBATTERY])
 		m->factory_battery_min = m->battery_min;
+	if (!ps->seen[K_ANSWER])
+		m->answer_within = ST_MODEL_ANSWER_WITHIN;
+	if (!ps->seen[K_AFTERFB])
+		m->after_feedback = ST_MODEL_AFTER_FEEDBACK;
 	if (m->factory_battery_min < m->battery_min)
 		return mp_perr(ps, ps->seen[K_FBATTERY],
 			    "factory-battery-min %g is below battery-min %g",

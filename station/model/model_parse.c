@@ -396,6 +396,18 @@ static int top_numbers(struct pstate *ps, struct st_word *tok, int n)
 			return ST_ERR_PARSE;
 		return mp_get_number(ps, &tok[1], kw, 0, 600, &m->power_off_hold);
 	}
+	if (!strcmp(kw, "answer-within")) {
+		if (mp_need_args(ps, n, 1, 1, kw) || once(ps, K_ANSWER, kw) ||
+		    mp_get_number(ps, &tok[1], kw, 0, 600, &m->answer_within))
+			return ST_ERR_PARSE;
+		if (m->answer_within <= 0)
+			return mp_perrw(ps, &tok[1], "answer-within must be above 0");
+		return ST_OK;
+	}
+	if (!strcmp(kw, "after-feedback"))
+		return mp_need_args(ps, n, 1, 1, kw) || once(ps, K_AFTERFB, kw)
+			       ? ST_ERR_PARSE
+			       : mp_get_number(ps, &tok[1], kw, 0, 60, &m->after_feedback);
 	if (!strcmp(kw, "power")) {
 		if (mp_need_args(ps, n, 1, 1, kw) || once(ps, K_POWER, kw))
 			return ST_ERR_PARSE;

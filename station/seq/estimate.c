@@ -18,9 +18,8 @@
 #define T_KEYS 6.0            /* key test: a few presses per control */
 #define T_HEALTH 5.0          /* link test, USB, touch (plus the idle watch) */
 #define T_RESET 25.0          /* a procedure without a model: holds + feedback */
-#define T_AFTER_RESET 5.0     /* retries' pause, coming back up, reading state */
 #define T_VERIFY 12.0         /* identify, health, scan, assistant latency */
-#define T_ANC 70.0            /* settle 40 s, sweeps off and on */
+#define T_ANC 70.0            /* settle 38 s (anc.rampup_s), sweeps off and on */
 #define T_MICS 8.0
 #define T_RAMP 190.0          /* 3 s off, 90 s capture, reference at 180 s */
 #define T_ASSISTANT 8.0
@@ -48,7 +47,7 @@ static double procedure_s(const struct st_model *m, int kind)
 		else if (st->op >= ST_OP_EXPECT_LED)
 			t += st->within;
 	}
-	return t + T_AFTER_RESET;
+	return t + m->after_feedback; /* the watch for red EEPROM flashing */
 }
 
 static double action_s(const struct st_plan_action *a, const struct st_model *m)

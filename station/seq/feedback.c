@@ -53,7 +53,7 @@ int seq_pass_time(struct seq *s, double seconds)
 		if (seq_aborted(s))
 			return ST_ERR_ABORT;
 		s->err[0] = '\0';
-		ret = st_fixture_wait(s->fx, left < 0.05 ? left : 0.05, s->err);
+		ret = st_fixture_wait(s->fx, left < SEQ_SLICE_S ? left : SEQ_SLICE_S, s->err);
 		if (ret)
 			return ret;
 		ret = seq_collect(s);
@@ -63,16 +63,50 @@ int seq_pass_time(struct seq *s, double seconds)
 	return ST_OK;
 }
 
+void seq_mandated_since(struct seq *s, double since)
+{
+	double d = st_fixture_now(s->fx) - since;
+
+	if (d > 0)
+		s->mandated += d;
+}
+
+/* A wait that ends on an event: done(s, ctx) is asked at once and after
+ * every slice of bench time (feedback collected, an abort honoured) until
+ * it says 1 or `limit` seconds have passed.  1 the event came, 0 the limit
+ * passed without it, <0 a station error or ST_ERR_ABORT. */
+int seq_wait_for(struct seq *s, double limit, int (*done)(struct seq *, void *), void *ctx)
+{
+	double end = st_fixture_now(s->fx) + limit;
+
+	for (;;) {
+		double left;
+		int ret = done(s, ctx);
+
+		if (ret)
+			return ret;
+		left = end - st_fixture_now(s->fx);
+		if (left <= 1e-9)
+			return 0;
+		ret = seq_pass_time(s, left < SEQ_SLICE_S ? left : SEQ_SLICE_S);
+		if (ret)
+			return ret;
+	}
+}
+
 /* USB charge power on for `seconds` (collecting feedback), then off. */
 int seq_charge_for(struct seq *s, double seconds)
 {
 	int ret;
+
+	double t0 = st_fixture_now(s->fx);
 
 	seq_say(s, ST_EV_ACTION, "charger on for %.0f s", seconds);
 	s->err[0] = '\0';
 	ret = st_fixture_charge(s->fx, 1, s->err);
 	if (!ret)
 		ret = seq_pass_time(s, seconds);
+	seq_mandated_since(s, t0); /* a data or seed figure */
 	if (!ret)
 		ret = st_fixture_charge(s->fx, 0, s->err);
 	return ret;
@@ -127,7 +161,8 @@ void seq_led_summarise(const struct seq *s, const struct st_led_expect *e, doubl
 			on_n++;
 		}
 		st_strlcpy(cur, f->color, sizeof(cur));
-		if (!strcmp(cur, "off"))
+		sum->lit = strcmp(cur, "off") != 0;
+		if (!sum->lit)
 			continue;
 		on_t = f->t;
 		if (color_in(cur, e)) {
@@ -143,7 +178,7 @@ void seq_led_summarise(const struct seq *s, const struct st_led_expect *e, doubl
 	sum->mean_on = on_n ? on_total / on_n : 0;
 }
 
-static int led_count_ok(const struct st_led_expect *e, const struct led_summary *sum)
+int seq_led_count_ok(const struct st_led_expect *e, const struct led_summary *sum)
 {
 	int total = sum->on_count[0] + sum->on_count[1];
 
@@ -157,11 +192,29 @@ static int led_count_ok(const struct st_led_expect *e, const struct led_summary 
 	return sum->on_count[0] == e->count;
 }
 
-static void led_describe(const struct st_led_expect *e, char *buf, size_t n)
+void seq_led_describe(const struct st_led_expect *e, char *buf, size_t n)
 {
 	snprintf(buf, n, "%s LED %s%s%s %s x%d", e->where, e->colors[0],
 		 e->ncolors > 1 ? "/" : "", e->ncolors > 1 ? e->colors[1] : "", e->pattern,
 		 e->count);
+}
+
+/* What was seen instead of the expected pattern, into step_msg. */
+void seq_led_mismatch(struct seq *s, const char *want, const struct led_summary *sum,
+		      double within)
+{
+	if (sum->other)
+		snprintf(s->step_msg, sizeof(s->step_msg), "expected %s, saw %s LED (%d flashes)%s",
+			 want, sum->other_color, sum->other,
+			 st_streq_ci(sum->other_color, "red")
+				 ? ": red flashing = failed EEPROM write"
+				 : "");
+	else if (sum->first_t >= 0)
+		snprintf(s->step_msg, sizeof(s->step_msg), "expected %s, saw %d/%d flashes", want,
+			 sum->on_count[0], sum->on_count[1]);
+	else
+		snprintf(s->step_msg, sizeof(s->step_msg), "expected %s within %.1f s, saw nothing",
+			 want, within);
 }
 
 static void norm_text(const char *in, char *out, size_t n)
@@ -180,7 +233,7 @@ static void norm_text(const char *in, char *out, size_t n)
 static void expect_describe(const struct st_step *st, char *want, size_t n)
 {
 	if (st->op == ST_OP_EXPECT_LED)
-		led_describe(&st->led, want, n);
+		seq_led_describe(&st->led, want, n);
 	else if (st->op == ST_OP_EXPECT_CHIME)
 		snprintf(want, n, "chime x%d", st->count);
 	else if (st->op == ST_OP_EXPECT_PROMPT)
@@ -208,36 +261,28 @@ static int expect_by_operator(struct seq *s, const struct st_step *st, const cha
 }
 
 /* The LED pattern at bench time t: 1 seen, 0 judged not seen (step_msg
- * says what was seen instead), -1 keep watching. */
+ * says what was seen instead), -1 keep watching.  The pattern is seen the
+ * moment its count is reached and the LED goes dark (an event, no settling
+ * time); flashes beyond the count are caught by the watch after the
+ * procedure (reset.c).  A pattern that began in its window but does not
+ * complete is given up `within` seconds after its first flash: the data's
+ * window again, not a grace of the station's own. */
 static int led_judge(struct seq *s, const struct st_step *st, const char *want, double mark,
 		     double deadline, double t, double *latency)
 {
 	struct led_summary sum;
+	double give_up = deadline;
 
 	seq_led_summarise(s, &st->led, mark, &sum);
-	/* let a pattern finish before counting it: 1.2 s of darkness is
-	 * more than twice the longest gap inside a pattern (0.5 s off in a
-	 * pulse), with room for the sensor events' delivery on a scaled
-	 * real clock */
-	int settled = sum.first_t >= 0 && t - sum.last_t >= 1.2;
-	if (settled && led_count_ok(&st->led, &sum)) {
+	if (sum.first_t >= 0 && !sum.lit && seq_led_count_ok(&st->led, &sum)) {
 		*latency = sum.first_t - mark;
 		return 1;
 	}
-	if (!settled && t < deadline + 2.5 && (t < deadline || sum.first_t >= 0))
+	if (sum.first_t >= 0 && sum.first_t + st->within > give_up)
+		give_up = sum.first_t + st->within;
+	if (t < give_up - 1e-9)
 		return -1;
-	if (sum.other)
-		snprintf(s->step_msg, sizeof(s->step_msg), "expected %s, saw %s LED (%d flashes)%s",
-			 want, sum.other_color, sum.other,
-			 st_streq_ci(sum.other_color, "red")
-				 ? ": red flashing = failed EEPROM write"
-				 : "");
-	else if (sum.first_t >= 0)
-		snprintf(s->step_msg, sizeof(s->step_msg), "expected %s, saw %d/%d flashes", want,
-			 sum.on_count[0], sum.on_count[1]);
-	else
-		snprintf(s->step_msg, sizeof(s->step_msg), "expected %s within %.1f s, saw nothing",
-			 want, st->within);
+	seq_led_mismatch(s, want, &sum, st->within);
 	return 0;
 }
 
@@ -306,7 +351,7 @@ int seq_expect(struct seq *s, const struct st_step *st, double mark, double dead
 			  : sound_judge(s, st, want, mark, deadline, t, latency);
 		if (ret >= 0)
 			return ret;
-		ret = seq_pass_time(s, 0.05);
+		ret = seq_pass_time(s, SEQ_SLICE_S);
 		if (ret)
 			return ret;
 	}

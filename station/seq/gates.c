@@ -174,19 +174,21 @@ int seq_gates(struct seq *s, const struct st_procedure *p)
 	return gate_unit_state(s, p, min);
 }
 
-/* Switch the unit on with the model's POWER hold, let it come up and read
- * its INFO into kv again. */
+/* Switch the unit on with the model's POWER hold and read its INFO into kv
+ * until it reports power=on (an event; answer-within bounds the wait, and
+ * the caller judges a unit still off). */
 int seq_power_on(struct seq *s, const char *why, struct kv *kv)
 {
 	int ret;
 
 	seq_say(s, ST_EV_ACTION, "%s: hold POWER %.1f s", why, s->m->power_on_hold);
 	s->err[0] = '\0';
+	double t0 = st_fixture_now(s->fx);
+
 	ret = st_fixture_press(s->fx, s->m->power_controls, s->m->power_on_hold, s->err);
+	seq_mandated_since(s, t0); /* the model's power-on-hold */
 	if (!ret)
-		ret = seq_pass_time(s, 3.0);
-	if (!ret)
-		ret = seq_info(s, kv);
+		ret = seq_info_until(s, kv, "power", "on");
 	return ret;
 }
 
@@ -227,12 +229,13 @@ int seq_preconditions(struct seq *s, const struct st_procedure *p)
 		seq_say(s, ST_EV_ACTION, "place the buds in the case and close the lid");
 		s->err[0] = '\0';
 		ret = st_fixture_place(s->fx, 1, 1, s->err);
+		/* ends when the unit reports itself in the case; past
+		 * answer-within the check below makes it a station fault */
 		if (!ret)
-			ret = seq_pass_time(s, 1.0);
-		if (ret)
-			return ret;
+			ret = seq_info_until(s, &kv, "in_case", "1");
+	} else {
+		ret = seq_info(s, &kv);
 	}
-	ret = seq_info(s, &kv);
 	if (ret)
 		return ret;
 	if (p->preconditions & ST_PRE_POWERED_ON) {

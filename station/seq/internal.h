@@ -31,6 +31,8 @@ struct st_meas_files;
 
 #define SEQ_MAX_KV 64
 #define SEQ_MAX_FB 1024
+#define SEQ_SLICE_S 0.05  /* bench time passes in slices this long; every
+                           * wait sees feedback and an abort within it */
 
 /* key=value pairs of one reply of the unit's test UART. */
 struct kv {
@@ -87,6 +89,8 @@ struct seq {
 	struct finding first;           /* first finding (reason + disposition) */
 	int have_finding;               /* first holds one */
 	int stop;                       /* end the run after this step */
+	double mandated;                /* bench seconds the data and the unit
+	                                 * asked for so far (seq_mandated) */
 	/* feedback seen since the current procedure began */
 	struct st_feedback fb[SEQ_MAX_FB];
 	int nfb;                        /* entries of fb */
@@ -130,6 +134,7 @@ int seq_uart(struct seq *s, const char *cmd, char *reply, size_t n);
 int seq_same_model(const char *a, const char *b);
 int seq_info(struct seq *s, struct kv *kv);
 int seq_items(struct seq *s, struct kv *kv);
+int seq_info_until(struct seq *s, struct kv *kv, const char *key, const char *value);
 
 /* prompt.c */
 int seq_ask(struct seq *s, const char *question);
@@ -143,12 +148,22 @@ struct led_summary {
 	double mean_on;       /* mean on-time of expected colours, s */
 	double first_t;       /* first on of an expected colour, -1 none */
 	double last_t;        /* last LED change */
+	int lit;              /* the LED is lit after the last change */
 };
 int seq_collect(struct seq *s);
 int seq_pass_time(struct seq *s, double seconds);
+/* Count bench seconds that the data or the unit asked for (a hold, a
+ * data wait, the unit's feedback or answer, a capture) towards the run's
+ * mandated minimum; since = the bench time the span began. */
+void seq_mandated_since(struct seq *s, double since);
+int seq_wait_for(struct seq *s, double limit, int (*done)(struct seq *, void *), void *ctx);
 int seq_charge_for(struct seq *s, double seconds);
 void seq_led_summarise(const struct seq *s, const struct st_led_expect *e, double from,
 		       struct led_summary *sum);
+int seq_led_count_ok(const struct st_led_expect *e, const struct led_summary *sum);
+void seq_led_describe(const struct st_led_expect *e, char *buf, size_t n);
+void seq_led_mismatch(struct seq *s, const char *want, const struct led_summary *sum,
+		      double within);
 int seq_expect(struct seq *s, const struct st_step *st, double mark, double deadline,
 	       double *latency);
 

@@ -24,6 +24,13 @@ struct gesture {
 	double latency;     /* first feedback after its gesture ended, -1 none */
 };
 
+/* The feedback a procedure gave, kept for the watch after it (seq_reset). */
+struct seen {
+	double led_from[ST_MAX_STEPS]; /* an LED expectation's pattern counts
+					* from here; -1 not an LED step or unseen */
+	double last;                   /* when the last expectation was seen */
+};
+
 /* Tap: short presses `count` times, `gap` apart. */
 static int tap(struct seq *s, const struct st_step *st)
 {
@@ -137,7 +144,8 @@ static int gesture(struct seq *s, const struct st_step *st, struct gesture *g)
 
 /* One expectation: 1 seen, 0 not seen (the held controls released), <0
  * station error. */
-static int expectation(struct seq *s, const struct st_step *st, struct gesture *g)
+static int expectation(struct seq *s, const struct st_step *st, struct gesture *g,
+		       double *led_from)
 {
 	/* feedback counts from the gesture that caused it (the press, while
 	 * controls are held) */
@@ -150,6 +158,8 @@ static int expectation(struct seq *s, const struct st_step *st, struct gesture *
 	 * MDR-1000X's 12 s hold is the seed's, not the unit's slowness) */
 	if (ret == 1 && lat >= 0 && g->latency < 0)
 		g->latency = lat - (g->prev_end > from ? g->prev_end - from : 0);
+	if (ret == 1 && st->op == ST_OP_EXPECT_LED)
+		*led_from = from;
 	if (ret == 0 && g->pressed) {
 		char e[ST_ERRLEN]; /* the run's end releases everything again */
 		st_fixture_release(s->fx, g->pressed, e);
@@ -165,7 +175,8 @@ static int is_expectation(enum st_step_op op)
 
 /* Perform the procedure's steps once.  Returns 1 when every expected
  * feedback was seen, 0 when not (step_msg says what), <0 station error. */
-static int perform(struct seq *s, const struct st_procedure *p, double *latency)
+static int perform(struct seq *s, const struct st_procedure *p, double *latency,
+		   struct seen *seen)
 {
 	double t0 = st_fixture_now(s->fx);
 	struct gesture g = { .mark = t0, .gesture_end = t0, .prev_end = t0, .press_t = -1,
@@ -173,6 +184,9 @@ static int perform(struct seq *s, const struct st_procedure *p, double *latency)
 	int ret;
 
 	*latency = -1;
+	for (int i = 0; i < ST_MAX_STEPS; i++)
+		seen->led_from[i] = -1;
+	seen->last = t0;
 	s->nfb = 0;
 	ret = seq_collect(s); /* drop what came before */
 	if (ret)
@@ -192,10 +206,11 @@ static int perform(struct seq *s, const struct st_procedure *p, double *latency)
 			return 0;
 		}
 		if (is_expectation(st->op)) {
-			ret = expectation(s, st, &g);
+			ret = expectation(s, st, &g, &seen->led_from[i]);
 			*latency = g.latency;
 			if (ret <= 0)
 				return ret;
+			seen->last = st_fixture_now(s->fx);
 		} else {
 			ret = gesture(s, st, &g);
 			if (ret)
@@ -312,7 +327,7 @@ static int false_usb(struct seq *s)
 /* Perform the procedure, with the plan's retries while feedback is not
  * seen.  1 registered (latency measured), 0 failed (finding made), <0
  * station error. */
-static int attempt(struct seq *s, const struct st_procedure *p)
+static int attempt(struct seq *s, const struct st_procedure *p, struct seen *seen)
 {
 	const char *kind = st_reset_name(p->kind);
 	int ret = 0, attempts, tries = s->cfg->plan->retries + 1;
@@ -320,16 +335,19 @@ static int attempt(struct seq *s, const struct st_procedure *p)
 	char msg[256];
 
 	for (attempts = 0; attempts < tries; attempts++) {
-		if (attempts) {
+		/* a retry starts as soon as the last attempt is judged (its
+		 * windows ran out): no pause of the station's own */
+		if (attempts)
 			seq_say(s, ST_EV_INFO, "no feedback (%s); attempt %d of %d", s->step_msg,
 				attempts + 1, tries);
-			s->step_msg[0] = '\0';
-			ret = seq_pass_time(s, 2.0);
-			if (ret)
-				return ret;
-		}
 		s->step_msg[0] = '\0';
-		ret = perform(s, p, &latency);
+		double t0 = st_fixture_now(s->fx);
+
+		ret = perform(s, p, &latency, seen);
+		/* the data's gestures and waits, and the unit's feedback (the
+		 * waits for it end when it is seen, or when the data's window
+		 * runs out) */
+		seq_mandated_since(s, t0);
 		if (ret != 0 || strstr(s->step_msg, "EEPROM"))
 			break; /* red flashing: retrying does not help */
 	}
@@ -375,6 +393,42 @@ static int no_red(struct seq *s, const struct st_procedure *p, double done)
 	return 0;
 }
 
+/* After the procedure's last expected feedback the LED is watched for the
+ * model's `after-feedback` seconds, a need measured and stated in the
+ * model file (docs/model-format.md): seed 001's red EEPROM flashing, and
+ * flashes beyond the expected count, come in it.  1 nothing wrong, 0
+ * finding made, <0 station error or abort. */
+static int watch_after(struct seq *s, const struct st_procedure *p, const struct seen *seen)
+{
+	const struct st_step *last = NULL;
+	double from = -1;
+	struct led_summary sum;
+	char want[160];
+	int ret = seq_pass_time(s, s->m->after_feedback);
+
+	if (ret)
+		return ret;
+	if (!no_red(s, p, seen->last))
+		return 0;
+	for (int i = 0; i < p->nsteps; i++)
+		if (seen->led_from[i] >= 0) {
+			last = &p->steps[i];
+			from = seen->led_from[i];
+		}
+	if (!last)
+		return 1;
+	seq_led_summarise(s, &last->led, from, &sum);
+	if (seq_led_count_ok(&last->led, &sum))
+		return 1;
+	seq_led_describe(&last->led, want, sizeof(want));
+	seq_led_mismatch(s, want, &sum, last->within);
+	seq_finding(s, ST_FAIL, ST_DISP_NO_RESPONSE,
+		    "%s reset: unit did not respond as its model must (%s)", st_reset_name(p->kind),
+		    s->step_msg);
+	s->step_msg[0] = '\0';
+	return 0;
+}
+
 /* After the procedure: the unit comes back up (switched on if the
  * procedure ends with it off) and what it wiped and kept is checked. */
 static int check_after(struct seq *s, const struct st_procedure *p, const struct unit_state *before)
@@ -382,7 +436,9 @@ static int check_after(struct seq *s, const struct st_procedure *p, const struct
 	struct unit_state after;
 	int ret;
 
-	ret = seq_info(s, &after.info);
+	/* back up: the wait ends when the unit answers (answer-within is the
+	 * fault case's limit) */
+	ret = seq_info_until(s, &after.info, NULL, NULL);
 	if (ret == ST_OK && seq_kv_get(&after.info, "power") && !seq_kv_is(&after.info, "power", "on") &&
 	    s->m->power_controls && s->m->power_on_hold > 0)
 		/* a procedure that ends switched off (the model file says
@@ -410,7 +466,7 @@ int seq_reset(struct seq *s, enum st_reset_kind kind)
 {
 	const struct st_procedure *p = st_model_proc(s->m, kind);
 	struct unit_state before;
-	double done;
+	struct seen seen;
 	int ret;
 
 	if (!p) {
@@ -435,17 +491,14 @@ int seq_reset(struct seq *s, enum st_reset_kind kind)
 		p->generic ? "; generic procedure" : "");
 	s->tried[kind] = 1;
 	st_strlcpy(s->last_reset, st_reset_name(kind), sizeof(s->last_reset));
-	ret = attempt(s, p);
+	ret = attempt(s, p, &seen);
 	if (ret <= 0)
 		return ret;
 	if (!(s->fx->caps & ST_CAP_UART))
 		return s->step_verdict <= ST_PASS;
-	done = st_fixture_now(s->fx);
-	ret = seq_pass_time(s, 3.0); /* let it come back up */
-	if (ret)
+	ret = watch_after(s, p, &seen);
+	if (ret <= 0)
 		return ret;
-	if (!no_red(s, p, done))
-		return 0;
 	ret = check_after(s, p, &before);
 	if (ret > 0 && kind == ST_RESET_FACTORY)
 		s->factory_done_at = seq_now(s);   /* the relearn window starts */

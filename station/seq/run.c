@@ -215,6 +215,8 @@ static void conclude(struct seq *s)
 			seq_symptom_persists(s);
 	}
 	res->verdict = s->verdict == ST_SKIP ? ST_PASS : s->verdict;
+	res->bench_s = st_fixture_now(s->fx) - s->t0;
+	res->mandated_s = s->mandated;
 	if (res->verdict == ST_PASS) {
 		if (!res->disposition[0])
 			st_strlcpy(res->disposition, s->cfg->plan->pass_disposition,

@@ -93,6 +93,14 @@ struct st_seq_result {
 	char uuid[37];
 	char firmware[32];
 	int steps_run;
+	/* bench time (`make bench`, tests/bench/bench_plans.c) */
+	double bench_s;          /* bench seconds the run took */
+	double mandated_s;       /* ... of which the data and the unit asked for:
+	                          * holds, taps and waits of the model and plan
+	                          * files, the unit's feedback and answers (waits
+	                          * that end on them), seed figures (charges,
+	                          * idle watches, 60 min of playback, 30 s on
+	                          * the charger) and audio capture lengths */
 };
 
 /* ---------------------------------------------------------- dispositions

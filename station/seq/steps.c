@@ -26,8 +26,11 @@ static int run_wait(struct seq *s, const struct st_plan_step *ps)
 {
 	int ret;
 
+	double t0 = st_fixture_now(s->fx);
+
 	seq_say(s, ST_EV_ACTION, "wait %.0f s", ps->seconds);
 	ret = seq_pass_time(s, ps->seconds);
+	seq_mandated_since(s, t0); /* the plan's figure */
 	return ret ? ret : 1;
 }
 

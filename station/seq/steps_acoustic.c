@@ -47,7 +47,13 @@ static void keep_files(struct seq *s, const struct st_meas_files *f)
 
 static void measure_setup(struct seq *s, struct st_measure *m, char *dir, size_t n)
 {
+	const struct st_limit *ramp = st_limits_get(s->lim, "anc.rampup_s");
+
 	st_measure_init(m, s->cfg->audio, s->fx, s->m);
+	/* ANC is settled by the seed's longest ramp-up (seed 001: "22-38
+	 * seconds to full attenuation", the limit's upper bound) */
+	if (ramp && ramp->has_high && ramp->high > 0)
+		m->anc_settle_s = ramp->high;
 	m->outdir = capture_dir(s, dir, n);
 	m->tag = s->res->uuid;  /* file names from the run uuid, never the typed serial */
 }
@@ -101,6 +107,7 @@ static int acoustic_run(struct seq *s, const struct seq_acoustic *a)
 		goto out_free;
 	seq_say(s, ST_EV_ACTION, "%s%s", a->doing, m.open_ref && a->open_note ? a->open_note : "");
 	ret = a->measure(&m, r, &q, s->err);
+	s->mandated += m.mandated_s;
 	if (ret)
 		goto out_free;
 	keep_files(s, q.files);

@@ -112,3 +112,40 @@ int seq_items(struct seq *s, struct kv *kv)
 {
 	return query(s, "ITEMS", kv);
 }
+
+/* What seq_info_until waits for: an answer, with key=value when key. */
+struct answer {
+	struct kv *kv;          /* the last answer */
+	const char *key, *value;
+	int last;               /* the last query's result */
+};
+
+static int answered(struct seq *s, void *ctx)
+{
+	struct answer *a = ctx;
+
+	a->last = seq_info(s, a->kv);
+	if (a->last == ST_ERR_UNIT || a->last == ST_ERR_TIMEOUT)
+		return 0; /* not (yet) answering */
+	if (a->last)
+		return a->last;
+	return !a->key || seq_kv_is(a->kv, a->key, a->value);
+}
+
+/* Ask INFO until the unit answers (with key=value when key is given), for
+ * at most the model's answer-within seconds: a wait that ends on the
+ * unit's answer, never a fixed time.  ST_OK with kv the last answer (which
+ * may still not say key=value: the caller judges that); ST_ERR_UNIT /
+ * ST_ERR_TIMEOUT when the unit never answered; other errors and
+ * ST_ERR_ABORT as they come. */
+int seq_info_until(struct seq *s, struct kv *kv, const char *key, const char *value)
+{
+	struct answer a = { kv, key, value, ST_ERR_TIMEOUT };
+	double t0 = st_fixture_now(s->fx);
+	int ret = seq_wait_for(s, s->m->answer_within, answered, &a);
+
+	seq_mandated_since(s, t0); /* the unit's own time to answer */
+	if (ret < 0)
+		return ret;
+	return a.last;
+}

@@ -29,7 +29,7 @@
 #include <strings.h>
 
 #define FULL_CHARGE_MAX_S (4 * 3600.0) /* seed 001: "Fully charge for 4 hours" */
-#define CHARGE_POLL_S 60.0
+#define CHARGE_POLL_S 60.0     /* the charge is read at least this often */
 #define DRAIN_S 3600.0                 /* seed 001: "for 60 minutes" */
 #define DRAIN_VOLUME 70                /* seed 001: "at 70% volume" */
 #define DRAIN_READ_S 60.0              /* one reading a minute */
@@ -100,8 +100,21 @@ static int battery_now(struct seq *s, double *pct)
 	return ST_OK;
 }
 
+/* The charging LED went dark since `from` (the unit is full, or the
+ * charger stopped): the event that ends a wait for a full charge. */
+static int charging_led_off(struct seq *s, void *ctx)
+{
+	const double *from = ctx;
+
+	for (int i = s->nfb - 1; i >= 0; i--)
+		if (s->fb[i].kind == ST_FB_LED && s->fb[i].t >= *from - 1e-6)
+			return !strcmp(s->fb[i].color, "off");
+	return 0;
+}
+
 /* Seed 001: "After full charge": the charger on until the unit reports
- * 100 % (at most 4 h), then off. */
+ * 100 % (at most 4 h), then off.  Each wait ends when the charging LED
+ * goes dark, the charge read at least once a minute meanwhile. */
 static int full_charge(struct seq *s)
 {
 	double pct = 0, t0 = st_fixture_now(s->fx);
@@ -113,11 +126,17 @@ static int full_charge(struct seq *s)
 		pct);
 	s->err[0] = '\0';
 	ret = st_fixture_charge(s->fx, 1, s->err);
+	s->nfb = 0;
+	t0 = st_fixture_now(s->fx);
 	while (!ret && pct < 100 && st_fixture_now(s->fx) - t0 < FULL_CHARGE_MAX_S) {
-		ret = seq_pass_time(s, CHARGE_POLL_S);
-		if (!ret)
+		double from = st_fixture_now(s->fx);
+
+		ret = seq_wait_for(s, CHARGE_POLL_S, charging_led_off, &from);
+		if (ret >= 0)
 			ret = battery_now(s, &pct);
 	}
+	/* the unit's own need: each wait ends on its charging LED going dark */
+	seq_mandated_since(s, t0);
 	if (!ret)
 		ret = st_fixture_charge(s->fx, 0, s->err);
 	if (!ret && pct < 100)
@@ -165,12 +184,15 @@ static int drain(struct seq *s, double *pct)
 	}
 	seq_say(s, ST_EV_ACTION, "playing at %d %% volume for %.0f min, battery read every minute",
 		DRAIN_VOLUME, DRAIN_S / 60);
+	double t0 = st_fixture_now(s->fx);
+
 	for (int i = 0; i < DRAIN_READINGS && !ret; i++) {
 		if (i)
 			ret = seq_pass_time(s, DRAIN_READ_S);
 		if (!ret)
 			ret = battery_now(s, &pct[i]);
 	}
+	seq_mandated_since(s, t0); /* seed 001: 60 minutes at 70 % */
 	if (!ret)
 		ret = seq_uart(s, "PLAY OFF", reply, sizeof(reply));
 	return ret ? ret : 1;
