@@ -48,7 +48,10 @@ WARN += -Werror
 endif
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# Loaded on first use, not linked (station/core/lazy.h): start-up maps
+# none of them (issue 13); their headers still come from PKG_CFLAGS.
+LAZY_PKGS := portaudio-2.0 sndfile jack libpq
+PKG_LIBS = $(shell pkg-config --libs $(filter-out $(LAZY_PKGS),$(PKGS)) 2>/dev/null) -ldl
 CFLAGS ?= $(OPT) -g
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(SANFLAGS) $(PKG_CFLAGS) \
 	-DST_DATA_DIR='"$(CURDIR)"' -Istation -MMD -MP $(CFLAGS)

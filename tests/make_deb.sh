@@ -15,6 +15,12 @@ make --no-print-directory install BUILD="$build" DESTDIR="$stage/root" PREFIX=/u
 # dpkg-shlibdeps wants a source tree with debian/control
 printf 'Source: station\n\nPackage: station\nArchitecture: any\n' >"$stage/src/debian/control"
 deps=$(cd "$stage/src" && dpkg-shlibdeps -O "$stage/root/usr/bin/station" 2>/dev/null | sed -n 's/^shlibs:Depends=//p')
+# the libraries the station loads on first use (station/core/lazy.h) are
+# not in the binary's NEEDED list: their packages are added by soname
+for so in libpq.so.5 libportaudio.so.2 libsndfile.so.1 libjack.so.0; do
+	pkg=$(dpkg -S "*/$so" 2>/dev/null | head -1 | sed 's/[:,].*//')
+	[ -n "$pkg" ] && deps="$deps, $pkg"
+done
 size=$(du -sk "$stage/root" | cut -f1)
 cat >"$stage/root/DEBIAN/control" <<CTL
 Package: station
