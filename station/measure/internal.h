@@ -19,6 +19,9 @@ int meas_sweep_capture(struct st_measure *m, const float *stim, size_t n,
 		       const char *what, struct st_meas_files *files, char *err);
 /* Free every role's response and zero them. */
 void meas_free_resps(struct st_an_response *resp);
+/* A recording through the bench; its length counts towards the plan's
+ * mandated bench time (a capture is what a measurement is for). */
+int meas_record(struct st_measure *m, double seconds, struct st_capture *cap, char *err);
 /* 1 when r is judgeable (SNR, clipping); else 0 and why names the capture
  * and the role. */
 int meas_judge(const struct st_measure *m, const struct st_an_response *r, double f_hi,

@@ -77,7 +77,7 @@ static int playrec(struct st_measure *m, const float *out, size_t n, size_t fram
 	return ret;
 }
 
-static int record(struct st_measure *m, double seconds, struct st_capture *cap, char *err)
+int meas_record(struct st_measure *m, double seconds, struct st_capture *cap, char *err)
 {
 	int ret = st_audio_record(m->audio, seconds, cap, err);
 
@@ -570,7 +570,7 @@ int st_measure_ramp(struct st_measure *m, double seconds, struct st_meas_ramp *o
 		st_capture_free(&ref);
 		ret = anc_set(m, 0, err);
 		if (ret == ST_OK)
-			ret = record(m, 1.0, &floor_cap, err);
+			ret = meas_record(m, 1.0, &floor_cap, err);
 		if (ret == ST_OK)
 			ret = st_measure_write(m, &floor_cap, "floor", &out->files, err);
 		if (ret == ST_OK)
@@ -653,7 +653,7 @@ int st_measure_sounds(struct st_measure *m, double seconds, struct st_meas_sound
 	int ret;
 
 	memset(out, 0, sizeof(*out));
-	ret = record(m, seconds / scale, &cap, err);
+	ret = meas_record(m, seconds / scale, &cap, err);
 	if (ret != ST_OK)
 		return ret;
 	out->t_start = cap.t_start;

@@ -62,7 +62,7 @@ static int one_take(struct st_measure *m, struct st_an_ctx *ctx, double capture_
 
 	if (ret != ST_OK)
 		return ret;
-	ret = st_audio_record(m->audio, capture_s, &cap, err);
+	ret = meas_record(m, capture_s, &cap, err);
 	if (ret != ST_OK)
 		return ret;
 	ret = st_measure_write(m, &cap, "response", &out->files, err);
