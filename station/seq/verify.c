@@ -100,14 +100,17 @@ static int battery_now(struct seq *s, double *pct)
 	return ST_OK;
 }
 
-/* The charging LED went dark since `from` (the unit is full, or the
- * charger stopped): the event that ends a wait for a full charge. */
+/* The charging LED went dark after `from` (the unit is full, or the
+ * charger stopped): the event that ends a wait for a full charge.  Only a
+ * change strictly after the wait began counts, so a wait always lets bench
+ * time pass (and an abort be honoured) before it ends: an LED that went
+ * dark at the moment the last wait ended must not end the next at once. */
 static int charging_led_off(struct seq *s, void *ctx)
 {
 	const double *from = ctx;
 
 	for (int i = s->nfb - 1; i >= 0; i--)
-		if (s->fb[i].kind == ST_FB_LED && s->fb[i].t >= *from - 1e-6)
+		if (s->fb[i].kind == ST_FB_LED && s->fb[i].t > *from + 1e-9)
 			return !strcmp(s->fb[i].color, "off");
 	return 0;
 }
