@@ -57,7 +57,7 @@ invoke() {
 	local name=$1 rc
 	shift
 	cases=$((cases + 1))
-	timeout 60 "$@" >out 2>err
+	timeout 180 "$@" >out 2>err
 	rc=$?
 	if [ $rc -eq 124 ]; then
 		hangs=$((hangs + 1)); nok "$name: hung"
