@@ -242,6 +242,7 @@ static int copy_rows(struct st_fleet *f, sqlite3 *db, const struct copy_spec *cs
 out_mem:
 	ret = st_fail(err, ST_ERR_MEM, "out of memory sending a run");
 out:
+	PQclear(r);      /* a COPY refused mid-way (the server gone) */
 	sqlite3_finalize(q);
 	free(b.p);
 	return ret;
