@@ -16,9 +16,10 @@ static const char *const names[] = {
 	"sf_readf_float",
 	"sf_writef_float",
 	"sf_close",
+	"sf_set_string",
 };
-static void *fn[6];
-static struct st_lazy sf_lib = { "libsndfile.so.1", names, 6, fn, PTHREAD_ONCE_INIT, 0, "" };
+static void *fn[7];
+static struct st_lazy sf_lib = { "libsndfile.so.1", names, 7, fn, PTHREAD_ONCE_INIT, 0, "" };
 
 /* Why the library is missing, for the callers' messages ("" when loaded). */
 const char *sf_lib_why(void)
@@ -54,4 +55,9 @@ sf_count_t sf_writef_float(SNDFILE *sndfile, const float *ptr, sf_count_t frames
 int sf_close(SNDFILE *sndfile)
 {
 	return st_lazy_load(&sf_lib) ? ((int (*)(SNDFILE *sndfile))fn[5])(sndfile) : 0;
+}
+
+int sf_set_string(SNDFILE *sndfile, int str_type, const char *str)
+{
+	return st_lazy_load(&sf_lib) ? ((int (*)(SNDFILE *sndfile, int str_type, const char *str))fn[6])(sndfile, str_type, str) : 1;
 }

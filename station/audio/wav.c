@@ -158,6 +158,12 @@ int st_wav_read_expect(const char *path, int rate, int channels, struct st_wav *
 int st_wav_write(const char *path, const float *data, size_t frames, int channels, int rate,
 		 enum st_wav_format fmt, char *err)
 {
+	return st_wav_write_comment(path, data, frames, channels, rate, fmt, NULL, err);
+}
+
+int st_wav_write_comment(const char *path, const float *data, size_t frames, int channels,
+			 int rate, enum st_wav_format fmt, const char *comment, char *err)
+{
 	SF_INFO info;
 	SNDFILE *sf;
 	sf_count_t put;
@@ -193,6 +199,10 @@ int st_wav_write(const char *path, const float *data, size_t frames, int channel
 		return st_fail(err, ST_ERR_IO, "%s: cannot write (%s)", path, sf_strerror(NULL));
 	if (sub != SF_FORMAT_FLOAT)
 		sf_command(sf, SFC_SET_CLIPPING, NULL, SF_TRUE);
+	if (comment && *comment && sf_set_string(sf, SF_STR_COMMENT, comment)) {
+		sf_close(sf);
+		return st_fail(err, ST_ERR_IO, "%s: cannot store the comment", path);
+	}
 	put = sf_writef_float(sf, data, (sf_count_t)frames);
 	if (put != (sf_count_t)frames) {
 		int e = st_fail(err, ST_ERR_IO, "%s: write failed after %lld of %zu frames (%s)", path,

@@ -38,5 +38,9 @@ void st_wav_free(struct st_wav *w);
 /* Write frames * channels interleaved samples. */
 int st_wav_write(const char *path, const float *data, size_t frames, int channels, int rate,
 		 enum st_wav_format fmt, char *err);
+/* The same with a comment stored in the file (RIFF INFO ICMT, shown by
+ * audio editors and `soxi`); NULL or "" writes none. */
+int st_wav_write_comment(const char *path, const float *data, size_t frames, int channels,
+			 int rate, enum st_wav_format fmt, const char *comment, char *err);
 
 #endif

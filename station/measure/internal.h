@@ -9,6 +9,10 @@
 #include "measure/measure.h"
 #include "measure/sweepctx.h"
 
+/* Role masks of the channels a measurement keeps (st_measure_write). */
+#define MEAS_EAR_L (1u << ST_ROLE_EAR_L)
+#define MEAS_EARS ((1u << ST_ROLE_EAR_L) | (1u << ST_ROLE_EAR_R))
+
 /* The bench's sweep (length, level, rate) and its analysis context. */
 int meas_get_sweep(const struct st_measure *m, struct meas_sweep *ms, char *err);
 /* Play the sweep, capture, deconvolve the roles in the mask `roles` into

@@ -114,21 +114,28 @@ static int anc_set(struct st_measure *m, int on, char *err)
 /* ---- WAV files ---- */
 
 int st_measure_write(const struct st_measure *m, const struct st_capture *cap,
-		     const char *what, struct st_meas_files *files, char *err)
+		     const char *what, unsigned roles, struct st_meas_files *files, char *err)
 {
 	struct st_meas_file *f;
-	char e[ST_ERRLEN];
+	char e[ST_ERRLEN], comment[160];
 	float *buf;
-	int roles[ST_ROLE_COUNT], nch = 0, ret = ST_OK;
+	int role[ST_ROLE_COUNT], nch = 0, ret = ST_OK;
+	size_t len;
 
 	if (!m->outdir || !files)
 		return ST_OK;
 	if (files->n >= ST_MEAS_MAX_FILES)
 		return st_fail(err, ST_ERR_ARG, "measure: more than %d files for one measurement",
 			       ST_MEAS_MAX_FILES);
+	/* the channels the measurement analyses, in role order, named in the
+	 * file's comment ("station capture anc-off: ear-l ear-r") */
+	len = (size_t)snprintf(comment, sizeof(comment), "station capture %.40s:", what);
 	for (int r = 0; r < ST_ROLE_COUNT; r++)
-		if (cap->ch[r])
-			roles[nch++] = r;
+		if (cap->ch[r] && (roles & (1u << r))) {
+			role[nch++] = r;
+			len += (size_t)snprintf(comment + len, sizeof(comment) - len, " %s",
+						st_audio_role_name(r));
+		}
 	if (nch == 0 || cap->n == 0)
 		return ST_OK;
 	mkdir(m->outdir, 0777);
@@ -142,13 +149,14 @@ int st_measure_write(const struct st_measure *m, const struct st_capture *cap,
 		return st_fail(err, ST_ERR_MEM, "measure: out of memory writing %s", f->path);
 	for (size_t i = 0; i < cap->n; i++)
 		for (int c = 0; c < nch; c++)
-			buf[i * (size_t)nch + (size_t)c] = cap->ch[roles[c]][i];
-	ret = st_wav_write(f->path, buf, cap->n, nch, (int)lround(cap->rate), ST_WAV_FLOAT, e);
+			buf[i * (size_t)nch + (size_t)c] = cap->ch[role[c]][i];
+	ret = st_wav_write_comment(f->path, buf, cap->n, nch, (int)lround(cap->rate), ST_WAV_FLOAT,
+				   comment, e);
 	if (ret != ST_OK) {
 		st_fail(err, ret, "measure: %s", e);
 		goto out_free;
 	}
-	/* streamed: a 45 s ramp capture is tens of MiB */
+	/* streamed: a 90 s ramp capture is 17 MB */
 	ret = st_sha256_file(f->path, f->sha256, err);
 	if (ret != ST_OK)
 		goto out_free;
@@ -220,7 +228,7 @@ int meas_sweep_capture(struct st_measure *m, const float *stim, size_t n,
 	ret = playrec(m, stim, n, frames, &cap, err);
 	if (ret != ST_OK)
 		return ret;
-	ret = st_measure_write(m, &cap, what, files, err);
+	ret = st_measure_write(m, &cap, what, roles, files, err);
 	for (int r = 0; r < ST_ROLE_COUNT && ret == ST_OK; r++) {
 		if (!(roles & (1u << r)))
 			continue;
@@ -572,7 +580,7 @@ int st_measure_ramp(struct st_measure *m, double seconds, struct st_meas_ramp *o
 		if (ret == ST_OK)
 			ret = meas_record(m, 1.0, &floor_cap, err);
 		if (ret == ST_OK)
-			ret = st_measure_write(m, &floor_cap, "floor", &out->files, err);
+			ret = st_measure_write(m, &floor_cap, "floor", MEAS_EAR_L, &out->files, err);
 		if (ret == ST_OK)
 			ret = playrec(m, noise, nbase, nbase, &base, err);
 		if (ret == ST_OK)
@@ -592,7 +600,7 @@ int st_measure_ramp(struct st_measure *m, double seconds, struct st_meas_ramp *o
 		t_on = bench_now(m);
 		ret = playrec(m, noise, nramp, nramp, &ramp, err);
 		if (ret == ST_OK)
-			ret = st_measure_write(m, &ramp, "ramp", &out->files, err);
+			ret = st_measure_write(m, &ramp, "ramp", MEAS_EAR_L, &out->files, err);
 		/* the unit's own settled attenuation, long after any healthy
 		 * ramp has finished: "full" is judged against it */
 		if (ret == ST_OK && bench_now(m) < t_on + RAMP_REF_AT_S)
@@ -600,7 +608,7 @@ int st_measure_ramp(struct st_measure *m, double seconds, struct st_meas_ramp *o
 		if (ret == ST_OK)
 			ret = playrec(m, noise, nbase, nbase, &ref, err);
 		if (ret == ST_OK)
-			ret = st_measure_write(m, &ref, "ramp-settled", &out->files, err);
+			ret = st_measure_write(m, &ref, "ramp-settled", MEAS_EAR_L, &out->files, err);
 		if (ret != ST_OK)
 			goto out_free;
 		if (out->snr_db >= RAMP_MIN_SNR_DB) {
@@ -658,7 +666,7 @@ int st_measure_sounds(struct st_measure *m, double seconds, struct st_meas_sound
 		return ret;
 	out->t_start = cap.t_start;
 	out->valid = 1;
-	ret = st_measure_write(m, &cap, "sounds", &out->files, err);
+	ret = st_measure_write(m, &cap, "sounds", MEAS_EARS, &out->files, err);
 	for (int e = 0; e < 2 && ret == ST_OK; e++) {
 		struct st_an_events ev;
 
@@ -737,7 +745,7 @@ int st_measure_assistant(struct st_measure *m, const float *wake, size_t n,
 	ret = st_audio_playrec(m->audio, wake, n, frames, &cap, err);
 	if (ret != ST_OK)
 		goto out_free;
-	ret = st_measure_write(m, &cap, "assistant", &out->files, err);
+	ret = st_measure_write(m, &cap, "assistant", MEAS_EAR_L, &out->files, err);
 	if (ret == ST_OK)
 		ret = st_an_detect(cap.ch[ST_ROLE_EAR_L], cap.n, 1, rate, NULL, &ev, err);
 	st_capture_free(&cap);

@@ -65,7 +65,7 @@ static int one_take(struct st_measure *m, struct st_an_ctx *ctx, double capture_
 	ret = meas_record(m, capture_s, &cap, err);
 	if (ret != ST_OK)
 		return ret;
-	ret = st_measure_write(m, &cap, "response", &out->files, err);
+	ret = st_measure_write(m, &cap, "response", MEAS_EARS, &out->files, err);
 	for (int e = 0; e < 2 && ret == ST_OK; e++)
 		if (out->ear[e].wired)
 			ret = st_an_response(ctx, cap.ch[ST_ROLE_EAR_L + e], cap.n, 1,
