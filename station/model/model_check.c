@@ -159,7 +159,8 @@ static int mp_walk_procedure(struct pstate *ps, struct hold_check *hc, const str
 	return ST_OK;
 }
 
-int mp_finish(struct pstate *ps, int last_line)
+/* Every required keyword, a control and every procedure are there. */
+static int mp_check_present(struct pstate *ps, int last_line)
 {
 	static const struct { int k; const char *kw; } required[] = {
 		{ K_MODEL, "model" }, { K_KIND, "kind" }, { K_PORT, "port" },
@@ -167,8 +168,6 @@ int mp_finish(struct pstate *ps, int last_line)
 		{ K_MAXHOLD, "max-hold" }, { K_PON, "power-on-hold" },
 		{ K_POFF, "power-off-hold" }, { K_WEAR, "wear" },
 	};
-	struct st_model *m = ps->m;
-	struct hold_check hc = { .check = 1 };
 
 	if (ps->p)
 		return mp_perr(ps, ps->p->line, "procedure %s has no 'end'",
@@ -176,13 +175,22 @@ int mp_finish(struct pstate *ps, int last_line)
 	for (size_t i = 0; i < ST_ARRAY_SIZE(required); i++)
 		if (!ps->seen[required[i].k])
 			return mp_perr(ps, last_line, "no '%s' line", required[i].kw);
-	if (!m->ncontrols)
+	if (!ps->m->ncontrols)
 		return mp_perr(ps, last_line, "model has no controls");
 	for (int k = 0; k < ST_RESET_COUNT; k++)
 		if (!ps->proc_line[k])
 			return mp_perr(ps, last_line,
 				    "no procedure %s (write it, or 'absent \"why\"' inside it)",
 				    st_reset_name((enum st_reset_kind)k));
+	return ST_OK;
+}
+
+/* The defaults of the optional keywords, and the power controls (POWER
+ * unless a 'power' line names them). */
+static int mp_fill_defaults(struct pstate *ps)
+{
+	struct st_model *m = ps->m;
+
 	if (!ps->seen[K_NAME])
 		snprintf(m->name, sizeof(m->name), "Sony %s", m->id);
 	if (!ps->seen[K_IDENTITY])
@@ -208,6 +216,19 @@ int mp_finish(struct pstate *ps, int last_line)
 		if (st_model_controls_parse(m, ps->power, &m->power_controls, msg) != ST_OK)
 			return mp_perr(ps, ps->seen[K_POWER], "%s", msg);
 	}
+	return ST_OK;
+}
+
+/* max-hold stays below every one-control hazard, and the power holds
+ * (holds too) break no rule. */
+static int mp_check_power_holds(struct pstate *ps, struct hold_check *hc)
+{
+	struct st_model *m = ps->m;
+	double since[ST_MAX_CONTROLS] = { 0 };
+	const double holds[2] = { m->power_on_hold, m->power_off_hold };
+	const int lines[2] = { ps->seen[K_PON], ps->seen[K_POFF] };
+	int slide = 0;
+
 	for (int h = 0; h < m->nhazards; h++)
 		if (m->max_hold + EPS >= m->hazards[h].seconds &&
 		    m->hazards[h].controls &&
@@ -215,52 +236,67 @@ int mp_finish(struct pstate *ps, int last_line)
 			return mp_perr(ps, ps->seen[K_MAXHOLD],
 				    "max-hold %g reaches the hazard on line %d (%g s)",
 				    m->max_hold, m->hazards[h].line, m->hazards[h].seconds);
-	/* Power holds are holds too. */
-	if (m->power_controls) {
-		double since[ST_MAX_CONTROLS] = { 0 };
-		const double holds[2] = { m->power_on_hold, m->power_off_hold };
-		const int lines[2] = { ps->seen[K_PON], ps->seen[K_POFF] };
-		int slide = 0;
-
-		for (int i = 0; i < m->ncontrols; i++)
-			if ((m->power_controls & (1u << i)) && m->controls[i].kind == ST_CTL_SLIDE)
-				slide = 1;
-		for (int j = 0; j < 2 && !slide; j++)
-			if (holds[j] > 0 &&
-			    mp_check_release(&hc, m, since, m->power_controls, m->power_controls,
-					     holds[j], m->tolerance, lines[j]))
-				return mp_perr(ps, hc.line, "%s", hc.why);
-	}
-	for (int k = 0; k < ST_RESET_COUNT; k++) {
-		struct st_procedure *p = &m->procs[k];
-
-		if (!p->present)
-			continue;
-		if (p->battery_min < 0)
-			p->battery_min = k == ST_RESET_FACTORY ? m->factory_battery_min
-							       : m->battery_min;
-		else if (p->battery_min < m->battery_min)
-			return mp_perr(ps, ps->battery_line[k],
-				    "procedure %s battery-min %g is below the model's %g",
-				    st_reset_name(p->kind), p->battery_min, m->battery_min);
-		for (int i = 0; i < p->nsteps; i++) {
-			struct st_step *s = &p->steps[i];
-
-			if (s->tolerance < 0)
-				s->tolerance = m->tolerance;
-			if (s->op != ST_OP_HOLD)
-				continue;
-			if (s->seconds == SEC_POWER_ON_HOLD)
-				s->seconds = m->power_on_hold;
-			else if (s->seconds == SEC_POWER_OFF_HOLD)
-				s->seconds = m->power_off_hold;
-			if (s->seconds <= 0)
-				return mp_perr(ps, s->line, "hold of 0 s (the power hold is 0)");
-		}
-		if (mp_walk_procedure(ps, &hc, m, p))
-			return ST_ERR_PARSE;
-	}
+	if (!m->power_controls)
+		return ST_OK;
+	for (int i = 0; i < m->ncontrols; i++)
+		if ((m->power_controls & (1u << i)) && m->controls[i].kind == ST_CTL_SLIDE)
+			slide = 1;
+	for (int j = 0; j < 2 && !slide; j++)
+		if (holds[j] > 0 &&
+		    mp_check_release(hc, m, since, m->power_controls, m->power_controls,
+				     holds[j], m->tolerance, lines[j]))
+			return mp_perr(ps, hc->line, "%s", hc->why);
 	return ST_OK;
+}
+
+/* Procedure k's battery floor and step defaults (tolerance, power holds
+ * by name), then its walk on the worst-case timeline. */
+static int mp_finish_procedure(struct pstate *ps, struct hold_check *hc, int k)
+{
+	struct st_model *m = ps->m;
+	struct st_procedure *p = &m->procs[k];
+
+	if (!p->present)
+		return ST_OK;
+	if (p->battery_min < 0)
+		p->battery_min = k == ST_RESET_FACTORY ? m->factory_battery_min
+						       : m->battery_min;
+	else if (p->battery_min < m->battery_min)
+		return mp_perr(ps, ps->battery_line[k],
+			    "procedure %s battery-min %g is below the model's %g",
+			    st_reset_name(p->kind), p->battery_min, m->battery_min);
+	for (int i = 0; i < p->nsteps; i++) {
+		struct st_step *s = &p->steps[i];
+
+		if (s->tolerance < 0)
+			s->tolerance = m->tolerance;
+		if (s->op != ST_OP_HOLD)
+			continue;
+		if (s->seconds == SEC_POWER_ON_HOLD)
+			s->seconds = m->power_on_hold;
+		else if (s->seconds == SEC_POWER_OFF_HOLD)
+			s->seconds = m->power_off_hold;
+		if (s->seconds <= 0)
+			return mp_perr(ps, s->line, "hold of 0 s (the power hold is 0)");
+	}
+	if (mp_walk_procedure(ps, hc, m, p))
+		return ST_ERR_PARSE;
+	return ST_OK;
+}
+
+int mp_finish(struct pstate *ps, int last_line)
+{
+	struct hold_check hc = { .check = 1 };
+	int rc;
+
+	rc = mp_check_present(ps, last_line);
+	if (!rc)
+		rc = mp_fill_defaults(ps);
+	if (!rc)
+		rc = mp_check_power_holds(ps, &hc);
+	for (int k = 0; !rc && k < ST_RESET_COUNT; k++)
+		rc = mp_finish_procedure(ps, &hc, k);
+	return rc;
 }
 
 

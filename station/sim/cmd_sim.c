@@ -134,108 +134,165 @@ static void jack_sound(void *ctx, const struct st_feedback *ev)
 		st_jackbench_feedback(j->jb, ev, 1);
 }
 
-int cmd_sim(int argc, char **argv)
+/* What the command line names besides the simulator's own options. */
+struct sim_args {
+	const char *model_id;   /* --model */
+	const char *link;       /* --pty-link */
+	const char *jack_name;  /* --jack, NULL without */
+	int off_fixture;        /* --off-fixture: ear simulators open */
+};
+
+/* Reads argv into o and a.  Returns -1 to go on serving, otherwise the
+ * exit code to return at once (0 after --help, ST_EXIT_USAGE on a bad
+ * command line, with the message printed). */
+static int parse_args(int argc, char **argv, struct st_simfix_opts *o, struct sim_args *a)
 {
-	struct jack_ctx jc = { NULL, NULL, 1.0 };
-	const char *jack_name = NULL;
-	int off_fixture = 0;  /* --off-fixture: ear simulators open */
-	struct st_simfix_opts o;
-	struct st_model *model = NULL;
-	struct st_simfix *s = NULL;
-	struct st_clock *clock = NULL;
-	struct sigaction sa;
-	const char *model_id = NULL, *link = NULL;
-	char err[ST_ERRLEN], path[256];
-	int master = -1, slave = -1, rc = ST_EXIT_ERROR, linked = 0;
+	char err[ST_ERRLEN];
 
-	memset(&o, 0, sizeof(o));
-	o.scale = 1.0;
-	o.sim.battery = -1;
-	o.log = stderr;
 	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
+		const char *arg = argv[i];
 
-		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+		if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
 			usage(stdout);
 			return 0;
-		} else if (!strcmp(a, "--numato")) {
-			o.numato = 1;
-		} else if (!strcmp(a, "--worn")) {
-			o.sim.worn = 1;
-		} else if (!strcmp(a, "--start-off")) {
-			o.sim.start_off = 1;
-		} else if (!strcmp(a, "--off-fixture")) {
-			off_fixture = 1;
-		} else if (!strcmp(a, "--verbose") || !strcmp(a, "-v")) {
-			o.verbose = 1;
+		} else if (!strcmp(arg, "--numato")) {
+			o->numato = 1;
+		} else if (!strcmp(arg, "--worn")) {
+			o->sim.worn = 1;
+		} else if (!strcmp(arg, "--start-off")) {
+			o->sim.start_off = 1;
+		} else if (!strcmp(arg, "--off-fixture")) {
+			a->off_fixture = 1;
+		} else if (!strcmp(arg, "--verbose") || !strcmp(arg, "-v")) {
+			o->verbose = 1;
 		} else if (!need(argc, argv, i)) {
 			return ST_EXIT_USAGE;
-		} else if (!strcmp(a, "--model")) {
-			model_id = argv[++i];
-		} else if (!strcmp(a, "--pty-link")) {
-			link = argv[++i];
-		} else if (!strcmp(a, "--jack")) {
-			jack_name = argv[++i];
-		} else if (!strcmp(a, "--time-scale")) {
-			if (st_parse_double(argv[++i], &o.scale) || !(o.scale >= 0.01 && o.scale <= 1000))
+		} else if (!strcmp(arg, "--model")) {
+			a->model_id = argv[++i];
+		} else if (!strcmp(arg, "--pty-link")) {
+			a->link = argv[++i];
+		} else if (!strcmp(arg, "--jack")) {
+			a->jack_name = argv[++i];
+		} else if (!strcmp(arg, "--time-scale")) {
+			if (st_parse_double(argv[++i], &o->scale) || !(o->scale >= 0.01 && o->scale <= 1000))
 				return usage_error("--time-scale must be 0.01..1000");
-		} else if (!strcmp(a, "--fault")) {
-			if (o.sim.nfaults == ST_SIM_MAX_FAULTS)
+		} else if (!strcmp(arg, "--fault")) {
+			if (o->sim.nfaults == ST_SIM_MAX_FAULTS)
 				return usage_error("too many --fault options");
-			st_strlcpy(o.sim.faults[o.sim.nfaults++], argv[++i], sizeof(o.sim.faults[0]));
-		} else if (!strcmp(a, "--battery")) {
-			if (st_parse_double(argv[++i], &o.sim.battery) ||
-			    !(o.sim.battery >= 0 && o.sim.battery <= 100))
+			st_strlcpy(o->sim.faults[o->sim.nfaults++], argv[++i], sizeof(o->sim.faults[0]));
+		} else if (!strcmp(arg, "--battery")) {
+			if (st_parse_double(argv[++i], &o->sim.battery) ||
+			    !(o->sim.battery >= 0 && o->sim.battery <= 100))
 				return usage_error("--battery must be 0..100");
-		} else if (!strcmp(a, "--identity")) {
-			o.sim.identity = argv[++i];
-		} else if (!strcmp(a, "--serial")) {
-			char e[ST_ERRLEN];
-
-			o.sim.serial = argv[++i];
-			if (st_serial_check(o.sim.serial, e))
-				return usage_error("--serial: %s", e);
-		} else if (!strcmp(a, "--watchdog-ms")) {
+		} else if (!strcmp(arg, "--identity")) {
+			o->sim.identity = argv[++i];
+		} else if (!strcmp(arg, "--serial")) {
+			o->sim.serial = argv[++i];
+			if (st_serial_check(o->sim.serial, err))
+				return usage_error("--serial: %s", err);
+		} else if (!strcmp(arg, "--watchdog-ms")) {
 			long v;
 
 			if (st_parse_int(argv[++i], &v) || v < 100 || v > 600000)
 				return usage_error("--watchdog-ms must be 100..600000");
-			o.watchdog_ms = (int)v;
-		} else if (!strcmp(a, "--bench")) {
-			o.bench = argv[++i];
-		} else if (!strcmp(a, "--state-file")) {
-			o.state_file = argv[++i];
-		} else if (!strcmp(a, "--fixture-fault")) {
-			o.fault = argv[++i];
-			if (st_simfix_fault_check(o.fault, err))
+			o->watchdog_ms = (int)v;
+		} else if (!strcmp(arg, "--bench")) {
+			o->bench = argv[++i];
+		} else if (!strcmp(arg, "--state-file")) {
+			o->state_file = argv[++i];
+		} else if (!strcmp(arg, "--fixture-fault")) {
+			o->fault = argv[++i];
+			if (st_simfix_fault_check(o->fault, err))
 				return usage_error("%s", err);
 		} else {
-			return usage_error("unknown option '%s' (try --help)", a);
+			return usage_error("unknown option '%s' (try --help)", arg);
 		}
 	}
-	if (!model_id || !link)
+	if (!a->model_id || !a->link)
 		return usage_error("--model and --pty-link are required (try --help)");
-	if (off_fixture && !jack_name)
+	if (a->off_fixture && !a->jack_name)
 		return usage_error("--off-fixture is the JACK bench's (--jack)");
+	return -1;
+}
 
+/* Loads the model named id into a new *out and checks every --fault
+ * against it.  Returns 0 or the exit code, with the message printed. */
+static int load_model(const char *id, const struct st_simfix_opts *o, struct st_model **out)
+{
+	struct st_model *model;
+	char err[ST_ERRLEN];
+
+	*out = NULL;
 	model = calloc(1, sizeof(*model));
 	if (!model) {
 		fprintf(stderr, "station sim: out of memory\n");
 		return ST_EXIT_ERROR;
 	}
-	if (st_model_find(st_data_dir(), model_id, model, err)) {
-		fprintf(stderr, "station sim: %s\n", err);
-		rc = ST_EXIT_USAGE;
-		goto free_model;
-	}
-	for (int i = 0; i < o.sim.nfaults; i++)
-		if (st_sim_fault_check(model, o.sim.faults[i], err)) {
-			fprintf(stderr, "station sim: %s\n", err);
-			rc = ST_EXIT_USAGE;
-			goto free_model;
-		}
+	if (st_model_find(st_data_dir(), id, model, err))
+		goto refuse;
+	for (int i = 0; i < o->sim.nfaults; i++)
+		if (st_sim_fault_check(model, o->sim.faults[i], err))
+			goto refuse;
+	*out = model;
+	return 0;
+refuse:
+	fprintf(stderr, "station sim: %s\n", err);
+	free(model);
+	return ST_EXIT_USAGE;
+}
+
+/* SIGTERM, SIGINT and SIGHUP stop the serving loop; SIGPIPE is ignored. */
+static void catch_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* --jack: starts the JACK client and hooks it to the simulated unit. */
+static int start_jack(struct jack_ctx *jc, const char *name, int off_fixture,
+		      const struct st_model *model, struct st_simfix_opts *o,
+		      struct st_simfix *s, char *err)
+{
+	if (st_jackbench_start(&jc->jb, name, model, &o->sim, err))
+		return ST_ERR_IO;
+	jc->h = st_simfix_headset(s);
+	st_headset_listen(jc->h, jack_sound, jc);
+	st_jackbench_place(jc->jb, !off_fixture);
+	printf("sim: JACK client %s at %.0f Hz\n", name, st_jackbench_rate(jc->jb));
+	return ST_OK;
+}
+
+int cmd_sim(int argc, char **argv)
+{
+	struct jack_ctx jc = { NULL, NULL, 1.0 };
+	struct sim_args a = { NULL, NULL, NULL, 0 };
+	struct st_simfix_opts o;
+	struct st_model *model = NULL;
+	struct st_simfix *s = NULL;
+	struct st_clock *clock = NULL;
+	char err[ST_ERRLEN], path[256];
+	int master = -1, slave = -1, rc, linked = 0;
+
+	memset(&o, 0, sizeof(o));
+	o.scale = 1.0;
+	o.sim.battery = -1;
+	o.log = stderr;
+	rc = parse_args(argc, argv, &o, &a);
+	if (rc >= 0)
+		return rc;
+	rc = load_model(a.model_id, &o, &model);
+	if (rc)
+		return rc;
+	rc = ST_EXIT_ERROR;
 	o.model = model;
-	if (jack_name) {
+	if (a.jack_name) {
 		o.on_tick = jack_tick;
 		o.tick_ctx = &jc;
 		jc.scale = o.scale;
@@ -245,36 +302,24 @@ int cmd_sim(int argc, char **argv)
 		rc = ST_EXIT_USAGE;
 		goto free_model;
 	}
-	if (jack_name) {
-		if (st_jackbench_start(&jc.jb, jack_name, model, &o.sim, err)) {
-			fprintf(stderr, "station sim: %s\n", err);
-			goto close_pty;
-		}
-		jc.h = st_simfix_headset(s);
-		st_headset_listen(jc.h, jack_sound, &jc);
-		st_jackbench_place(jc.jb, !off_fixture);
-		printf("sim: JACK client %s at %.0f Hz\n", jack_name, st_jackbench_rate(jc.jb));
+	if (a.jack_name && start_jack(&jc, a.jack_name, a.off_fixture, model, &o, s, err)) {
+		fprintf(stderr, "station sim: %s\n", err);
+		goto close_pty;
 	}
 	if (st_simfix_pty(&master, &slave, path, sizeof(path), err) ||
-	    make_link(link, path, err)) {
+	    make_link(a.link, path, err)) {
 		fprintf(stderr, "station sim: %s\n", err);
 		goto close_pty;
 	}
 	linked = 1;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	catch_signals();
 	clock = st_clock_new_real(o.scale);
 	if (!clock) {
 		fprintf(stderr, "station sim: out of memory\n");
 		goto close_pty;
 	}
 	st_simfix_boot(s, st_clock_now(clock));
-	printf("sim: %s on %s linked at %s scale %g%s\n", model->id, path, link, o.scale,
+	printf("sim: %s on %s linked at %s scale %g%s\n", model->id, path, a.link, o.scale,
 	       o.numato ? " numato" : "");
 	fflush(stdout);
 	if (st_simfix_serve(s, master, clock, &stop_flag, err)) {
@@ -288,7 +333,7 @@ close_pty:
 	if (s)
 		st_simfix_release_all(s, clock ? st_clock_now(clock) : 0, "exit");
 	if (linked)
-		unlink(link);
+		unlink(a.link);
 	if (master >= 0)
 		close(master);
 	if (slave >= 0)
