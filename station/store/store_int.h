@@ -67,5 +67,10 @@ void store_proc_tag(long pid, char *tag, size_t n, char *state);
 int store_owner_alive(long long pid, const char *tag);
 int store_prepare_read(struct st_store *s, const char *sql, sqlite3_stmt **st, char *err);
 int store_finish_read(struct st_store *s, sqlite3_stmt *st, int rc, char *err);
+/* The whole reader loop: sql with ?1 bound to id, row(st, arg) for each
+ * row until it returns nonzero (a row reader fills its struct and calls
+ * its caller's callback). */
+int store_read_rows(struct st_store *s, const char *sql, long long id,
+		    int (*row)(sqlite3_stmt *st, void *arg), void *arg, char *err);
 
 #endif

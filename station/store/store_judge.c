@@ -14,35 +14,40 @@
 
 #include "core/st.h"
 
+/* st_store_meas_refs: one row into the caller's callback. */
+struct meas_refs_rd {
+	int (*cb)(const struct st_meas_ref *, void *); /* the caller's callback */
+	void *ctx; /* its context */
+};
+
+static int meas_refs_row(sqlite3_stmt *st, void *arg)
+{
+	const struct meas_refs_rd *rd = arg;
+	struct st_meas_ref r;
+
+	memset(&r, 0, sizeof(r));
+	r.id = sqlite3_column_int64(st, 0);
+	r.step_id = sqlite3_column_int64(st, 1);
+	store_col_text(r.step, sizeof(r.step), st, 2);
+	store_col_text(r.name, sizeof(r.name), st, 3);
+	r.value = store_col_real(st, 4);
+	store_col_text(r.unit, sizeof(r.unit), st, 5);
+	r.low = store_col_real(st, 6);
+	r.high = store_col_real(st, 7);
+	store_col_text(r.verdict, sizeof(r.verdict), st, 8);
+	return rd->cb(&r, rd->ctx);
+}
+
 int st_store_meas_refs(struct st_store *s, long long run_id,
 		       int (*cb)(const struct st_meas_ref *, void *), void *ctx, char *err)
 {
-	sqlite3_stmt *st;
-	struct st_meas_ref r;
-	int rc, ret;
+	struct meas_refs_rd rd = { cb, ctx };
 
-	ret = store_prepare_read(s, "SELECT m.id, m.step_id, coalesce(s.name, ''), m.name, m.value, "
-			   "m.unit, m.low, m.high, m.verdict FROM measurements m "
-			   "LEFT JOIN steps s ON s.id = m.step_id WHERE m.run_id = ?1 "
-			   "ORDER BY m.step_id IS NULL, s.idx, s.id, m.id", &st, err);
-	if (ret)
-		return ret;
-	sqlite3_bind_int64(st, 1, run_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		memset(&r, 0, sizeof(r));
-		r.id = sqlite3_column_int64(st, 0);
-		r.step_id = sqlite3_column_int64(st, 1);
-		store_col_text(r.step, sizeof(r.step), st, 2);
-		store_col_text(r.name, sizeof(r.name), st, 3);
-		r.value = store_col_real(st, 4);
-		store_col_text(r.unit, sizeof(r.unit), st, 5);
-		r.low = store_col_real(st, 6);
-		r.high = store_col_real(st, 7);
-		store_col_text(r.verdict, sizeof(r.verdict), st, 8);
-		if (cb(&r, ctx))
-			break;
-	}
-	return store_finish_read(s, st, rc, err);
+	return store_read_rows(s, "SELECT m.id, m.step_id, coalesce(s.name, ''), m.name, m.value, "
+			       "m.unit, m.low, m.high, m.verdict FROM measurements m "
+			       "LEFT JOIN steps s ON s.id = m.step_id WHERE m.run_id = ?1 "
+			       "ORDER BY m.step_id IS NULL, s.idx, s.id, m.id",
+			       run_id, meas_refs_row, &rd, err);
 }
 
 static int insert_judgement(struct st_store *s, struct st_judgement *j, char *err)
@@ -147,71 +152,81 @@ static int has_judgements(struct st_store *s)
 	return yes;
 }
 
+/* st_store_judgements: one row into the caller's callback. */
+struct judgements_rd {
+	int (*cb)(const struct st_judgement *, void *); /* the caller's callback */
+	void *ctx; /* its context */
+};
+
+static int judgements_row(sqlite3_stmt *st, void *arg)
+{
+	const struct judgements_rd *rd = arg;
+	struct st_judgement j;
+
+	memset(&j, 0, sizeof(j));
+	j.id = sqlite3_column_int64(st, 0);
+	store_col_text(j.uuid, sizeof(j.uuid), st, 1);
+	j.run_id = sqlite3_column_int64(st, 2);
+	store_col_text(j.created, sizeof(j.created), st, 3);
+	store_col_text(j.limits_path, sizeof(j.limits_path), st, 4);
+	store_col_text(j.limits_hash, sizeof(j.limits_hash), st, 5);
+	store_col_text(j.firmware, sizeof(j.firmware), st, 6);
+	store_col_text(j.verdict, sizeof(j.verdict), st, 7);
+	store_col_text(j.reason, sizeof(j.reason), st, 8);
+	j.judged = sqlite3_column_int(st, 9);
+	j.changed = sqlite3_column_int(st, 10);
+	store_col_text(j.captures, sizeof(j.captures), st, 11);
+	store_col_text(j.station, sizeof(j.station), st, 12);
+	store_col_text(j.operator_, sizeof(j.operator_), st, 13);
+	return rd->cb(&j, rd->ctx);
+}
+
 int st_store_judgements(struct st_store *s, long long run_id,
 			int (*cb)(const struct st_judgement *, void *), void *ctx, char *err)
 {
-	sqlite3_stmt *st;
-	struct st_judgement j;
-	int rc, ret;
+	struct judgements_rd rd = { cb, ctx };
 
 	if (!has_judgements(s))
 		return ST_OK;
-	ret = store_prepare_read(s, "SELECT id, uuid, run_id, created, limits_path, limits_hash, "
-			   "firmware, verdict, reason, judged, changed, captures, station, operator "
-			   "FROM judgements WHERE run_id = ?1 ORDER BY created, id", &st, err);
-	if (ret)
-		return ret;
-	sqlite3_bind_int64(st, 1, run_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		memset(&j, 0, sizeof(j));
-		j.id = sqlite3_column_int64(st, 0);
-		store_col_text(j.uuid, sizeof(j.uuid), st, 1);
-		j.run_id = sqlite3_column_int64(st, 2);
-		store_col_text(j.created, sizeof(j.created), st, 3);
-		store_col_text(j.limits_path, sizeof(j.limits_path), st, 4);
-		store_col_text(j.limits_hash, sizeof(j.limits_hash), st, 5);
-		store_col_text(j.firmware, sizeof(j.firmware), st, 6);
-		store_col_text(j.verdict, sizeof(j.verdict), st, 7);
-		store_col_text(j.reason, sizeof(j.reason), st, 8);
-		j.judged = sqlite3_column_int(st, 9);
-		j.changed = sqlite3_column_int(st, 10);
-		store_col_text(j.captures, sizeof(j.captures), st, 11);
-		store_col_text(j.station, sizeof(j.station), st, 12);
-		store_col_text(j.operator_, sizeof(j.operator_), st, 13);
-		if (cb(&j, ctx))
-			break;
-	}
-	return store_finish_read(s, st, rc, err);
+	return store_read_rows(s, "SELECT id, uuid, run_id, created, limits_path, limits_hash, "
+			       "firmware, verdict, reason, judged, changed, captures, station, operator "
+			       "FROM judgements WHERE run_id = ?1 ORDER BY created, id",
+			       run_id, judgements_row, &rd, err);
+}
+
+/* st_store_judgement_results: one row into the caller's callback. */
+struct results_rd {
+	int (*cb)(const struct st_judgement_result *, void *); /* the caller's callback */
+	void *ctx; /* its context */
+};
+
+static int results_row(sqlite3_stmt *st, void *arg)
+{
+	const struct results_rd *rd = arg;
+	struct st_judgement_result r;
+
+	memset(&r, 0, sizeof(r));
+	r.meas_id = sqlite3_column_int64(st, 0);
+	store_col_text(r.name, sizeof(r.name), st, 1);
+	r.value = store_col_real(st, 2);
+	store_col_text(r.unit, sizeof(r.unit), st, 3);
+	r.low = store_col_real(st, 4);
+	r.high = store_col_real(st, 5);
+	store_col_text(r.verdict, sizeof(r.verdict), st, 6);
+	store_col_text(r.was, sizeof(r.was), st, 7);
+	store_col_text(r.limit_name, sizeof(r.limit_name), st, 8);
+	store_col_text(r.limit_at, sizeof(r.limit_at), st, 9);
+	return rd->cb(&r, rd->ctx);
 }
 
 int st_store_judgement_results(struct st_store *s, long long judgement_id,
 			       int (*cb)(const struct st_judgement_result *, void *), void *ctx,
 			       char *err)
 {
-	sqlite3_stmt *st;
-	struct st_judgement_result r;
-	int rc, ret;
+	struct results_rd rd = { cb, ctx };
 
-	ret = store_prepare_read(s, "SELECT measurement_id, name, value, unit, low, high, verdict, was, "
-			   "limit_name, limit_at FROM judgement_results WHERE judgement_id = ?1 "
-			   "ORDER BY id", &st, err);
-	if (ret)
-		return ret;
-	sqlite3_bind_int64(st, 1, judgement_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		memset(&r, 0, sizeof(r));
-		r.meas_id = sqlite3_column_int64(st, 0);
-		store_col_text(r.name, sizeof(r.name), st, 1);
-		r.value = store_col_real(st, 2);
-		store_col_text(r.unit, sizeof(r.unit), st, 3);
-		r.low = store_col_real(st, 4);
-		r.high = store_col_real(st, 5);
-		store_col_text(r.verdict, sizeof(r.verdict), st, 6);
-		store_col_text(r.was, sizeof(r.was), st, 7);
-		store_col_text(r.limit_name, sizeof(r.limit_name), st, 8);
-		store_col_text(r.limit_at, sizeof(r.limit_at), st, 9);
-		if (cb(&r, ctx))
-			break;
-	}
-	return store_finish_read(s, st, rc, err);
+	return store_read_rows(s, "SELECT measurement_id, name, value, unit, low, high, verdict, was, "
+			       "limit_name, limit_at FROM judgement_results WHERE judgement_id = ?1 "
+			       "ORDER BY id",
+			       judgement_id, results_row, &rd, err);
 }

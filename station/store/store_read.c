@@ -87,111 +87,130 @@ int st_store_count_runs(struct st_store *s, const char *serial, long long *n, ch
 	return store_finish_read(s, st, rc, err);
 }
 
+/* st_store_steps: one row into the caller's callback. */
+struct steps_rd {
+	int (*cb)(const struct st_step_row *, void *); /* the caller's callback */
+	void *ctx; /* its context */
+};
+
+static int steps_row(sqlite3_stmt *st, void *arg)
+{
+	const struct steps_rd *rd = arg;
+	struct st_step_row r;
+
+	memset(&r, 0, sizeof(r));
+	r.id = sqlite3_column_int64(st, 0);
+	r.idx = sqlite3_column_int(st, 1);
+	store_col_text(r.name, sizeof(r.name), st, 2);
+	store_col_text(r.kind, sizeof(r.kind), st, 3);
+	store_col_text(r.verdict, sizeof(r.verdict), st, 4);
+	r.started_s = store_col_real(st, 5);
+	r.duration_s = store_col_real(st, 6);
+	store_col_text(r.message, sizeof(r.message), st, 7);
+	return rd->cb(&r, rd->ctx);
+}
+
 int st_store_steps(struct st_store *s, long long run_id, int (*cb)(const struct st_step_row *, void *),
 		   void *ctx, char *err)
 {
-	sqlite3_stmt *st;
-	struct st_step_row r;
-	int rc, ret;
+	struct steps_rd rd = { cb, ctx };
 
-	ret = store_prepare_read(s, "SELECT id, idx, name, kind, verdict, started_s, duration_s, message "
-			   "FROM steps WHERE run_id = ?1 ORDER BY idx, id", &st, err);
-	if (ret)
-		return ret;
-	sqlite3_bind_int64(st, 1, run_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		memset(&r, 0, sizeof(r));
-		r.id = sqlite3_column_int64(st, 0);
-		r.idx = sqlite3_column_int(st, 1);
-		store_col_text(r.name, sizeof(r.name), st, 2);
-		store_col_text(r.kind, sizeof(r.kind), st, 3);
-		store_col_text(r.verdict, sizeof(r.verdict), st, 4);
-		r.started_s = store_col_real(st, 5);
-		r.duration_s = store_col_real(st, 6);
-		store_col_text(r.message, sizeof(r.message), st, 7);
-		if (cb(&r, ctx))
-			break;
-	}
-	return store_finish_read(s, st, rc, err);
+	return store_read_rows(s, "SELECT id, idx, name, kind, verdict, started_s, duration_s, message "
+			       "FROM steps WHERE run_id = ?1 ORDER BY idx, id",
+			       run_id, steps_row, &rd, err);
+}
+
+/* st_store_measurements: one row into the caller's callback. */
+struct meas_rd {
+	int (*cb)(const struct st_meas_row *, void *); /* the caller's callback */
+	void *ctx; /* its context */
+};
+
+static int meas_row(sqlite3_stmt *st, void *arg)
+{
+	const struct meas_rd *rd = arg;
+	struct st_meas_row r;
+
+	memset(&r, 0, sizeof(r));
+	r.step_id = sqlite3_column_int64(st, 0);
+	store_col_text(r.name, sizeof(r.name), st, 1);
+	r.value = store_col_real(st, 2);
+	store_col_text(r.unit, sizeof(r.unit), st, 3);
+	r.low = store_col_real(st, 4);
+	r.high = store_col_real(st, 5);
+	store_col_text(r.verdict, sizeof(r.verdict), st, 6);
+	r.marginal = sqlite3_column_int(st, 7);
+	return rd->cb(&r, rd->ctx);
 }
 
 int st_store_measurements(struct st_store *s, long long run_id,
 			  int (*cb)(const struct st_meas_row *, void *), void *ctx, char *err)
 {
-	sqlite3_stmt *st;
-	struct st_meas_row r;
-	int rc, ret;
+	struct meas_rd rd = { cb, ctx };
 
-	ret = store_prepare_read(s, "SELECT m.step_id, m.name, m.value, m.unit, m.low, m.high, m.verdict, "
-			   "m.marginal FROM measurements m LEFT JOIN steps s ON s.id = m.step_id "
-			   "WHERE m.run_id = ?1 ORDER BY m.step_id IS NULL, s.idx, s.id, m.id",
-			   &st, err);
-	if (ret)
-		return ret;
-	sqlite3_bind_int64(st, 1, run_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		memset(&r, 0, sizeof(r));
-		r.step_id = sqlite3_column_int64(st, 0);
-		store_col_text(r.name, sizeof(r.name), st, 1);
-		r.value = store_col_real(st, 2);
-		store_col_text(r.unit, sizeof(r.unit), st, 3);
-		r.low = store_col_real(st, 4);
-		r.high = store_col_real(st, 5);
-		store_col_text(r.verdict, sizeof(r.verdict), st, 6);
-		r.marginal = sqlite3_column_int(st, 7);
-		if (cb(&r, ctx))
-			break;
-	}
-	return store_finish_read(s, st, rc, err);
+	return store_read_rows(s, "SELECT m.step_id, m.name, m.value, m.unit, m.low, m.high, m.verdict, "
+			       "m.marginal FROM measurements m LEFT JOIN steps s ON s.id = m.step_id "
+			       "WHERE m.run_id = ?1 ORDER BY m.step_id IS NULL, s.idx, s.id, m.id",
+			       run_id, meas_row, &rd, err);
+}
+
+/* st_store_events: one row into the caller's callback. */
+struct events_rd {
+	int (*cb)(const struct st_event_row *, void *); /* the caller's callback */
+	void *ctx; /* its context */
+};
+
+static int events_row(sqlite3_stmt *st, void *arg)
+{
+	const struct events_rd *rd = arg;
+	struct st_event_row r;
+
+	memset(&r, 0, sizeof(r));
+	r.id = sqlite3_column_int64(st, 0);
+	r.t_s = store_col_real(st, 1);
+	store_col_text(r.kind, sizeof(r.kind), st, 2);
+	store_col_text(r.text, sizeof(r.text), st, 3);
+	return rd->cb(&r, rd->ctx);
 }
 
 int st_store_events(struct st_store *s, long long run_id, int (*cb)(const struct st_event_row *, void *),
 		    void *ctx, char *err)
 {
-	sqlite3_stmt *st;
-	struct st_event_row r;
-	int rc, ret;
+	struct events_rd rd = { cb, ctx };
 
-	ret = store_prepare_read(s, "SELECT id, t_s, kind, text FROM events WHERE run_id = ?1 "
-			   "ORDER BY t_s, id", &st, err);
-	if (ret)
-		return ret;
-	sqlite3_bind_int64(st, 1, run_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		memset(&r, 0, sizeof(r));
-		r.id = sqlite3_column_int64(st, 0);
-		r.t_s = store_col_real(st, 1);
-		store_col_text(r.kind, sizeof(r.kind), st, 2);
-		store_col_text(r.text, sizeof(r.text), st, 3);
-		if (cb(&r, ctx))
-			break;
-	}
-	return store_finish_read(s, st, rc, err);
+	return store_read_rows(s, "SELECT id, t_s, kind, text FROM events WHERE run_id = ?1 "
+			       "ORDER BY t_s, id",
+			       run_id, events_row, &rd, err);
+}
+
+/* st_store_artifacts: one row into the caller's callback. */
+struct artifacts_rd {
+	int (*cb)(const struct st_artifact_row *, void *); /* the caller's callback */
+	void *ctx; /* its context */
+};
+
+static int artifacts_row(sqlite3_stmt *st, void *arg)
+{
+	const struct artifacts_rd *rd = arg;
+	struct st_artifact_row r;
+
+	memset(&r, 0, sizeof(r));
+	r.id = sqlite3_column_int64(st, 0);
+	r.step_id = sqlite3_column_int64(st, 1);
+	store_col_text(r.kind, sizeof(r.kind), st, 2);
+	store_col_text(r.path, sizeof(r.path), st, 3);
+	store_col_text(r.sha256, sizeof(r.sha256), st, 4);
+	return rd->cb(&r, rd->ctx);
 }
 
 int st_store_artifacts(struct st_store *s, long long run_id,
 		       int (*cb)(const struct st_artifact_row *, void *), void *ctx, char *err)
 {
-	sqlite3_stmt *st;
-	struct st_artifact_row r;
-	int rc, ret;
+	struct artifacts_rd rd = { cb, ctx };
 
-	ret = store_prepare_read(s, "SELECT id, step_id, kind, path, sha256 FROM artifacts "
-			   "WHERE run_id = ?1 ORDER BY id", &st, err);
-	if (ret)
-		return ret;
-	sqlite3_bind_int64(st, 1, run_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		memset(&r, 0, sizeof(r));
-		r.id = sqlite3_column_int64(st, 0);
-		r.step_id = sqlite3_column_int64(st, 1);
-		store_col_text(r.kind, sizeof(r.kind), st, 2);
-		store_col_text(r.path, sizeof(r.path), st, 3);
-		store_col_text(r.sha256, sizeof(r.sha256), st, 4);
-		if (cb(&r, ctx))
-			break;
-	}
-	return store_finish_read(s, st, rc, err);
+	return store_read_rows(s, "SELECT id, step_id, kind, path, sha256 FROM artifacts "
+			       "WHERE run_id = ?1 ORDER BY id",
+			       run_id, artifacts_row, &rd, err);
 }
 
 int st_store_find_run(struct st_store *s, const char *uuid_prefix, struct st_run_info *ri, char *err)

@@ -241,3 +241,19 @@ int store_finish_read(struct st_store *s, sqlite3_stmt *st, int rc, char *err)
 	sqlite3_finalize(st);
 	return ret;
 }
+
+int store_read_rows(struct st_store *s, const char *sql, long long id,
+		    int (*row)(sqlite3_stmt *st, void *arg), void *arg, char *err)
+{
+	sqlite3_stmt *st;
+	int rc, ret;
+
+	ret = store_prepare_read(s, sql, &st, err);
+	if (ret)
+		return ret;
+	sqlite3_bind_int64(st, 1, id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (row(st, arg))
+			break;
+	return store_finish_read(s, st, rc, err);
+}
