@@ -6,6 +6,9 @@
 #ifndef ST_CLI_H
 #define ST_CLI_H
 
+#include <stdio.h>
+
+
 int cmd_console(int argc, char **argv);   /* cmd_console.c: the operator console */
 int cmd_run(int argc, char **argv);       /* cmd_run.c: run a plan on a unit */
 int cmd_plans(int argc, char **argv);     /* cmd_run.c: list plans */
@@ -45,5 +48,21 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
  * a line of a data file), which must not reach the terminal raw. */
 void cli_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* cli_util.c.  The getopt_long loop of a command whose options are all
+ * long ones: --help (case 'h') prints usage(stdout) and returns -1; an
+ * unknown or incomplete option is a usage error "station CMD: unknown or
+ * incomplete option 'X' (station HELP --help)"; every other option goes to
+ * opt(ctx, c, optarg, err), whose failure is a usage error with its
+ * message.  Returns 0 with optind at the first operand, else the exit code. */
+struct option;
+int cli_getopt(const char *cmd, const char *help, int argc, char **argv,
+	       const struct option *opts, void (*usage)(FILE *f),
+	       int (*opt)(void *ctx, int c, const char *v, char *err), void *ctx);
+/* Open the result database db (NULL: the default path) with
+ * st_store_open_ex()'s flags, never creating it: a missing file is
+ * ST_ERR_NOTFOUND "no database at PATH".  *path is the path opened. */
+int cli_open_store(const char *db, unsigned flags, struct st_store **s, const char **path,
+		   char *err);
 
 #endif

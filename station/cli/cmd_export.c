@@ -5,11 +5,9 @@
  * opened read-only when it cannot be written and never created; --out is
  * written whole or not at all.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cli.h"
 #include "core/enc.h"
@@ -48,8 +46,10 @@ static int check_option(const char *what, const char *v, char *err)
 	return !strcmp(what, "--serial") ? st_serial_check(v, err) : st_name_check(what, v, err);
 }
 
-static int parse_option(struct export_args *a, int c, const char *v, char *err)
+static int parse_option(void *ctx, int c, const char *v, char *err)
 {
+	struct export_args *a = ctx;
+
 	switch (c) {
 	case 'f':
 		if (strcmp(v, "csv") && strcmp(v, "json"))
@@ -80,23 +80,12 @@ static int parse_args(int argc, char **argv, struct export_args *a)
 		{ "out", required_argument, 0, 'o' },    { "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
 	};
-	char err[ST_ERRLEN];
-	int c;
+	int ret;
 
 	memset(a, 0, sizeof(*a));
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == 'h') {
-			export_usage(stdout);
-			return -1;
-		}
-		if (c == '?' || c == ':')
-			return cli_usage_error("export", "unknown or incomplete option '%s' "
-					       "(station export --help)", argv[optind - 1]);
-		if (parse_option(a, c, optarg, err))
-			return cli_usage_error("export", "%s", err);
-	}
+	ret = cli_getopt("export", "export", argc, argv, opts, export_usage, parse_option, a);
+	if (ret)
+		return ret;
 	if (optind < argc)
 		return cli_usage_error("export", "unexpected '%s' (station export --help)", argv[optind]);
 	if (!a->has_fmt)
@@ -110,7 +99,6 @@ int cmd_export(int argc, char **argv)
 	struct st_store *s = NULL;
 	struct st_outfile out;
 	char err[ST_ERRLEN] = "";
-	struct stat sb;
 	const char *path;
 	long rows = 0;
 	int ret;
@@ -118,12 +106,7 @@ int cmd_export(int argc, char **argv)
 	ret = parse_args(argc, argv, &a);
 	if (ret)
 		return ret < 0 ? ST_EXIT_PASS : ret;
-	path = a.db ? a.db : st_store_default_path();
-	if (stat(path, &sb) != 0 && errno == ENOENT) {
-		cli_error("export", "no database at %s", path);
-		return ST_EXIT_USAGE;
-	}
-	ret = st_store_open_ex(&s, path, ST_STORE_NOCREATE | ST_STORE_READONLY_OK, NULL, err);
+	ret = cli_open_store(a.db, ST_STORE_NOCREATE | ST_STORE_READONLY_OK, &s, &path, err);
 	if (ret) {
 		cli_error("export", "%s", err);
 		return ret == ST_ERR_DB || ret == ST_ERR_IO ? ST_EXIT_ERROR : ST_EXIT_USAGE;

@@ -11,14 +11,12 @@
  * as stored, ISO 8601 UTC).  The database is never created here: a missing
  * file is "no database at PATH", exit 2.  Format in docs/store.md.
  */
-#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -668,7 +666,6 @@ int cmd_history(int argc, char **argv)
 {
 	struct history_opts o = { 0 };
 	struct st_store *s;
-	struct stat sb;
 	char err[ST_ERRLEN];
 	const char *path;
 	int ret;
@@ -688,12 +685,7 @@ int cmd_history(int argc, char **argv)
 	ret = parse_opts(argc, argv, &o);
 	if (ret)
 		return ret;
-	path = o.db ? o.db : st_store_default_path();
-	if (stat(path, &sb) != 0 && errno == ENOENT) {
-		cli_error("history", "no database at %s", path);
-		return ST_EXIT_USAGE;
-	}
-	ret = st_store_open_ex(&s, path, ST_STORE_NOCREATE | ST_STORE_READONLY_OK, NULL, err);
+	ret = cli_open_store(o.db, ST_STORE_NOCREATE | ST_STORE_READONLY_OK, &s, &path, err);
 	if (ret) {
 		cli_error("history", "%s", err);
 		/* a refused or corrupt database is an input error; a disk fault is ERROR */

@@ -10,7 +10,6 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cli.h"
 #include "core/enc.h"
@@ -38,6 +37,7 @@ struct learn_args {
 	struct st_learn_opts o;
 	const char *db;   /* --db FILE */
 	const char *out;  /* --out FILE */
+	int golden;       /* --from-golden given: the operands are serials too */
 };
 
 static int add_serial(struct learn_args *a, const char *s, char *err)
@@ -53,13 +53,16 @@ static int add_serial(struct learn_args *a, const char *s, char *err)
 	return ST_OK;
 }
 
-static int learn_option(struct learn_args *a, int c, const char *v, char *err)
+static int learn_option(void *ctx, int c, const char *v, char *err)
 {
+	struct learn_args *a = ctx;
 	double k;
 	long n;
 
 	switch (c) {
-	case 'g': return add_serial(a, v, err);
+	case 'g':
+		a->golden = 1;
+		return add_serial(a, v, err);
 	case 'k':
 		if (st_parse_double(v, &k) || !(k > 0) || k > 100)
 			return st_fail(err, ST_ERR_ARG, "--k wants a number above 0 (at most 100)");
@@ -88,28 +91,17 @@ static int parse_args(int argc, char **argv, struct learn_args *a)
 		{ 0, 0, 0, 0 },
 	};
 	char err[ST_ERRLEN];
-	int c, golden = 0;
+	int ret;
 
 	memset(a, 0, sizeof(*a));
 	st_learn_opts_init(&a->o);
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == 'h') {
-			learn_usage(stdout);
-			return -1;
-		}
-		if (c == '?' || c == ':')
-			return cli_usage_error("limits", "unknown or incomplete option '%s' (station "
-					       "limits learn --help)", argv[optind - 1]);
-		golden |= c == 'g';
-		if (learn_option(a, c, optarg, err))
-			return cli_usage_error("limits", "%s", err);
-	}
+	ret = cli_getopt("limits", "limits learn", argc, argv, opts, learn_usage, learn_option, a);
+	if (ret)
+		return ret;
 	/* --from-golden G1 G2 G3: the serials after the first one */
 	for (; optind < argc; optind++)
-		if (!golden || add_serial(a, argv[optind], err))
-			return cli_usage_error("limits", "%s", golden ? err : "learn takes --from-golden "
+		if (!a->golden || add_serial(a, argv[optind], err))
+			return cli_usage_error("limits", "%s", a->golden ? err : "learn takes --from-golden "
 					       "SERIAL... (station limits learn --help)");
 	if (!a->o.nserials)
 		return cli_usage_error("limits", "learn needs --from-golden SERIAL...");
@@ -153,20 +145,14 @@ int cmd_limits_learn(int argc, char **argv)
 	struct st_learn *L = NULL;
 	char err[ST_ERRLEN] = "";
 	const char *path, *slash;
-	struct stat sb;
 	int ret;
 
 	ret = parse_args(argc, argv, &a);
 	if (ret)
 		return ret < 0 ? ST_EXIT_PASS : ret;
-	path = a.db ? a.db : st_store_default_path();
-	if (stat(path, &sb) != 0 && errno == ENOENT) {
-		cli_error("limits", "no database at %s", path);
-		return ST_EXIT_USAGE;
-	}
 	slash = strrchr(a.out, '/');
 	a.o.out_name = slash ? slash + 1 : a.out;
-	ret = st_store_open_ex(&s, path, ST_STORE_NOCREATE | ST_STORE_READONLY_OK, NULL, err);
+	ret = cli_open_store(a.db, ST_STORE_NOCREATE | ST_STORE_READONLY_OK, &s, &path, err);
 	if (!ret)
 		ret = st_learn_gather(s, &a.o, &L, err);
 	if (!ret) {

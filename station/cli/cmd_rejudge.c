@@ -6,14 +6,12 @@
  * pass, then the judgement's verdict; exits as `station run` would for
  * that verdict.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -140,22 +138,17 @@ int cmd_rejudge(int argc, char **argv)
 	struct st_rejudge rj;
 	char err[ST_ERRLEN] = "", dir[PATH_MAX], who[64];
 	const char *path;
-	struct stat sb;
 	enum st_verdict v;
 	int ret;
 
 	ret = parse_args(argc, argv, &a);
 	if (ret)
 		return ret < 0 ? ST_EXIT_PASS : ret;
-	path = a.db ? a.db : st_store_default_path();
-	if (stat(path, &sb) != 0 && errno == ENOENT) {
-		cli_error("rejudge", "no database at %s", path);
-		return ST_EXIT_USAGE;
-	}
-	db_dir(path, dir, sizeof(dir));
-	ret = st_store_open_ex(&s, path, ST_STORE_NOCREATE, NULL, err);
-	if (!ret)
+	ret = cli_open_store(a.db, ST_STORE_NOCREATE, &s, &path, err);
+	if (!ret) {
+		db_dir(path, dir, sizeof(dir));
 		ret = st_rejudge(s, a.run, a.limits, dir, &rj, err);
+	}
 	if (!ret) {
 		gethostname(rj.j.station, sizeof(rj.j.station) - 1);
 		if (getenv("USER") && !st_name_check("USER", getenv("USER"), who))

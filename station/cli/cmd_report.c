@@ -6,12 +6,10 @@
  * writes it atomically to --out (or stdout).  A batch report also writes
  * each unit's run report beside it, so its links work.  docs/reports.md.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cli.h"
 #include "core/st.h"
@@ -125,21 +123,15 @@ int cmd_report(int argc, char **argv)
 	struct st_store *s = NULL;
 	struct st_sbuf out = { 0 }, csv = { 0 };
 	char err[ST_ERRLEN] = "";
-	struct stat sb;
 	const char *path;
 	int ret;
 
 	ret = parse_args(argc, argv, &a);
 	if (ret)
 		return ret < 0 ? ST_EXIT_PASS : ret;
-	path = a.db ? a.db : st_store_default_path();
-	if (stat(path, &sb) != 0 && errno == ENOENT) {
-		fprintf(stderr, "station report: no database at %s\n", path);
-		return ST_EXIT_USAGE;
-	}
-	ret = st_store_open_ex(&s, path, ST_STORE_NOCREATE | ST_STORE_READONLY_OK, NULL, err);
+	ret = cli_open_store(a.db, ST_STORE_NOCREATE | ST_STORE_READONLY_OK, &s, &path, err);
 	if (ret) {
-		fprintf(stderr, "station report: %s\n", err);
+		cli_error("report", "%s", err);
 		return exit_for(ret);
 	}
 	if (!strcmp(a.what, "nightly")) {
