@@ -61,7 +61,7 @@ struct fwblock {
 /* A name defined in one file (outside firmware blocks or in one block). */
 struct seen {
 	char name[ST_LIMIT_NAME_LEN]; /* limit or mask name */
-	int is_mask;                  /* namespaces are separate */
+	int is_mask;                  /* namespace: 0 limit, 1 mask, 2 regress */
 	int line;                     /* first definition */
 };
 
@@ -109,6 +109,10 @@ struct st_mask *lp_find_mask(const struct st_limits *l, const char *name);
 void lp_def_free(struct def *d);
 void lp_check_unit(struct lp *p, const struct lfile *f, const struct def *d);
 void lp_apply_def(struct lp *p, const struct lfile *f, struct def *d);
+/* A name defined once per file (outside firmware blocks): a second one
+ * of the same kind is "duplicate WHAT 'NAME' (first at line N)". */
+int lp_seen_once(struct lp *p, struct lfile *f, const char *what, const char *name, int kind,
+		 int line, int col);
 void lp_commit_def(struct lp *p, struct lfile *f, struct fwblock *fw, struct def *d);
 /* One line of a file. */
 void lp_parse_limit(struct lp *p, struct lfile *f, struct fwblock *fw, int lineno,

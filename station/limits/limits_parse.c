@@ -301,12 +301,31 @@ void lp_apply_def(struct lp *p, const struct lfile *f, struct def *d)
 
 /* ---- one file ----------------------------------------------------------- */
 
-static struct seen *seen_find(struct seen *v, int n, const char *name, int is_mask)
+int lp_seen_once(struct lp *p, struct lfile *f, const char *what, const char *name, int kind,
+		 int line, int col)
 {
-	for (int i = 0; i < n; i++)
-		if (v[i].is_mask == is_mask && !strcmp(v[i].name, name))
-			return &v[i];
-	return NULL;
+	for (int i = 0; i < f->nseen; i++)
+		if (f->seen[i].is_mask == kind && !strcmp(f->seen[i].name, name)) {
+			lp_err(p, f, line, col, ST_ERR_PARSE, "duplicate %s '%s' (first at line %d)",
+			       what, name, f->seen[i].line);
+			return ST_ERR_PARSE;
+		}
+	if (f->nseen == f->capseen) {
+		int nc = f->capseen ? 2 * f->capseen : 32;
+		struct seen *ns = realloc(f->seen, (size_t)nc * sizeof(*ns));
+
+		if (!ns) {
+			lp_err(p, f, line, col, ST_ERR_MEM, "out of memory");
+			return ST_ERR_MEM;
+		}
+		f->seen = ns;
+		f->capseen = nc;
+	}
+	st_strlcpy(f->seen[f->nseen].name, name, ST_LIMIT_NAME_LEN);
+	f->seen[f->nseen].is_mask = kind;
+	f->seen[f->nseen].line = line;
+	f->nseen++;
+	return ST_OK;
 }
 
 /* Duplicate check within the file (or within the open firmware block). */
@@ -329,29 +348,7 @@ static int check_dup(struct lp *p, struct lfile *f, struct fwblock *fw, const ch
 		}
 		return ST_OK;
 	}
-	struct seen *sv = seen_find(f->seen, f->nseen, name, is_mask);
-
-	if (sv) {
-		lp_err(p, f, line, col, ST_ERR_PARSE, "duplicate %s '%s' (first at line %d)",
-		       what, name, sv->line);
-		return ST_ERR_PARSE;
-	}
-	if (f->nseen == f->capseen) {
-		int nc = f->capseen ? 2 * f->capseen : 32;
-		struct seen *ns = realloc(f->seen, (size_t)nc * sizeof(*ns));
-
-		if (!ns) {
-			lp_err(p, f, line, col, ST_ERR_MEM, "out of memory");
-			return ST_ERR_MEM;
-		}
-		f->seen = ns;
-		f->capseen = nc;
-	}
-	st_strlcpy(f->seen[f->nseen].name, name, ST_LIMIT_NAME_LEN);
-	f->seen[f->nseen].is_mask = is_mask;
-	f->seen[f->nseen].line = line;
-	f->nseen++;
-	return ST_OK;
+	return lp_seen_once(p, f, what, name, is_mask, line, col);
 }
 
 /* A finished definition: into the firmware block, or applied now. */

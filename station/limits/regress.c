@@ -20,35 +20,7 @@
 
 #include "limits/internal.h"
 
-#define SEEN_REGRESS 2   /* struct seen.is_mask value for regress names */
-
-/* Once per file: a second `regress NAME` in the same file is an error. */
-static int regress_dup(struct lp *p, struct lfile *f, const char *name, int line, int col)
-{
-	for (int i = 0; i < f->nseen; i++) {
-		if (f->seen[i].is_mask == SEEN_REGRESS && !strcmp(f->seen[i].name, name)) {
-			lp_err(p, f, line, col, ST_ERR_PARSE,
-			       "duplicate regress '%s' (first at line %d)", name, f->seen[i].line);
-			return ST_ERR_PARSE;
-		}
-	}
-	if (f->nseen == f->capseen) {
-		int nc = f->capseen ? 2 * f->capseen : 32;
-		struct seen *ns = realloc(f->seen, (size_t)nc * sizeof(*ns));
-
-		if (!ns) {
-			lp_err(p, f, line, col, ST_ERR_MEM, "out of memory");
-			return ST_ERR_MEM;
-		}
-		f->seen = ns;
-		f->capseen = nc;
-	}
-	st_strlcpy(f->seen[f->nseen].name, name, ST_LIMIT_NAME_LEN);
-	f->seen[f->nseen].is_mask = SEEN_REGRESS;
-	f->seen[f->nseen].line = line;
-	f->nseen++;
-	return ST_OK;
-}
+#define SEEN_REGRESS 2   /* struct seen.is_mask value for regress names: once per file */
 
 /* The unit of a limit or mask of the same name must be the threshold's. */
 static int regress_unit_ok(struct lp *p, const struct lfile *f, const struct st_regress *r, int col)
@@ -181,7 +153,7 @@ void lp_parse_regress(struct lp *p, struct lfile *f, struct fwblock *fw, int lin
 	r.line = lineno;
 	if (regress_words(p, f, lineno, t, ntok, &r))
 		return;
-	if (regress_dup(p, f, r.name, lineno, t[1].col))
+	if (lp_seen_once(p, f, "regress", r.name, SEEN_REGRESS, lineno, t[1].col))
 		return;
 	if (regress_unit_ok(p, f, &r, t[1].col))
 		return;
