@@ -90,8 +90,8 @@ const char *st_audio_desc(const struct st_audio *a)
 	return a->desc;
 }
 
-int st_audio_playrec(struct st_audio *a, const float *stim, size_t n,
-		     size_t frames, struct st_capture *cap, char *err)
+int st_audio_playrec(struct st_audio *a, const float *stim, size_t n, size_t frames,
+		     unsigned roles, struct st_capture *cap, char *err)
 {
 	int ret;
 
@@ -104,7 +104,7 @@ int st_audio_playrec(struct st_audio *a, const float *stim, size_t n,
 			       frames);
 	for (int tries = 0;; tries++) {
 		a->xrun = 0;
-		ret = a->ops->playrec(a, stim, n, frames, cap, err);
+		ret = a->ops->playrec(a, stim, n, frames, roles, cap, err);
 		if (ret == ST_OK)
 			break;
 		st_capture_free(cap);
@@ -116,12 +116,13 @@ int st_audio_playrec(struct st_audio *a, const float *stim, size_t n,
 	return ST_OK;
 }
 
-int st_audio_record(struct st_audio *a, double seconds, struct st_capture *cap,
-		    char *err)
+int st_audio_record(struct st_audio *a, double seconds, unsigned roles,
+		    struct st_capture *cap, char *err)
 {
 	if (!(seconds > 0))
 		return st_fail(err, ST_ERR_ARG, "audio: record %g s", seconds);
-	return st_audio_playrec(a, NULL, 0, (size_t)(seconds * a->bench.rate + 0.5), cap, err);
+	return st_audio_playrec(a, NULL, 0, (size_t)(seconds * a->bench.rate + 0.5), roles,
+				cap, err);
 }
 
 int st_audio_can_place(const struct st_audio *a)

@@ -6,7 +6,8 @@
  * API, and PortAudio connects our ports to that client's ports in order)
  * and, for every capture, a full-duplex non-interleaved float32 stream
  * whose callback plays the stimulus on the bench's speaker channel and
- * records every wired input into buffers allocated beforehand.  The main
+ * records the wired inputs a capture asks for into buffers allocated
+ * beforehand.  The main
  * thread polls the callback's progress (servicing a real-time fixture
  * meanwhile) and gives up when the stream stops early or stalls.
  *
@@ -352,36 +353,12 @@ static void pause_a_bit(struct st_audio *a)
 		Pa_Sleep(10);
 }
 
-static int pa_playrec(struct st_audio *a, const float *stim, size_t n,
-		      size_t frames, struct st_capture *cap, char *err)
+/* Open the full-duplex stream of one capture on p's device. */
+static int stream_open(struct st_audio *a, struct pa_run *run, PaStream **stream, char *err)
 {
 	struct pa_ctx *p = a->priv;
-	struct st_audio_bench *b = &a->bench;
-	struct pa_run *run;
 	PaStreamParameters ip, op;
-	PaStream *stream = NULL;
-	const PaStreamInfo *si;
-	double rate = b->rate;
-	long offset = -1, margin;
-	int use_loop, ret = ST_ERR_IO, started = 0;
-	size_t last = 0;
-	double stall_t = 0;
 	PaError e;
-
-	if (err)
-		err[0] = '\0';
-	run = calloc(1, sizeof(*run));
-	if (!run)
-		return st_fail(err, ST_ERR_MEM, "audio: out of memory");
-	use_loop = b->loopback >= 0 && stim && n > 0;
-	if (use_loop)
-		margin = (long)(LOOP_MARGIN_S * rate);
-	else if (b->latency >= 0)
-		margin = offset = b->latency;
-	else if (p->last_offset >= 0)
-		margin = offset = p->last_offset;
-	else
-		margin = -1;  /* from the stream's reported latency, below */
 
 	memset(&ip, 0, sizeof(ip));
 	ip.device = p->dev;
@@ -391,135 +368,200 @@ static int pa_playrec(struct st_audio *a, const float *stim, size_t n,
 	op = ip;
 	op.channelCount = p->nout;
 	op.suggestedLatency = Pa_GetDeviceInfo(p->dev)->defaultHighOutputLatency;
-
-	e = Pa_OpenStream(&stream, &ip, &op, rate, paFramesPerBufferUnspecified,
+	e = Pa_OpenStream(stream, &ip, &op, a->bench.rate, paFramesPerBufferUnspecified,
 			  paClipOff | paDitherOff, pa_callback, run);
-	if (e != paNoError) {
-		st_seterr(err, "audio: cannot open %s at %.0f Hz: %s", a->desc, rate,
-			  Pa_GetErrorText(e));
-		goto out_free;
+	if (e != paNoError)
+		return st_fail(err, ST_ERR_IO, "audio: cannot open %s at %.0f Hz: %s", a->desc,
+			       a->bench.rate, Pa_GetErrorText(e));
+	return ST_OK;
+}
+
+/* The recording's margin beyond `frames` and, when known before the
+ * capture, the cut (*offset; -1 = from the loopback afterwards): the bench
+ * file's latency, the last loopback figure, else the stream's reported
+ * latency. */
+static int margin_of(struct st_audio *a, PaStream *stream, int use_loop, long *margin,
+		     long *offset, char *err)
+{
+	struct pa_ctx *p = a->priv;
+	const PaStreamInfo *si;
+	double lat;
+
+	*offset = -1;
+	if (use_loop) {
+		*margin = (long)(LOOP_MARGIN_S * a->bench.rate);
+		return ST_OK;
+	}
+	if (a->bench.latency >= 0 || p->last_offset >= 0) {
+		*margin = *offset = a->bench.latency >= 0 ? a->bench.latency : p->last_offset;
+		return ST_OK;
 	}
 	si = Pa_GetStreamInfo(stream);
-	if (margin < 0) {
-		double lat = si ? si->inputLatency + si->outputLatency : 0;
+	lat = si ? si->inputLatency + si->outputLatency : 0;
+	if (!(lat >= 0 && lat <= 1.0))
+		return st_fail(err, ST_ERR_IO, "audio: %s reports an implausible latency (%g s): "
+			       "device gone?", a->desc, lat);
+	*margin = *offset = lround(lat * a->bench.rate);
+	return ST_OK;
+}
 
-		if (!(lat >= 0 && lat <= 1.0)) {
-			st_seterr(err, "audio: %s reports an implausible latency (%g s): device "
-				  "gone?", a->desc, lat);
-			goto out_close;
-		}
-		offset = lround(lat * rate);
-		margin = offset;
-	}
-
-	run->stim = stim;
-	run->nstim = stim ? n : 0;
-	run->total = frames + (size_t)margin;
-	run->speaker = b->speaker;
-	run->nout = p->nout;
+/* Buffers for the roles asked for (and the loopback). */
+static int run_buffers(struct pa_run *run, const struct st_audio_bench *b, unsigned roles,
+		       int use_loop, char *err)
+{
 	for (int r = 0; r <= ST_ROLE_COUNT; r++) {
-		int ch = r < ST_ROLE_COUNT ? b->in[r] : (use_loop ? b->loopback : -1);
+		int ch = r < ST_ROLE_COUNT ? ((roles & (1u << r)) ? b->in[r] : -1)
+					   : (use_loop ? b->loopback : -1);
 
 		run->src[r] = ch;
 		if (ch < 0)
 			continue;
 		run->rec[r] = calloc(run->total, sizeof(float));
-		if (!run->rec[r]) {
-			ret = st_fail(err, ST_ERR_MEM, "audio: out of memory for %zu frames",
-				      run->total);
-			goto out_close;
-		}
+		if (!run->rec[r])
+			return st_fail(err, ST_ERR_MEM, "audio: out of memory for %zu frames",
+				       run->total);
 	}
+	return ST_OK;
+}
 
-	cap->t_start = fixture_now(a);
-	e = Pa_StartStream(stream);
-	if (e != paNoError) {
-		st_seterr(err, "audio: cannot start %s: %s", a->desc, Pa_GetErrorText(e));
-		goto out_close;
-	}
-	started = 1;
-	{
-		struct timespec ts;
+static double mono_now(void)
+{
+	struct timespec ts;
 
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		stall_t = (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-	}
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* Wait for the callback to finish; an error when the stream stops early,
+ * stalls (device gone, server stopped) or over/underruns (a->xrun set:
+ * the caller retries). */
+static int run_wait(struct st_audio *a, PaStream *stream, struct pa_run *run, char *err)
+{
+	double rate = a->bench.rate, stall_t = mono_now();
+	size_t last = 0;
+
 	while (!atomic_load(&run->finished)) {
-		struct timespec ts;
 		double t;
 		size_t done;
 
 		pause_a_bit(a);
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		t = (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+		t = mono_now();
 		done = atomic_load(&run->done);
 		if (done != last) {
 			last = done;
 			stall_t = t;
 		} else if (t - stall_t > STALL_S) {
-			st_seterr(err, "audio: %s stopped delivering audio after %.2f s of %.2f s "
-				  "(device gone or server stopped)", a->desc, done / rate,
-				  run->total / rate);
-			goto out_close;
+			return st_fail(err, ST_ERR_IO, "audio: %s stopped delivering audio after "
+				       "%.2f s of %.2f s (device gone or server stopped)", a->desc,
+				       done / rate, run->total / rate);
 		}
-		if (Pa_IsStreamActive(stream) != 1 && !atomic_load(&run->finished)) {
-			st_seterr(err, "audio: %s stream stopped after %.2f s of %.2f s "
-				  "(device gone)", a->desc, done / rate, run->total / rate);
-			goto out_close;
-		}
+		if (Pa_IsStreamActive(stream) != 1 && !atomic_load(&run->finished))
+			return st_fail(err, ST_ERR_IO, "audio: %s stream stopped after %.2f s of "
+				       "%.2f s (device gone)", a->desc, done / rate, run->total / rate);
 	}
 	if (atomic_load(&run->xruns) > 0) {
-		st_seterr(err, "audio: %d over/underrun(s) on %s during the capture",
-			  atomic_load(&run->xruns), a->desc);
 		a->xrun = 1;
-		goto out_close;
+		return st_fail(err, ST_ERR_IO, "audio: %d over/underrun(s) on %s during the capture",
+			       atomic_load(&run->xruns), a->desc);
 	}
-	if (use_loop) {
-		ret = loopback_offset(p, stim, n, run->rec[ST_ROLE_COUNT], run->total, rate,
-				      &offset, err);
-		/* a narrow-band stimulus (the voice assistant's wake tones) has
-		 * no clean impulse response: the latency this stream measured
-		 * with a broadband one stands (it does not drift on one stream) */
-		if (ret != ST_OK && p->last_offset >= 0) {
-			offset = p->last_offset;
-			ret = ST_OK;
-			err[0] = '\0';
-		}
-		if (ret != ST_OK)
-			goto out_close;
-		if (offset > margin) {
-			ret = st_fail(err, ST_ERR_IO, "audio: loopback latency %ld frames is over "
-				      "the %.2f s margin", offset, LOOP_MARGIN_S);
-			goto out_close;
-		}
-		p->last_offset = offset;
-	}
+	return ST_OK;
+}
 
-	/* cut: frame 0 = stimulus start */
-	cap->rate = rate;
+/* The cut from the loopback recording, within the margin. */
+static int loop_cut(struct st_audio *a, const float *stim, size_t n, struct pa_run *run,
+		    long margin, long *offset, char *err)
+{
+	struct pa_ctx *p = a->priv;
+	int ret = loopback_offset(p, stim, n, run->rec[ST_ROLE_COUNT], run->total,
+				  a->bench.rate, offset, err);
+
+	/* a narrow-band stimulus (the voice assistant's wake tones) has no
+	 * clean impulse response: the latency this stream measured with a
+	 * broadband one stands (it does not drift on one stream) */
+	if (ret != ST_OK && p->last_offset >= 0) {
+		*offset = p->last_offset;
+		ret = ST_OK;
+		err[0] = '\0';
+	}
+	if (ret != ST_OK)
+		return ret;
+	if (*offset > margin)
+		return st_fail(err, ST_ERR_IO, "audio: loopback latency %ld frames is over the "
+			       "%.2f s margin", *offset, LOOP_MARGIN_S);
+	p->last_offset = *offset;
+	return ST_OK;
+}
+
+/* cut: frame 0 = stimulus start */
+static int run_cut(struct st_audio *a, const struct pa_run *run, size_t frames, long offset,
+		   struct st_capture *cap, char *err)
+{
+	cap->rate = a->bench.rate;
 	cap->n = frames;
 	cap->offset = offset;
-	cap->t_start += offset / rate * (a->fx && a->fx->clock ? st_clock_scale(a->fx->clock) : 1);
+	cap->t_start += offset / a->bench.rate *
+		(a->fx && a->fx->clock ? st_clock_scale(a->fx->clock) : 1);
 	for (int r = 0; r < ST_ROLE_COUNT; r++) {
 		if (!run->rec[r])
 			continue;
 		cap->ch[r] = malloc(frames * sizeof(float));
-		if (!cap->ch[r]) {
-			ret = st_fail(err, ST_ERR_MEM, "audio: out of memory");
-			goto out_close;
-		}
+		if (!cap->ch[r])
+			return st_fail(err, ST_ERR_MEM, "audio: out of memory");
 		memcpy(cap->ch[r], run->rec[r] + offset, frames * sizeof(float));
 	}
-	ret = ST_OK;
+	return ST_OK;
+}
+
+static int pa_playrec(struct st_audio *a, const float *stim, size_t n, size_t frames,
+		      unsigned roles, struct st_capture *cap, char *err)
+{
+	struct st_audio_bench *b = &a->bench;
+	struct pa_run *run;
+	PaStream *stream = NULL;
+	long offset = -1, margin = 0;
+	int use_loop, ret, started = 0;
+	PaError e;
+
+	if (err)
+		err[0] = '\0';
+	run = calloc(1, sizeof(*run));
+	if (!run)
+		return st_fail(err, ST_ERR_MEM, "audio: out of memory");
+	use_loop = b->loopback >= 0 && stim && n > 0;
+	ret = stream_open(a, run, &stream, err);
+	if (ret == ST_OK)
+		ret = margin_of(a, stream, use_loop, &margin, &offset, err);
+	if (ret != ST_OK)
+		goto out_close;
+	run->stim = stim;
+	run->nstim = stim ? n : 0;
+	run->total = frames + (size_t)margin;
+	run->speaker = b->speaker;
+	run->nout = ((struct pa_ctx *)a->priv)->nout;
+	ret = run_buffers(run, b, roles, use_loop, err);
+	if (ret != ST_OK)
+		goto out_close;
+	cap->t_start = fixture_now(a);
+	e = Pa_StartStream(stream);
+	if (e != paNoError) {
+		ret = st_fail(err, ST_ERR_IO, "audio: cannot start %s: %s", a->desc,
+			      Pa_GetErrorText(e));
+		goto out_close;
+	}
+	started = 1;
+	ret = run_wait(a, stream, run, err);
+	if (ret == ST_OK && use_loop)
+		ret = loop_cut(a, stim, n, run, margin, &offset, err);
+	if (ret == ST_OK)
+		ret = run_cut(a, run, frames, offset, cap, err);
 
 out_close:
 	if (started)
 		Pa_AbortStream(stream);
 	if (stream)
 		Pa_CloseStream(stream);
-	if (ret == ST_ERR_IO && err && !err[0])
+	if (ret != ST_OK && err && !err[0])
 		st_seterr(err, "audio: capture on %s failed", a->desc);
-out_free:
 	for (int r = 0; r <= ST_ROLE_COUNT; r++)
 		free(run->rec[r]);
 	free(run);

@@ -155,23 +155,17 @@ int st_wav_read_expect(const char *path, int rate, int channels, struct st_wav *
 	return ST_OK;
 }
 
-int st_wav_write(const char *path, const float *data, size_t frames, int channels, int rate,
-		 enum st_wav_format fmt, char *err)
-{
-	return st_wav_write_comment(path, data, frames, channels, rate, fmt, NULL, err);
-}
-
-int st_wav_write_comment(const char *path, const float *data, size_t frames, int channels,
-			 int rate, enum st_wav_format fmt, const char *comment, char *err)
+/* Open path for writing frames x channels float samples as fmt, with an
+ * optional comment; *sf to write to and close with wav_close(). */
+static int wav_create(const char *path, size_t frames, int channels, int rate,
+		      enum st_wav_format fmt, const char *comment, SNDFILE **sf, char *err)
 {
 	SF_INFO info;
-	SNDFILE *sf;
-	sf_count_t put;
 	int sub;
 
 	if (!path || !*path)
 		return st_fail(err, ST_ERR_ARG, "no WAV file named");
-	if (!data || frames == 0)
+	if (frames == 0)
 		return st_fail(err, ST_ERR_ARG, "%s: nothing to write", path);
 	if (channels < 1 || channels > 256 || rate < 1000 || rate > 768000)
 		return st_fail(err, ST_ERR_ARG, "%s: bad layout (%d channels, %d Hz)", path, channels, rate);
@@ -194,24 +188,79 @@ int st_wav_write_comment(const char *path, const float *data, size_t frames, int
 	info.samplerate = rate;
 	info.channels = channels;
 	info.format = SF_FORMAT_WAV | sub;
-	sf = sf_open(path, SFM_WRITE, &info);
-	if (!sf)
+	*sf = sf_open(path, SFM_WRITE, &info);
+	if (!*sf)
 		return st_fail(err, ST_ERR_IO, "%s: cannot write (%s)", path, sf_strerror(NULL));
 	if (sub != SF_FORMAT_FLOAT)
-		sf_command(sf, SFC_SET_CLIPPING, NULL, SF_TRUE);
-	if (comment && *comment && sf_set_string(sf, SF_STR_COMMENT, comment)) {
-		sf_close(sf);
+		sf_command(*sf, SFC_SET_CLIPPING, NULL, SF_TRUE);
+	if (comment && *comment && sf_set_string(*sf, SF_STR_COMMENT, comment)) {
+		sf_close(*sf);
 		return st_fail(err, ST_ERR_IO, "%s: cannot store the comment", path);
 	}
-	put = sf_writef_float(sf, data, (sf_count_t)frames);
-	if (put != (sf_count_t)frames) {
-		int e = st_fail(err, ST_ERR_IO, "%s: write failed after %lld of %zu frames (%s)", path,
-				(long long)put, frames, sf_strerror(sf));
+	return ST_OK;
+}
 
-		sf_close(sf);
-		return e;
-	}
+/* Append interleaved frames; on failure the file is closed. */
+static int wav_put(SNDFILE *sf, const char *path, const float *data, size_t frames,
+		   size_t done, size_t total, char *err)
+{
+	sf_count_t put = sf_writef_float(sf, data, (sf_count_t)frames);
+
+	if (put == (sf_count_t)frames)
+		return ST_OK;
+	st_fail(err, ST_ERR_IO, "%s: write failed after %zu of %zu frames (%s)", path,
+		done + (put > 0 ? (size_t)put : 0), total, sf_strerror(sf));
+	sf_close(sf);
+	return ST_ERR_IO;
+}
+
+static int wav_close(SNDFILE *sf, const char *path, char *err)
+{
 	if (sf_close(sf))
 		return st_fail(err, ST_ERR_IO, "%s: close failed", path);
 	return ST_OK;
+}
+
+int st_wav_write(const char *path, const float *data, size_t frames, int channels, int rate,
+		 enum st_wav_format fmt, char *err)
+{
+	return st_wav_write_comment(path, data, frames, channels, rate, fmt, NULL, err);
+}
+
+int st_wav_write_comment(const char *path, const float *data, size_t frames, int channels,
+			 int rate, enum st_wav_format fmt, const char *comment, char *err)
+{
+	SNDFILE *sf;
+	int ret;
+
+	if (!data)
+		return st_fail(err, ST_ERR_ARG, "%s: nothing to write", path ? path : "WAV");
+	ret = wav_create(path, frames, channels, rate, fmt, comment, &sf, err);
+	if (ret == ST_OK)
+		ret = wav_put(sf, path, data, frames, 0, frames, err);
+	return ret == ST_OK ? wav_close(sf, path, err) : ret;
+}
+
+int st_wav_write_planar(const char *path, const float *const *ch, int channels, size_t frames,
+			int rate, enum st_wav_format fmt, const char *comment, char *err)
+{
+	float buf[4096];
+	size_t per = channels > 0 ? sizeof(buf) / sizeof(buf[0]) / (size_t)channels : 0;
+	SNDFILE *sf;
+	int ret;
+
+	for (int c = 0; c < channels; c++)
+		if (!ch || !ch[c])
+			return st_fail(err, ST_ERR_ARG, "%s: channel %d missing", path ? path : "WAV", c);
+	ret = wav_create(path, frames, channels, rate, fmt, comment, &sf, err);
+	/* interleaved a block at a time: no copy of the whole capture */
+	for (size_t done = 0; ret == ST_OK && done < frames; done += per) {
+		size_t k = frames - done < per ? frames - done : per;
+
+		for (size_t i = 0; i < k; i++)
+			for (int c = 0; c < channels; c++)
+				buf[i * (size_t)channels + (size_t)c] = ch[c][done + i];
+		ret = wav_put(sf, path, buf, k, done, frames, err);
+	}
+	return ret == ST_OK ? wav_close(sf, path, err) : ret;
 }

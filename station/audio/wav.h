@@ -42,5 +42,9 @@ int st_wav_write(const char *path, const float *data, size_t frames, int channel
  * audio editors and `soxi`); NULL or "" writes none. */
 int st_wav_write_comment(const char *path, const float *data, size_t frames, int channels,
 			 int rate, enum st_wav_format fmt, const char *comment, char *err);
+/* The same from one array per channel (ch[0..channels)), interleaved a
+ * block at a time into the file, never copied whole. */
+int st_wav_write_planar(const char *path, const float *const *ch, int channels, size_t frames,
+			int rate, enum st_wav_format fmt, const char *comment, char *err);
 
 #endif

@@ -9,7 +9,7 @@
 #include "measure/measure.h"
 #include "measure/sweepctx.h"
 
-/* Role masks of the channels a measurement keeps (st_measure_write). */
+/* Role masks of the channels a measurement captures and keeps. */
 #define MEAS_EAR_L (1u << ST_ROLE_EAR_L)
 #define MEAS_EARS ((1u << ST_ROLE_EAR_L) | (1u << ST_ROLE_EAR_R))
 
@@ -25,7 +25,8 @@ int meas_sweep_capture(struct st_measure *m, const float *stim, size_t n,
 void meas_free_resps(struct st_an_response *resp);
 /* A recording through the bench; its length counts towards the plan's
  * mandated bench time (a capture is what a measurement is for). */
-int meas_record(struct st_measure *m, double seconds, struct st_capture *cap, char *err);
+int meas_record(struct st_measure *m, double seconds, unsigned roles, struct st_capture *cap,
+		char *err);
 /* 1 when r is judgeable (SNR, clipping); else 0 and why names the capture
  * and the role. */
 int meas_judge(const struct st_measure *m, const struct st_an_response *r, double f_hi,

@@ -68,18 +68,19 @@ static int wait_bench(struct st_measure *m, double seconds, char *err)
 /* Audio through the bench; its length counts towards m->mandated_s (a
  * capture is what the measurement is for). */
 static int playrec(struct st_measure *m, const float *out, size_t n, size_t frames,
-		   struct st_capture *cap, char *err)
+		   unsigned roles, struct st_capture *cap, char *err)
 {
-	int ret = st_audio_playrec(m->audio, out, n, frames, cap, err);
+	int ret = st_audio_playrec(m->audio, out, n, frames, roles, cap, err);
 
 	if (ret == ST_OK && cap->rate > 0)
 		m->mandated_s += (double)cap->n / cap->rate * scale_of(m);
 	return ret;
 }
 
-int meas_record(struct st_measure *m, double seconds, struct st_capture *cap, char *err)
+int meas_record(struct st_measure *m, double seconds, unsigned roles, struct st_capture *cap,
+		char *err)
 {
-	int ret = st_audio_record(m->audio, seconds, cap, err);
+	int ret = st_audio_record(m->audio, seconds, roles, cap, err);
 
 	if (ret == ST_OK && cap->rate > 0)
 		m->mandated_s += (double)cap->n / cap->rate * scale_of(m);
@@ -114,12 +115,12 @@ static int anc_set(struct st_measure *m, int on, char *err)
 /* ---- WAV files ---- */
 
 int st_measure_write(const struct st_measure *m, const struct st_capture *cap,
-		     const char *what, unsigned roles, struct st_meas_files *files, char *err)
+		     const char *what, struct st_meas_files *files, char *err)
 {
 	struct st_meas_file *f;
 	char e[ST_ERRLEN], comment[160];
-	float *buf;
-	int role[ST_ROLE_COUNT], nch = 0, ret = ST_OK;
+	const float *chs[ST_ROLE_COUNT];
+	int role[ST_ROLE_COUNT], nch = 0, ret;
 	size_t len;
 
 	if (!m->outdir || !files)
@@ -127,11 +128,12 @@ int st_measure_write(const struct st_measure *m, const struct st_capture *cap,
 	if (files->n >= ST_MEAS_MAX_FILES)
 		return st_fail(err, ST_ERR_ARG, "measure: more than %d files for one measurement",
 			       ST_MEAS_MAX_FILES);
-	/* the channels the measurement analyses, in role order, named in the
-	 * file's comment ("station capture anc-off: ear-l ear-r") */
+	/* the channels the capture holds (those its measurement analyses), in
+	 * role order, named in the file's comment ("station capture anc-off:
+	 * ear-left ear-right") */
 	len = (size_t)snprintf(comment, sizeof(comment), "station capture %.40s:", what);
 	for (int r = 0; r < ST_ROLE_COUNT; r++)
-		if (cap->ch[r] && (roles & (1u << r))) {
+		if (cap->ch[r]) {
 			role[nch++] = r;
 			len += (size_t)snprintf(comment + len, sizeof(comment) - len, " %s",
 						st_audio_role_name(r));
@@ -144,25 +146,16 @@ int st_measure_write(const struct st_measure *m, const struct st_capture *cap,
 	snprintf(f->path, sizeof(f->path), "%s/%s-%s-%u.wav", m->outdir,
 		 m->tag && *m->tag ? m->tag : "cap", what, m->audio->captures);
 	st_strlcpy(f->what, what, sizeof(f->what));
-	buf = malloc(cap->n * (size_t)nch * sizeof(float));
-	if (!buf)
-		return st_fail(err, ST_ERR_MEM, "measure: out of memory writing %s", f->path);
-	for (size_t i = 0; i < cap->n; i++)
-		for (int c = 0; c < nch; c++)
-			buf[i * (size_t)nch + (size_t)c] = cap->ch[role[c]][i];
-	ret = st_wav_write_comment(f->path, buf, cap->n, nch, (int)lround(cap->rate), ST_WAV_FLOAT,
-				   comment, e);
-	if (ret != ST_OK) {
-		st_fail(err, ret, "measure: %s", e);
-		goto out_free;
-	}
+	for (int c = 0; c < nch; c++)
+		chs[c] = cap->ch[role[c]];
+	ret = st_wav_write_planar(f->path, chs, nch, cap->n, (int)lround(cap->rate), ST_WAV_FLOAT,
+				  comment, e);
+	if (ret != ST_OK)
+		return st_fail(err, ret, "measure: %s", e);
 	/* streamed: a 90 s ramp capture is 17 MB */
 	ret = st_sha256_file(f->path, f->sha256, err);
-	if (ret != ST_OK)
-		goto out_free;
-	files->n++;
-out_free:
-	free(buf);
+	if (ret == ST_OK)
+		files->n++;
 	return ret;
 }
 
@@ -225,10 +218,10 @@ int meas_sweep_capture(struct st_measure *m, const float *stim, size_t n,
 	size_t frames = n + st_an_ctx_tail(ctx);
 	int ret, role[ST_ROLE_COUNT], nch = 0;
 
-	ret = playrec(m, stim, n, frames, &cap, err);
+	ret = playrec(m, stim, n, frames, roles, &cap, err);
 	if (ret != ST_OK)
 		return ret;
-	ret = st_measure_write(m, &cap, what, roles, files, err);
+	ret = st_measure_write(m, &cap, what, files, err);
 	for (int r = 0; r < ST_ROLE_COUNT && ret == ST_OK; r++) {
 		if (!(roles & (1u << r)))
 			continue;
@@ -578,11 +571,11 @@ int st_measure_ramp(struct st_measure *m, double seconds, struct st_meas_ramp *o
 		st_capture_free(&ref);
 		ret = anc_set(m, 0, err);
 		if (ret == ST_OK)
-			ret = meas_record(m, 1.0, &floor_cap, err);
+			ret = meas_record(m, 1.0, MEAS_EAR_L, &floor_cap, err);
 		if (ret == ST_OK)
-			ret = st_measure_write(m, &floor_cap, "floor", MEAS_EAR_L, &out->files, err);
+			ret = st_measure_write(m, &floor_cap, "floor", &out->files, err);
 		if (ret == ST_OK)
-			ret = playrec(m, noise, nbase, nbase, &base, err);
+			ret = playrec(m, noise, nbase, nbase, MEAS_EAR_L, &base, err);
 		if (ret == ST_OK)
 			ret = st_an_band_levels(floor_cap.ch[ST_ROLE_EAR_L], floor_cap.n, 1, rate,
 						lev, err);
@@ -598,17 +591,17 @@ int st_measure_ramp(struct st_measure *m, double seconds, struct st_meas_ramp *o
 		if (ret != ST_OK)
 			goto out_free;
 		t_on = bench_now(m);
-		ret = playrec(m, noise, nramp, nramp, &ramp, err);
+		ret = playrec(m, noise, nramp, nramp, MEAS_EAR_L, &ramp, err);
 		if (ret == ST_OK)
-			ret = st_measure_write(m, &ramp, "ramp", MEAS_EAR_L, &out->files, err);
+			ret = st_measure_write(m, &ramp, "ramp", &out->files, err);
 		/* the unit's own settled attenuation, long after any healthy
 		 * ramp has finished: "full" is judged against it */
 		if (ret == ST_OK && bench_now(m) < t_on + RAMP_REF_AT_S)
 			ret = wait_bench(m, t_on + RAMP_REF_AT_S - bench_now(m), err);
 		if (ret == ST_OK)
-			ret = playrec(m, noise, nbase, nbase, &ref, err);
+			ret = playrec(m, noise, nbase, nbase, MEAS_EAR_L, &ref, err);
 		if (ret == ST_OK)
-			ret = st_measure_write(m, &ref, "ramp-settled", MEAS_EAR_L, &out->files, err);
+			ret = st_measure_write(m, &ref, "ramp-settled", &out->files, err);
 		if (ret != ST_OK)
 			goto out_free;
 		if (out->snr_db >= RAMP_MIN_SNR_DB) {
@@ -661,12 +654,12 @@ int st_measure_sounds(struct st_measure *m, double seconds, struct st_meas_sound
 	int ret;
 
 	memset(out, 0, sizeof(*out));
-	ret = meas_record(m, seconds / scale, &cap, err);
+	ret = meas_record(m, seconds / scale, MEAS_EARS, &cap, err);
 	if (ret != ST_OK)
 		return ret;
 	out->t_start = cap.t_start;
 	out->valid = 1;
-	ret = st_measure_write(m, &cap, "sounds", MEAS_EARS, &out->files, err);
+	ret = st_measure_write(m, &cap, "sounds", &out->files, err);
 	for (int e = 0; e < 2 && ret == ST_OK; e++) {
 		struct st_an_events ev;
 
@@ -742,10 +735,10 @@ int st_measure_assistant(struct st_measure *m, const float *wake, size_t n,
 		wake = token;
 	}
 	frames = n + (size_t)(ASSIST_WAIT_S * rate);
-	ret = st_audio_playrec(m->audio, wake, n, frames, &cap, err);
+	ret = st_audio_playrec(m->audio, wake, n, frames, MEAS_EAR_L, &cap, err);
 	if (ret != ST_OK)
 		goto out_free;
-	ret = st_measure_write(m, &cap, "assistant", MEAS_EAR_L, &out->files, err);
+	ret = st_measure_write(m, &cap, "assistant", &out->files, err);
 	if (ret == ST_OK)
 		ret = st_an_detect(cap.ch[ST_ROLE_EAR_L], cap.n, 1, rate, NULL, &ev, err);
 	st_capture_free(&cap);

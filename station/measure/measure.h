@@ -237,11 +237,11 @@ struct st_meas_assistant {
 int st_measure_assistant(struct st_measure *m, const float *wake, size_t n,
 			 struct st_meas_assistant *out, char *err);
 
-/* Write a capture as a WAV (float, one channel per role in `roles`, a mask
- * of 1 << ST_ROLE_*, that the capture has, in role order; the roles named
- * in the file's comment) and fill files; used by the functions above,
- * public for tools.  Only the channels a measurement analyses are kept. */
+/* Write a capture as a WAV (float, one channel per role the capture holds,
+ * in role order, the roles named in the file's comment) and fill files;
+ * used by the functions above, public for tools.  A measurement captures
+ * only the channels it analyses, so only those are kept. */
 int st_measure_write(const struct st_measure *m, const struct st_capture *cap,
-		     const char *what, unsigned roles, struct st_meas_files *files, char *err);
+		     const char *what, struct st_meas_files *files, char *err);
 
 #endif

@@ -62,10 +62,10 @@ static int one_take(struct st_measure *m, struct st_an_ctx *ctx, double capture_
 
 	if (ret != ST_OK)
 		return ret;
-	ret = meas_record(m, capture_s, &cap, err);
+	ret = meas_record(m, capture_s, MEAS_EARS, &cap, err);
 	if (ret != ST_OK)
 		return ret;
-	ret = st_measure_write(m, &cap, "response", MEAS_EARS, &out->files, err);
+	ret = st_measure_write(m, &cap, "response", &out->files, err);
 	for (int e = 0; e < 2 && ret == ST_OK; e++)
 		if (out->ear[e].wired)
 			ret = st_an_response(ctx, cap.ch[ST_ROLE_EAR_L + e], cap.n, 1,
@@ -106,6 +106,7 @@ int st_measure_response(struct st_measure *m, struct st_meas_response *out, char
 	cfg.f2 = sw.f2;
 	cfg.sweep_l = st_sweep_rate_constant(&sw);
 	cfg.max_capture = (size_t)((capture_s + 1.0) * rate);
+	meas_sweep_drop();  /* peak memory: one analysis context at a time */
 	if (ret == ST_OK)
 		ret = st_an_ctx_create(&ctx, stim, n, &cfg, err);
 	for (out->attempts = 1; ret == ST_OK && out->attempts <= 2; out->attempts++) {

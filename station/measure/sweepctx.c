@@ -96,3 +96,18 @@ void meas_sweep_put(struct meas_sweep *s)
 	free(old.stim);
 	memset(s, 0, sizeof(*s));
 }
+
+void meas_sweep_drop(void)
+{
+	struct meas_sweep old;
+
+	memset(&old, 0, sizeof(old));
+	pthread_mutex_lock(&kept_lock);
+	if (kept.stim && !kept_busy) {
+		old = kept;
+		memset(&kept, 0, sizeof(kept));
+	}
+	pthread_mutex_unlock(&kept_lock);
+	st_an_ctx_free(old.ctx);
+	free(old.stim);
+}

@@ -28,5 +28,10 @@ int meas_sweep_get(const struct st_sweep *sw, struct meas_sweep *out, char *err)
 /* Give it back: kept for the next measurement (replacing an older kept
  * one nobody holds), or freed.  Leaves *s empty. */
 void meas_sweep_put(struct meas_sweep *s);
+/* Free the kept one (unless lent out): a measurement that needs its own
+ * context for another stimulus (the unit's driver sweep) drops it first,
+ * so that the two never take memory together; the next sweep measurement
+ * builds it again (milliseconds, with the station's FFTW wisdom). */
+void meas_sweep_drop(void);
 
 #endif

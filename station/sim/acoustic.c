@@ -645,26 +645,29 @@ void st_acoustic_process(struct st_acoustic *ac, double t0, const float *spk,
 			v[ST_AC_EAR_L + e] = y + snd[e];
 		}
 
-		/* mics */
+		/* mics: only those a capture asks for (the FIRs are most of the
+		 * work; a mic's high-pass restarts from its last state) */
 		for (int m = 0; m < ST_AC_MAX_MICS; m++) {
 			struct mic *mc = &ac->mics[m];
 			double y, h;
 			unsigned base = ac->hpos - (unsigned)mc->bulk;
 
+			v[ST_AC_MIC1 + m] = 0.0;
+			if (!out[ST_AC_MIC1 + m] || m >= ac->nmics)
+				continue;
 			y = fir_dot(mc->firr, ac->hist + ((base - (FIR_LEN - 1)) & (HIST - 1)));
 			h = mc->hp_b0 * y + mc->hp_b1 * mc->hp_x1 - mc->hp_a1 * mc->hp_y1;
 			mc->hp_x1 = y;
 			mc->hp_y1 = h;
-			v[ST_AC_MIC1 + m] = (live && m < ac->nmics) ? h : 0.0;
+			v[ST_AC_MIC1 + m] = live ? h : 0.0;
 		}
 		ac->hpos++;
 
 		for (int c = 0; c < ST_AC_OUTS; c++) {
 			/* electrical self noise, 100 dB down: uniform is enough */
-			double noise = SELF_NOISE * 3.4641016151377544 * (rng_uniform(&ac->rng) - 0.5);
-
 			if (out[c])
-				out[c][i] = (float)(v[c] + noise);
+				out[c][i] = (float)(v[c] + SELF_NOISE * 3.4641016151377544 *
+						    (rng_uniform(&ac->rng) - 0.5));
 		}
 	}
 }

@@ -204,8 +204,8 @@ struct st_acoustic *st_audio_sim_acoustic(struct st_audio *a)
 	return ((struct simaudio *)a->priv)->ac;
 }
 
-static int sim_playrec(struct st_audio *a, const float *stim, size_t n,
-		       size_t frames, struct st_capture *cap, char *err)
+static int sim_playrec(struct st_audio *a, const float *stim, size_t n, size_t frames,
+		       unsigned roles, struct st_capture *cap, char *err)
 {
 	struct simaudio *s = a->priv;
 	float *out[ST_AC_OUTS];
@@ -218,7 +218,7 @@ static int sim_playrec(struct st_audio *a, const float *stim, size_t n,
 	cap->offset = 0;
 	cap->t_start = now(a, s);
 	for (int r = 0; r < ST_ROLE_COUNT; r++) {
-		if (!st_audio_has(a, r))
+		if (!st_audio_has(a, r) || !(roles & (1u << r)))
 			continue;
 		cap->ch[r] = malloc(frames * sizeof(float));
 		if (!cap->ch[r])

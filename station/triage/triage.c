@@ -303,13 +303,16 @@ static int unit_test(struct walk *w, struct st_batch_unit *u, char *err)
 		ret = st_batch_link_run(w->s, w->bi.id, u->id, ri.id, err);
 	if (ret)
 		return ret;
-	if (*st_bench_abort_flag(w->b)) {
+	if (*st_bench_abort_flag(w->b) && !strcmp(ri.outcome, "ABORTED")) {
 		/* the operator's stop is no finding: the unit is tested again on resume */
 		ret = st_batch_unit_reset(w->s, u->id, err);
 		progress(w, u, "stop", "stopped by the operator: tested again on resume");
 		return ret ? ret : UNIT_STOP;
 	}
-	return unit_finish(w, u, &ri, err);
+	/* a stop that came after the run's verdict stops the batch after
+	 * this unit: the unit was tested and keeps its disposition */
+	ret = unit_finish(w, u, &ri, err);
+	return !ret && *st_bench_abort_flag(w->b) ? UNIT_STOP : ret;
 }
 
 static int walk_units(struct walk *w, char *err)

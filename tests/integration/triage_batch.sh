@@ -60,12 +60,11 @@ straight=$!
 
 # --- Ctrl-C at one unit, SIGKILL at a later one, then resumed -----------------
 # watch_and_kill SIGNAL UNIT OUT: signal the background batch when unit UNIT starts.
+# The line is waited for with tail -F (woken by each write), not by polling:
+# a unit takes a quarter of a second, and a poll that slept through a few
+# of them under load once found the batch already finished.
 watch_and_kill() {
-	for _ in $(seq 1500); do
-		grep -Eq "^unit +$2 .* start" "$3" 2>/dev/null && break
-		kill -0 "$bg" 2>/dev/null || break
-		sleep 0.02
-	done
+	grep -Eq -m1 "^unit +$2 .* start" < <(timeout 120 tail -F -n +1 --pid="$bg" "$3" 2>/dev/null)
 	kill "-$1" "$bg" 2>/dev/null
 	wait "$bg" 2>/dev/null
 	rc=$?

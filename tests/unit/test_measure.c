@@ -243,9 +243,14 @@ static void test_assistant(void **state)
 	(void)state;
 	open_bench(&b, NULL);
 	want = st_acoustic_assistant_latency(st_audio_sim_acoustic(b.audio));
-	assert_int_equal(st_measure_assistant(&b.m, NULL, 0, &r, err), ST_OK);
-	assert_true(r.valid && r.answered);
-	assert_true(fabs(r.latency_s - want) < 0.02);
+	/* ten answers in ten realisations of the room's noise: none read
+	 * early on a rumble (a quarter of them did, by 17-26 ms) */
+	for (int i = 0; i < 10; i++) {
+		assert_int_equal(st_measure_assistant(&b.m, NULL, 0, &r, err), ST_OK);
+		assert_true(r.valid && r.answered);
+		if (fabs(r.latency_s - want) >= 0.02)
+			fail_msg("answer %d: latency %.4f s, the unit's %.4f s", i, r.latency_s, want);
+	}
 	close_bench(&b);
 
 	open_bench(&b, "assistant-slow");
