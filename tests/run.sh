@@ -8,18 +8,28 @@
 # print TAP-style "ok - name" / "not ok - name" lines; a script that exits
 # non-zero without printing "not ok" counts as one failure.
 #
-# JOBS=N (default 1) runs N tests at once; each test's lines are printed
-# together when it ends.  A script with the line "# run.sh: alone" (real-time
-# audio, which a busy CPU breaks with over/underruns) runs first, by itself.  ONLY='NAME...' runs only those tests (unit
-# program or integration script names, without .sh).  Every log
-# (BUILD/test-logs/NAME.log) ends with a "# seconds: W wall, C cpu" line,
-# and BUILD/test-logs/times.txt lists "WALL NAME CPU" slowest first; the
-# next run starts the slowest tests first.  Tests must use private temp
-# dirs and server names (mktemp, $$) so that they can run side by side.
+# JOBS=N (default 1) runs N CPU-bound tests at once; each test's lines are
+# printed together when it ends.  Two marks in a script's first 30 lines
+# change that:
+#   "# run.sh: alone"   real-time audio, which a busy CPU breaks with
+#                       over/underruns: these run first, one at a time, with
+#                       only "sleeps" tests beside them;
+#   "# run.sh: sleeps"  a test whose wall time is mostly waiting on real
+#                       clocks (a pty simulator on a scaled clock, tmux): up
+#                       to SLEEPS=N (default 3) of them run beside the
+#                       others, outside the JOBS count.
+# ONLY='NAME...' runs only those tests (unit program or integration script
+# names, without .sh).  Every log (BUILD/test-logs/NAME.log) ends with a
+# "# seconds: W wall, C cpu" line, and BUILD/test-logs/times.txt lists
+# "WALL NAME CPU" slowest first; the next run starts the slowest tests
+# first (a build without one takes tests/times.txt, the order measured
+# here).  Tests must use private temp dirs and server names (mktemp, $$) so
+# that they can run side by side.
 set -u
 build=$1
 results=$2
 jobs=${JOBS:-1}
+sleeps=${SLEEPS:-3}
 top=$(cd "$(dirname "$0")/.." && pwd)
 export STATION="$top/$build/station"
 export STATION_DATA="$top"
@@ -30,6 +40,7 @@ export STATION_FFT_WISDOM=off
 logdir="$top/$build/test-logs"
 mkdir -p "$logdir"
 case $jobs in '' | *[!0-9]* | 0) echo "run.sh: JOBS must be a positive number, not '$jobs'" >&2; exit 2 ;; esac
+case $sleeps in '' | *[!0-9]*) echo "run.sh: SLEEPS must be a number, not '$sleeps'" >&2; exit 2 ;; esac
 
 # run_test KIND PATH: run one test, write its log, its summary lines to
 # LOG.out and "PASSED FAILED SECONDS" to LOG.res
@@ -91,28 +102,39 @@ done
 for s in "$top"/tests/integration/*.sh; do
 	[ -x "$s" ] && wanted "$(basename "$s" .sh)" && list+=("integration $s")
 done
-if [ -r "$logdir/times.txt" ]; then
+times=$logdir/times.txt
+[ -r "$times" ] || times=$top/tests/times.txt
+if [ -r "$times" ]; then
 	mapfile -t list < <(for e in "${list[@]}"; do
 		n=${e##*/}; n=${n%.sh}
-		s=$(awk -v n="$n" '$2 == n { print $1; exit }' "$logdir/times.txt")
+		s=$(awk -v n="$n" '$2 == n { print $1; exit }' "$times")
 		printf '%s\t%s\n' "${s:-99999}" "$e"
 	done | sort -s -t $'\t' -k1,1gr | cut -f2-)
 fi
 
-# the scripts that run by themselves, first; then the others, JOBS at once
-alone=() together=()
-for e in "${list[@]}"; do
-	if [ "${e%% *}" = integration ] && head -30 "${e#* }" | grep -q '^# run.sh: alone'; then
-		alone+=("$e")
-	else
-		together+=("$e")
+# the kind of each test: alone (first, one at a time, only sleepers beside
+# it), sleeps (outside the JOBS count) or cpu
+mark() { # "KIND PATH" -> alone, sleeps or cpu
+	local m=
+	if [ "${1%% *}" = integration ]; then
+		m=$(head -30 "${1#* }" | sed -n 's/^# run\.sh: \(alone\|sleeps\)\b.*/\1/p' | head -1)
 	fi
+	[ "$m" = sleeps ] && [ "$sleeps" -eq 0 ] && m=cpu    # SLEEPS=0: they count as JOBS
+	echo "${m:-cpu}"
+}
+alone=() rest=()
+declare -A kind_of    # alone, sleeps or cpu, by "KIND PATH"
+for e in "${list[@]}"; do
+	kind_of[$e]=$(mark "$e")
+	if [ "${kind_of[$e]}" = alone ]; then alone+=("$e"); else rest+=("$e"); fi
 done
 
 passed=0
 failed=0
 : >"$logdir/times.new"
 declare -A running_log    # log of each running test, by PID
+declare -A running_kind   # alone, sleeps or cpu, by PID
+n_alone=0 n_sleeps=0 n_cpu=0    # running tests of each kind
 # Job control: each test runs in its own process group, with SIGINT not
 # ignored (as it would be for a background job without it); an interrupted
 # run.sh stops the tests it started.
@@ -133,7 +155,12 @@ collect() { # PID: add up and print the finished test
 	passed=$((passed + p)); failed=$((failed + f))
 	printf '%s %s %s\n' "$secs" "$(basename "${log%.log}" | sed 's/^it-//')" "$cpu" >>"$logdir/times.new"
 	rm -f "$log.res" "$log.out"
-	unset "running_log[$pid]"
+	case ${running_kind[$pid]} in
+	alone) n_alone=$((n_alone - 1)) ;;
+	sleeps) n_sleeps=$((n_sleeps - 1)) ;;
+	*) n_cpu=$((n_cpu - 1)) ;;
+	esac
+	unset "running_log[$pid]" "running_kind[$pid]"
 }
 collect_one() { # wait for any running test to end and collect it
 	local done_pid=
@@ -148,18 +175,38 @@ start_test() { # "KIND PATH": start it in the background
 	rm -f "$log.res" "$log.out"
 	run_test "$kind" "$t" &
 	running_log[$!]=$log
+	running_kind[$!]=${kind_of[$1]}
+	case ${kind_of[$1]} in
+	alone) n_alone=$((n_alone + 1)) ;;
+	sleeps) n_sleeps=$((n_sleeps + 1)) ;;
+	*) n_cpu=$((n_cpu + 1)) ;;
+	esac
 }
-for e in "${alone[@]}"; do
-	start_test "$e"
-	while [ "${#running_log[@]}" -gt 0 ]; do
-		collect_one
+may_start() { # "KIND PATH": whether it may start now
+	case ${kind_of[$1]} in
+	alone) [ "$n_alone" -eq 0 ] && [ "$n_cpu" -eq 0 ] ;;
+	sleeps) [ "$n_sleeps" -lt "$sleeps" ] ;;
+	*) [ "$n_alone" -eq 0 ] && [ "$n_cpu" -lt "$jobs" ] ;;
+	esac
+}
+# The alone tests first (each waits for the one before it), then the
+# others slowest first; whenever the next test in that order may not start
+# yet, a later one that may (a sleeper beside an alone test) goes first.
+# CPU-bound tests wait for the alone ones (those are first in the order).
+pending=("${alone[@]}" "${rest[@]}")
+while [ "${#pending[@]}" -gt 0 ]; do
+	started=
+	for i in "${!pending[@]}"; do
+		e=${pending[$i]}
+		if may_start "$e"; then
+			start_test "$e"
+			unset "pending[$i]"
+			pending=("${pending[@]}")
+			started=1
+			break
+		fi
 	done
-done
-for e in "${together[@]}"; do
-	start_test "$e"
-	while [ "${#running_log[@]}" -ge "$jobs" ]; do
-		collect_one
-	done
+	[ -n "$started" ] || collect_one
 done
 while [ "${#running_log[@]}" -gt 0 ]; do
 	collect_one

@@ -12,6 +12,7 @@
 # database that cannot be opened and an unreachable fixture end with one
 # line on stderr and exit 2 / 3.  Screens are polled with timeouts, never
 # read after fixed sleeps.
+# run.sh: sleeps (the console in tmux, waiting for its screens: about 20 % of a core)
 set -u
 . "$(dirname "$0")/sim_lib.sh"
 

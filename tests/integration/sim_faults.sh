@@ -4,6 +4,7 @@
 # striking mid-run ends `station run --fixture` with exit 3 (ERROR) and the
 # simulated relays all released.  And the fixture's watchdog: a host killed
 # with SIGKILL mid-hold leaves no relay closed.
+# run.sh: sleeps (fixture faults on a pty, a 50x real clock: about 10 % of a core)
 set -u
 . "$(dirname "$0")/sim_lib.sh"
 

@@ -3,6 +3,7 @@
 # `station run --fixture PATH` through the real protocol driver: repair and
 # factory-reset plans pass on a 50x clock, `station ports --probe` finds
 # the fixture, SIGTERM releases everything and removes the link.
+# run.sh: sleeps (the simulator on a pty, a 50x real clock: about 5 % of a core)
 set -u
 . "$(dirname "$0")/sim_lib.sh"
 

@@ -2,6 +2,7 @@
 # sim_numato.sh - `station sim --numato`: the simulated Numato relay board
 # on a pty.  The raw board protocol (echo, CR, '>' prompt) from a shell,
 # then `station run --fixture numato:PATH --confirm yes` on a 20x clock.
+# run.sh: sleeps (the relay board on a pty, a 20x real clock: about 10 % of a core)
 set -u
 . "$(dirname "$0")/sim_lib.sh"
 
