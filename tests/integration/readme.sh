@@ -16,7 +16,6 @@
 # recipe's bench times (a real clock: "[t]").  Also
 # runs every query of docs/store.md's "readme.sh: queries" block on the
 # database the first example made.  TAP lines "ok - name".
-# run.sh: sleeps (the bench recipe waits on its simulator and JACK server: about 10 % of a core)
 set -u
 : "${STATION:?}" "${STATION_DATA:?}"
 T=$(mktemp -d)
