@@ -325,8 +325,9 @@ int st_bench_run_plan(struct st_bench *b, const struct st_plan *plan, const char
 	cfg.audio = b->audio;
 	cfg.capture_dir = b->audio && b->captures[0] ? b->captures : NULL;
 	cfg.calibration_dir = b->calibration;
-	b->abort_flag = 0;
-	st_fixture_abort_clear(b->fx);
+	/* a stop asked for before the run began (between a batch's units)
+	 * is kept: the run ends ABORTED at once; a front end that starts a
+	 * new run after an abort clears it (st_bench_abort_clear) */
 	ret = st_seq_run(&cfg, res, err);
 	/* the sequencer released everything; make sure of it on every path */
 	st_fixture_release_all(b->fx, NULL);

@@ -121,9 +121,13 @@ int st_bench_set_operator(struct st_bench *b, const char *operator_, char *err);
 int st_bench_identify(struct st_bench *b, char *id, size_t n, char *err);
 
 /* Stop the current run at once (from another thread); the run ends
- * ABORTED with every actuator released.  The flag is cleared when the next
- * run starts. */
+ * ABORTED with every actuator released.  The flag stays set until
+ * st_bench_abort_clear(): a stop that comes between two runs (a batch's
+ * units) ends the next one at once instead of being lost. */
 void st_bench_abort(struct st_bench *b);
+/* Forget a stop: a front end starting a run the operator asked for after
+ * an abort (the console). */
+void st_bench_abort_clear(struct st_bench *b);
 /* The abort flag itself, for a signal handler. */
 volatile sig_atomic_t *st_bench_abort_flag(struct st_bench *b);
 

@@ -136,6 +136,14 @@ void st_bench_abort(struct st_bench *b)
 	st_fixture_abort(b->fx); /* wakes a driver's wait at once; thread-safe */
 }
 
+void st_bench_abort_clear(struct st_bench *b)
+{
+	if (!b)
+		return;
+	b->abort_flag = 0;
+	st_fixture_abort_clear(b->fx);
+}
+
 volatile sig_atomic_t *st_bench_abort_flag(struct st_bench *b)
 {
 	return b ? &b->abort_flag : NULL;

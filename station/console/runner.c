@@ -205,6 +205,7 @@ static void *run_thread(void *arg)
 		pthread_mutex_lock(&r->mu);
 		r->scale = fx && fx->clock ? st_clock_scale(fx->clock) : 1.0;
 		pthread_mutex_unlock(&r->mu);
+		st_bench_abort_clear(r->b);  /* the operator started this run */
 		ret = st_bench_run_plan(r->b, &r->plan, r->serial, on_event, r, &res, err);
 		st_bench_release_all(r->b, NULL);
 	}
