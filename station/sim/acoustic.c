@@ -282,32 +282,14 @@ static double pink_step(double p[3], double white)
 	return p[0] + p[1] + p[2] + white * 0.1848;
 }
 
-int st_acoustic_new(struct st_acoustic **out, const struct st_model *m,
-		    const struct st_sim_opts *opts, double rate, char *err)
+/* The unit's seeded parameters (ANC ramp, assistant delay, microphone
+ * delays, gains and low cuts) plus its golden offsets, and the render
+ * noise's seed: a stream separate from the render noise. */
+static void seed_params(struct st_acoustic *ac, const struct st_sim_opts *opts)
 {
-	struct st_acoustic *ac;
-	unsigned long long r;
 	unsigned seed = opts ? opts->seed : 0;
-	int late[ST_AC_MAX_MICS + 1] = { 0 }, inv[ST_AC_MAX_MICS + 1] = { 0 };
-	double sum2 = 0, p[3] = { 0, 0, 0 };
-	unsigned long long pr = 0x9E3779B97F4A7C15ULL;
+	unsigned long long r;
 
-	*out = NULL;
-	if (!(rate >= 8000 && rate <= 384000))
-		return st_fail(err, ST_ERR_ARG, "acoustic model: bad sample rate %g", rate);
-	ac = calloc(1, sizeof(*ac));
-	if (!ac)
-		return st_fail(err, ST_ERR_MEM, "acoustic model: out of memory");
-	ac->rate = rate;
-	ac->earbuds = m && m->kind == ST_KIND_EARBUDS;
-	ac->nmics = st_ac_model_mics(m);
-	ac->pas = ac->earbuds ? passive_earbuds : passive_headphones;
-	ac->anc = ac->earbuds ? anc_earbuds : anc_headphones;
-	ac->anc_strength = 1.0;
-	ac->bg_rms = QUIET_RMS;
-	ac->st.present = 1;
-
-	/* seeded parameters: a separate stream from the render noise */
 	r = 0x5EEDull ^ ((unsigned long long)seed * 0x9E3779B97F4A7C15ULL);
 	if (!r)
 		r = 1;
@@ -332,6 +314,13 @@ int st_acoustic_new(struct st_acoustic **out, const struct st_model *m,
 	ac->rng = r ^ 0xD1B54A32D192ED03ULL;
 	if (!ac->rng)
 		ac->rng = 1;
+}
+
+/* The acoustic faults of opts (others are the headset's and pass), then
+ * each microphone's filters designed at rate. */
+static void apply_faults(struct st_acoustic *ac, const struct st_sim_opts *opts, double rate)
+{
+	int late[ST_AC_MAX_MICS + 1] = { 0 }, inv[ST_AC_MAX_MICS + 1] = { 0 };
 
 	for (int i = 0; opts && i < opts->nfaults; i++) {
 		const char *f = opts->faults[i];
@@ -364,22 +353,51 @@ int st_acoustic_new(struct st_acoustic **out, const struct st_model *m,
 			ac->mics[i].polarity = -1;
 		mic_design(&ac->mics[i], rate);
 	}
+}
 
-	for (int e = 0; e < 2; e++) {
-		bq_lowpass(&ac->pas_lp[e], rate, ac->pas.fc, ac->pas.q);
-		anc_design(ac->anc_bq[e], &ac->anc, rate, 0.0, &ac->gold);
-	}
-	ac->anc_level = 0.0;
+/* The factor that brings the pink filter to unit RMS, measured on a fixed
+ * private stream (the second of 96000 samples, past the settling). */
+static double pink_calibrate(void)
+{
+	double sum2 = 0, p[3] = { 0, 0, 0 };
+	unsigned long long pr = 0x9E3779B97F4A7C15ULL;
 
-	/* calibrate the pink filter to unit RMS (fixed private stream) */
 	for (int i = 0; i < 96000; i++) {
 		double v = pink_step(p, rng_gauss(&pr));
 
 		if (i >= 48000)
 			sum2 += v * v;
 	}
-	ac->pink_norm = 1.0 / sqrt(sum2 / 48000);
+	return 1.0 / sqrt(sum2 / 48000);
+}
 
+int st_acoustic_new(struct st_acoustic **out, const struct st_model *m,
+		    const struct st_sim_opts *opts, double rate, char *err)
+{
+	struct st_acoustic *ac;
+
+	*out = NULL;
+	if (!(rate >= 8000 && rate <= 384000))
+		return st_fail(err, ST_ERR_ARG, "acoustic model: bad sample rate %g", rate);
+	ac = calloc(1, sizeof(*ac));
+	if (!ac)
+		return st_fail(err, ST_ERR_MEM, "acoustic model: out of memory");
+	ac->rate = rate;
+	ac->earbuds = m && m->kind == ST_KIND_EARBUDS;
+	ac->nmics = st_ac_model_mics(m);
+	ac->pas = ac->earbuds ? passive_earbuds : passive_headphones;
+	ac->anc = ac->earbuds ? anc_earbuds : anc_headphones;
+	ac->anc_strength = 1.0;
+	ac->bg_rms = QUIET_RMS;
+	ac->st.present = 1;
+	seed_params(ac, opts);
+	apply_faults(ac, opts, rate);
+	for (int e = 0; e < 2; e++) {
+		bq_lowpass(&ac->pas_lp[e], rate, ac->pas.fc, ac->pas.q);
+		anc_design(ac->anc_bq[e], &ac->anc, rate, 0.0, &ac->gold);
+	}
+	ac->anc_level = 0.0;
+	ac->pink_norm = pink_calibrate();
 	ac->kw_len = (int)lround(KW_FRAME_S * rate);
 	for (int k = 0; k < 2; k++) {
 		double hz = k ? ST_AC_WAKE_HZ2 : ST_AC_WAKE_HZ1;
