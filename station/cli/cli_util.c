@@ -17,7 +17,7 @@ int cli_getopt(const char *cmd, const char *help, int argc, char **argv,
 	       const struct option *opts, void (*usage)(FILE *f),
 	       int (*opt)(void *ctx, int c, const char *v, char *err), void *ctx)
 {
-	char err[ST_ERRLEN];
+	char err[ST_ERRLEN] = "";
 	int c;
 
 	optind = 1;

@@ -38,6 +38,19 @@ struct rejudge_args {
 	int all;                     /* --all */
 };
 
+static int rejudge_option(void *ctx, int c, const char *v, char *err)
+{
+	struct rejudge_args *a = ctx;
+
+	(void)err;
+	switch (c) {
+	case 'l': a->limits = v; return ST_OK;
+	case 'd': a->db = v; return ST_OK;
+	case 'a': a->all = 1; return ST_OK;
+	}
+	return ST_ERR_ARG;
+}
+
 static int parse_args(int argc, char **argv, struct rejudge_args *a)
 {
 	static const struct option opts[] = {
@@ -45,22 +58,12 @@ static int parse_args(int argc, char **argv, struct rejudge_args *a)
 		{ "all", no_argument, 0, 'a' },          { "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
 	};
-	int c;
+	int ret;
 
 	memset(a, 0, sizeof(*a));
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'l': a->limits = optarg; break;
-		case 'd': a->db = optarg; break;
-		case 'a': a->all = 1; break;
-		case 'h': rejudge_usage(stdout); return -1;
-		default:
-			return cli_usage_error("rejudge", "unknown or incomplete option '%s' (station "
-					       "rejudge --help)", argv[optind - 1]);
-		}
-	}
+	ret = cli_getopt("rejudge", "rejudge", argc, argv, opts, rejudge_usage, rejudge_option, a);
+	if (ret)
+		return ret;
 	if (argc - optind != 1)
 		return cli_usage_error("rejudge", "give one RUN (station rejudge --help)");
 	a->run = argv[optind];

@@ -41,6 +41,23 @@ static void report_usage(FILE *f)
 		   "  --db FILE      result database (default $STATION_DB, else station.db)\n");
 }
 
+static int report_option(void *ctx, int c, const char *v, char *err)
+{
+	struct report_args *a = ctx;
+
+	switch (c) {
+	case 'o': a->out = v; return ST_OK;
+	case 'c': a->csv = v; return ST_OK;
+	case 'd': a->db = v; return ST_OK;
+	case 'f': a->firmware = v; return ST_OK;
+	case 'l':
+		if (st_parse_int(v, &a->last) || a->last < 1 || a->last > 60)
+			return st_fail(err, ST_ERR_ARG, "--last wants 1 to 60 builds");
+		return ST_OK;
+	}
+	return ST_ERR_ARG;
+}
+
 static int parse_args(int argc, char **argv, struct report_args *a)
 {
 	static const struct option opts[] = {
@@ -49,28 +66,13 @@ static int parse_args(int argc, char **argv, struct report_args *a)
 		{ "firmware", required_argument, 0, 'f' }, { "last", required_argument, 0, 'l' },
 		{ 0, 0, 0, 0 },
 	};
-	int c;
+	int ret;
 
 	memset(a, 0, sizeof(*a));
 	a->last = 10;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'o': a->out = optarg; break;
-		case 'c': a->csv = optarg; break;
-		case 'd': a->db = optarg; break;
-		case 'f': a->firmware = optarg; break;
-		case 'l':
-			if (st_parse_int(optarg, &a->last) || a->last < 1 || a->last > 60)
-				return cli_usage_error("report", "--last wants 1 to 60 builds");
-			break;
-		case 'h': report_usage(stdout); return -1;
-		default:
-			return cli_usage_error("report", "unknown or incomplete option '%s' (station report --help)",
-					       argv[optind - 1]);
-		}
-	}
+	ret = cli_getopt("report", "report", argc, argv, opts, report_usage, report_option, a);
+	if (ret)
+		return ret;
 	if (argc - optind == 1 && !strcmp(argv[optind], "nightly")) {
 		a->what = argv[optind];
 		if (a->csv)

@@ -74,12 +74,7 @@ static void on_stop(int sig)
 {
 	if (nsignals++ > 0) {
 		/* second signal: do not wait for the main loop */
-		if (release_fn)
-			release_fn();
-		if (started)
-			restore_raw();
-		signal(sig, SIG_DFL);
-		raise(sig);
+		on_crash(sig);
 		return;
 	}
 	pending_sig = sig;

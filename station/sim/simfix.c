@@ -60,6 +60,19 @@ void sf_put(struct st_simfix *s, const char *data, size_t n)
 	s->outlen += n;
 }
 
+/* fmt into line (size bytes), cut at max bytes; the length, or -1. */
+static int vline(char *line, size_t size, size_t max, const char *fmt, va_list ap)
+{
+	int k = vsnprintf(line, size, fmt, ap);
+
+	if (k < 0)
+		return -1;
+	if ((size_t)k > max)
+		k = (int)max;
+	line[k] = '\0';
+	return k;
+}
+
 void sf_putf(struct st_simfix *s, const char *fmt, ...)
 {
 	char line[ST_PROTO_MAXLINE * 2];
@@ -67,13 +80,10 @@ void sf_putf(struct st_simfix *s, const char *fmt, ...)
 	int k;
 
 	va_start(ap, fmt);
-	k = vsnprintf(line, sizeof(line), fmt, ap);
+	k = vline(line, sizeof(line), sizeof(line) - 1, fmt, ap);
 	va_end(ap);
-	if (k < 0)
-		return;
-	if ((size_t)k >= sizeof(line))
-		k = sizeof(line) - 1;
-	sf_put(s, line, (size_t)k);
+	if (k >= 0)
+		sf_put(s, line, (size_t)k);
 }
 
 long long sf_ms(double t)
@@ -235,13 +245,10 @@ void sf_reply(struct st_simfix *s, const char *fmt, ...)
 	int k;
 
 	va_start(ap, fmt);
-	k = vsnprintf(line, sizeof(line), fmt, ap);
+	k = vline(line, sizeof(line), ST_PROTO_MAXLINE, fmt, ap);
 	va_end(ap);
 	if (k < 0)
 		return;
-	if ((size_t)k > ST_PROTO_MAXLINE)
-		k = ST_PROTO_MAXLINE;
-	line[k] = '\0';
 	if (s->garbage) {
 		garbage_line(s);
 		return;
@@ -269,12 +276,10 @@ static void event(struct st_simfix *s, const char *fmt, ...)
 	if (!s->session || s->silent || s->o.numato)
 		return;
 	va_start(ap, fmt);
-	k = vsnprintf(line, sizeof(line), fmt, ap);
+	k = vline(line, sizeof(line), ST_PROTO_MAXLINE, fmt, ap);
 	va_end(ap);
 	if (k < 0)
 		return;
-	if ((size_t)k > ST_PROTO_MAXLINE)
-		k = ST_PROTO_MAXLINE;
 	if (s->garbage) {
 		garbage_line(s);
 		return;
