@@ -21,6 +21,13 @@ int meas_get_sweep(const struct st_measure *m, struct meas_sweep *ms, char *err)
 int meas_sweep_capture(struct st_measure *m, const float *stim, size_t n,
 		       struct st_an_ctx *ctx, unsigned roles, struct st_an_response *resp,
 		       const char *what, struct st_meas_files *files, char *err);
+/* Bench seconds per audio second (a scaled bench clock runs faster). */
+double meas_scale(const struct st_measure *m);
+/* Audio through the bench (st_audio_playrec of the roles in the mask); its
+ * length counts towards m->mandated_s (a capture is what a measurement is
+ * for). */
+int meas_playrec(struct st_measure *m, const float *out, size_t n, size_t frames,
+		 unsigned roles, struct st_capture *cap, char *err);
 /* Free every role's response and zero them. */
 void meas_free_resps(struct st_an_response *resp);
 /* A recording through the bench; its length counts towards the plan's

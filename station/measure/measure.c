@@ -1,7 +1,8 @@
 /*
  * measure.c - the acoustic measurements the sequencer runs (see
- * measure.h): ANC attenuation, microphone alignment, ANC ramp-up, sounds
- * the unit makes, and voice-assistant latency.  Audio I/O and ANC
+ * measure.h): ANC attenuation, microphone alignment and ANC ramp-up (the
+ * sounds the unit makes and the voice assistant are in listen.c, the
+ * driver response in response.c).  Audio I/O and ANC
  * switching in, the analysis library in the middle, plain numbers and
  * WAV files out.  No DSP of its own beyond making the stimuli.
  */
@@ -37,11 +38,6 @@
 #define RAMP_BASE_S 3.0         /* ANC-off part of a ramp-up capture */
 #define RAMP_MIN_SNR_DB 10.0    /* ramp stimulus over the room, 100 Hz-1 kHz */
 #define MIC_F_HI 8000.0
-#define ASSIST_WAIT_S 3.3       /* listening after the wake phrase: seed 001's
-                                 * 2.5 s (later, or never, is the DSP firmware's
-                                 * fault) and 0.8 s to hear a late answer begin
-                                 * (the detector needs 0.2 s of it) */
-#define ASSIST_MAX_NOISE_DB -40.0
 
 void st_measure_init(struct st_measure *m, struct st_audio *audio, struct st_fixture *fx,
 		     const struct st_model *model)
@@ -57,8 +53,7 @@ static double def(double v, double d)
 	return v > 0 ? v : d;
 }
 
-/* Bench seconds per audio second (a scaled bench clock runs faster). */
-static double scale_of(const struct st_measure *m)
+double meas_scale(const struct st_measure *m)
 {
 	if (m->fx && m->fx->clock)
 		return st_clock_scale(m->fx->clock);
@@ -72,15 +67,13 @@ static int wait_bench(struct st_measure *m, double seconds, char *err)
 	return ST_OK;
 }
 
-/* Audio through the bench; its length counts towards m->mandated_s (a
- * capture is what the measurement is for). */
-static int playrec(struct st_measure *m, const float *out, size_t n, size_t frames,
+int meas_playrec(struct st_measure *m, const float *out, size_t n, size_t frames,
 		   unsigned roles, struct st_capture *cap, char *err)
 {
 	int ret = st_audio_playrec(m->audio, out, n, frames, roles, cap, err);
 
 	if (ret == ST_OK && cap->rate > 0)
-		m->mandated_s += (double)cap->n / cap->rate * scale_of(m);
+		m->mandated_s += (double)cap->n / cap->rate * meas_scale(m);
 	return ret;
 }
 
@@ -90,7 +83,7 @@ int meas_record(struct st_measure *m, double seconds, unsigned roles, struct st_
 	int ret = st_audio_record(m->audio, seconds, roles, cap, err);
 
 	if (ret == ST_OK && cap->rate > 0)
-		m->mandated_s += (double)cap->n / cap->rate * scale_of(m);
+		m->mandated_s += (double)cap->n / cap->rate * meas_scale(m);
 	return ret;
 }
 
@@ -225,7 +218,7 @@ int meas_sweep_capture(struct st_measure *m, const float *stim, size_t n,
 	size_t frames = n + st_an_ctx_tail(ctx);
 	int ret, role[ST_ROLE_COUNT], nch = 0;
 
-	ret = playrec(m, stim, n, frames, roles, &cap, err);
+	ret = meas_playrec(m, stim, n, frames, roles, &cap, err);
 	if (ret != ST_OK)
 		return ret;
 	ret = st_measure_write(m, &cap, what, files, err);
@@ -562,7 +555,7 @@ static int ramp_settle(struct st_measure *m, const float *noise, size_t nbase, d
 	}
 	for (;;) {
 		st_capture_free(ref);
-		ret = playrec(m, noise, nbase, nbase, MEAS_EAR_L, ref, err);
+		ret = meas_playrec(m, noise, nbase, nbase, MEAS_EAR_L, ref, err);
 		if (ret == ST_OK)
 			ret = st_an_band_levels(ref->ch[ST_ROLE_EAR_L], ref->n, 1, rate, lev, err);
 		if (ret != ST_OK)
@@ -577,7 +570,7 @@ static int ramp_settle(struct st_measure *m, const float *noise, size_t nbase, d
 int st_measure_ramp(struct st_measure *m, double seconds, struct st_meas_ramp *out,
 		    char *err)
 {
-	double rate = st_audio_rate(m->audio), scale = scale_of(m);
+	double rate = st_audio_rate(m->audio), scale = meas_scale(m);
 	double lo = RAMP_F_LO, hi = RAMP_F_HI, floor_db, base_db, t_on;
 	size_t nbase = (size_t)(RAMP_BASE_S * rate), nramp, nall;
 	float *noise = NULL, *all = NULL;
@@ -616,7 +609,7 @@ int st_measure_ramp(struct st_measure *m, double seconds, struct st_meas_ramp *o
 		if (ret == ST_OK)
 			ret = st_measure_write(m, &floor_cap, "floor", &out->files, err);
 		if (ret == ST_OK)
-			ret = playrec(m, noise, nbase, nbase, MEAS_EAR_L, &base, err);
+			ret = meas_playrec(m, noise, nbase, nbase, MEAS_EAR_L, &base, err);
 		if (ret == ST_OK)
 			ret = st_an_band_levels(floor_cap.ch[ST_ROLE_EAR_L], floor_cap.n, 1, rate,
 						lev, err);
@@ -632,7 +625,7 @@ int st_measure_ramp(struct st_measure *m, double seconds, struct st_meas_ramp *o
 		if (ret != ST_OK)
 			goto out_free;
 		t_on = bench_now(m);
-		ret = playrec(m, noise, nramp, nramp, MEAS_EAR_L, &ramp, err);
+		ret = meas_playrec(m, noise, nramp, nramp, MEAS_EAR_L, &ramp, err);
 		if (ret == ST_OK)
 			ret = st_measure_write(m, &ramp, "ramp", &out->files, err);
 		/* the unit's own settled attenuation: "full" is judged against it */
@@ -679,123 +672,5 @@ out_free:
 	st_capture_free(&ref);
 	free(noise);
 	free(all);
-	return ret;
-}
-
-/* ---- sounds ---- */
-
-int st_measure_sounds(struct st_measure *m, double seconds, struct st_meas_sounds *out,
-		      char *err)
-{
-	struct st_capture cap;
-	double scale = scale_of(m);
-	int ret;
-
-	memset(out, 0, sizeof(*out));
-	ret = meas_record(m, seconds / scale, MEAS_EARS, &cap, err);
-	if (ret != ST_OK)
-		return ret;
-	out->t_start = cap.t_start;
-	out->valid = 1;
-	ret = st_measure_write(m, &cap, "sounds", &out->files, err);
-	for (int e = 0; e < 2 && ret == ST_OK; e++) {
-		struct st_an_events ev;
-
-		if (!cap.ch[ST_ROLE_EAR_L + e])
-			continue;
-		memset(&ev, 0, sizeof(ev));
-		ret = st_an_detect(cap.ch[ST_ROLE_EAR_L + e], cap.n, 1, cap.rate, NULL, &ev, err);
-		if (ret != ST_OK)
-			break;
-		if (ev.noise_db > ASSIST_MAX_NOISE_DB) {
-			out->valid = 0;
-			snprintf(out->why, sizeof(out->why),
-				 "sounds: background %.1f dBFS in the %s ear is too loud to listen",
-				 ev.noise_db, e ? "right" : "left");
-		}
-		for (size_t c = 0; c < ev.nchimes && out->n < ST_MEAS_MAX_SOUNDS; c++) {
-			struct st_meas_sound *s = &out->s[out->n++];
-			const struct st_an_chime *ch = &ev.chimes[c];
-
-			st_strlcpy(s->kind, ch->ntones > 1 ? "chime" : "tone", sizeof(s->kind));
-			s->onset_s = cap.t_start + ch->onset_s * scale;
-			s->duration_s = ch->duration_s * scale;
-			s->hz = ch->first >= 0 && (size_t)ch->first < ev.ntones ?
-				ev.tones[ch->first].hz : 0;
-			s->count = ch->ntones;
-			s->ear = e;
-		}
-		for (size_t p = 0; p < ev.nprompts && out->n < ST_MEAS_MAX_SOUNDS; p++) {
-			struct st_meas_sound *s = &out->s[out->n++];
-
-			st_strlcpy(s->kind, "prompt", sizeof(s->kind));
-			s->onset_s = cap.t_start + ev.prompts[p].onset_s * scale;
-			s->duration_s = ev.prompts[p].duration_s * scale;
-			s->ear = e;
-		}
-		st_an_events_free(&ev);
-	}
-	st_capture_free(&cap);
-	return ret;
-}
-
-/* ---- voice assistant ---- */
-
-int st_measure_assistant(struct st_measure *m, const float *wake, size_t n,
-			 struct st_meas_assistant *out, char *err)
-{
-	double rate = st_audio_rate(m->audio);
-	double amp = pow(10, m->audio->bench.level_dbfs / 20);
-	float *token = NULL;
-	struct st_capture cap;
-	struct st_an_events ev;
-	size_t frames;
-	int ret;
-
-	memset(out, 0, sizeof(*out));
-	memset(&ev, 0, sizeof(ev));
-	out->latency_s = NAN;
-	if (!st_audio_has(m->audio, ST_ROLE_EAR_L))
-		return st_fail(err, ST_ERR_UNSUPPORTED, "measure: the bench has no left ear");
-	if (!wake) {
-		n = (size_t)(0.5 * rate);
-		token = malloc(n * sizeof(float));
-		if (!token)
-			return st_fail(err, ST_ERR_MEM, "measure: out of memory");
-		for (size_t i = 0; i < n; i++) {
-			double t = (double)i / rate;
-			double env = fmin(1.0, fmin(t, 0.5 - t) / 0.005);
-
-			token[i] = (float)(0.5 * amp * env *
-					   (sin(2 * M_PI * ST_MEAS_WAKE_HZ1 * t) +
-					    sin(2 * M_PI * ST_MEAS_WAKE_HZ2 * t)));
-		}
-		wake = token;
-	}
-	frames = n + (size_t)(ASSIST_WAIT_S * rate);
-	ret = playrec(m, wake, n, frames, MEAS_EAR_L, &cap, err);
-	if (ret != ST_OK)
-		goto out_free;
-	ret = st_measure_write(m, &cap, "assistant", &out->files, err);
-	if (ret == ST_OK)
-		ret = st_an_detect(cap.ch[ST_ROLE_EAR_L], cap.n, 1, rate, NULL, &ev, err);
-	st_capture_free(&cap);
-	if (ret != ST_OK)
-		goto out_free;
-	out->valid = 1;
-	if (ev.noise_db > ASSIST_MAX_NOISE_DB) {
-		out->valid = 0;
-		snprintf(out->why, sizeof(out->why),
-			 "assistant: background %.1f dBFS at the ear is too loud to listen",
-			 ev.noise_db);
-	}
-	out->latency_s = st_an_prompt_latency(&ev, (double)n / rate);
-	/* the answer's latency is the unit's DSP time: audio seconds, not
-	 * scaled to bench time (on a real bench the two are the same) */
-	out->answered = isfinite(out->latency_s);
-	st_an_events_free(&ev);
-
-out_free:
-	free(token);
 	return ret;
 }
