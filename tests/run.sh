@@ -13,11 +13,11 @@
 # change that:
 #   "# run.sh: alone"   real-time audio, which a busy CPU breaks with
 #                       over/underruns: these run first, one at a time, with
-#                       only "sleeps" tests beside them;
+#                       nothing beside them;
 #   "# run.sh: sleeps"  a test whose wall time is mostly waiting on real
 #                       clocks (a pty simulator on a scaled clock, tmux): up
 #                       to SLEEPS=N (default 3) of them run beside the
-#                       others, outside the JOBS count.
+#                       CPU-bound others, outside the JOBS count.
 # ONLY='NAME...' runs only those tests (unit program or integration script
 # names, without .sh).  Every log (BUILD/test-logs/NAME.log) ends with a
 # "# seconds: W wall, C cpu" line, and BUILD/test-logs/times.txt lists
@@ -112,8 +112,8 @@ if [ -r "$times" ]; then
 	done | sort -s -t $'\t' -k1,1gr | cut -f2-)
 fi
 
-# the kind of each test: alone (first, one at a time, only sleepers beside
-# it), sleeps (outside the JOBS count) or cpu
+# the kind of each test: alone (first, one at a time, nothing beside it),
+# sleeps (outside the JOBS count) or cpu
 mark() { # "KIND PATH" -> alone, sleeps or cpu
 	local m=
 	if [ "${1%% *}" = integration ]; then
@@ -185,14 +185,17 @@ start_test() { # "KIND PATH": start it in the background
 may_start() { # "KIND PATH": whether it may start now
 	case ${kind_of[$1]} in
 	alone) [ "$n_alone" -eq 0 ] && [ "$n_cpu" -eq 0 ] ;;
-	sleeps) [ "$n_sleeps" -lt "$sleeps" ] ;;
+	sleeps) [ "$n_alone" -eq 0 ] && [ "$n_sleeps" -lt "$sleeps" ] ;;
 	*) [ "$n_alone" -eq 0 ] && [ "$n_cpu" -lt "$jobs" ] ;;
 	esac
 }
 # The alone tests first (each waits for the one before it), then the
 # others slowest first; whenever the next test in that order may not start
-# yet, a later one that may (a sleeper beside an alone test) goes first.
-# CPU-bound tests wait for the alone ones (those are first in the order).
+# yet, a later one that may (a sleeper beside the CPU-bound ones) goes
+# first.  Nothing runs beside an alone test: under ASan a calibration
+# sweep beside console, sim_faults and sim_fixture lost its captures to
+# over/underruns, and the sleepers lose no time waiting (the CPU-bound
+# phase after the alone tests is longer than any of them).
 pending=("${alone[@]}" "${rest[@]}")
 while [ "${#pending[@]}" -gt 0 ]; do
 	started=
