@@ -17,9 +17,10 @@ static const char *const names[] = {
 	"sf_writef_float",
 	"sf_close",
 	"sf_set_string",
+	"sf_get_string",
 };
-static void *fn[7];
-static struct st_lazy sf_lib = { "libsndfile.so.1", names, 7, fn, PTHREAD_ONCE_INIT, 0, "" };
+static void *fn[8];
+static struct st_lazy sf_lib = { "libsndfile.so.1", names, 8, fn, PTHREAD_ONCE_INIT, 0, "" };
 
 /* Why the library is missing, for the callers' messages ("" when loaded). */
 const char *sf_lib_why(void)
@@ -60,4 +61,9 @@ int sf_close(SNDFILE *sndfile)
 int sf_set_string(SNDFILE *sndfile, int str_type, const char *str)
 {
 	return st_lazy_load(&sf_lib) ? ((int (*)(SNDFILE *sndfile, int str_type, const char *str))fn[6])(sndfile, str_type, str) : 1;
+}
+
+const char * sf_get_string(SNDFILE *sndfile, int str_type)
+{
+	return st_lazy_load(&sf_lib) ? ((const char * (*)(SNDFILE *sndfile, int str_type))fn[7])(sndfile, str_type) : NULL;
 }

@@ -264,3 +264,27 @@ int st_wav_write_planar(const char *path, const float *const *ch, int channels, 
 	}
 	return ret == ST_OK ? wav_close(sf, path, err) : ret;
 }
+
+int st_wav_read_comment(const char *path, char *buf, size_t n, char *err)
+{
+	SF_INFO info;
+	SNDFILE *sf;
+	const char *c;
+	int ret = ST_OK;
+
+	if (n)
+		buf[0] = '\0';
+	if (!path || !*path)
+		return st_fail(err, ST_ERR_ARG, "no WAV file named");
+	memset(&info, 0, sizeof(info));
+	sf = sf_open(path, SFM_READ, &info);
+	if (!sf)
+		return st_fail(err, ST_ERR_IO, "%s: not a readable WAV file (%s)", path, sf_strerror(NULL));
+	c = sf_get_string(sf, SF_STR_COMMENT);
+	if (c && strlen(c) >= n)
+		ret = st_fail(err, ST_ERR_PARSE, "%s: comment longer than %zu bytes", path, n - 1);
+	else if (c)
+		memcpy(buf, c, strlen(c) + 1);
+	sf_close(sf);
+	return ret;
+}

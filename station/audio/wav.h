@@ -46,5 +46,9 @@ int st_wav_write_comment(const char *path, const float *data, size_t frames, int
  * block at a time into the file, never copied whole. */
 int st_wav_write_planar(const char *path, const float *const *ch, int channels, size_t frames,
 			int rate, enum st_wav_format fmt, const char *comment, char *err);
+/* The comment stored in path (RIFF INFO ICMT) into buf (n bytes; "" when
+ * the file has none).  ST_ERR_IO / ST_ERR_PARSE as st_wav_read; a comment
+ * longer than buf is ST_ERR_PARSE. */
+int st_wav_read_comment(const char *path, char *buf, size_t n, char *err);
 
 #endif

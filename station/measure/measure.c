@@ -114,11 +114,12 @@ static int anc_set(struct st_measure *m, int on, char *err)
 
 /* ---- WAV files ---- */
 
-int st_measure_write(const struct st_measure *m, const struct st_capture *cap,
-		     const char *what, struct st_meas_files *files, char *err)
+/* note: added to the comment (a sweep capture's sweep), or NULL */
+static int write_capture(const struct st_measure *m, const struct st_capture *cap,
+			 const char *what, const char *note, struct st_meas_files *files, char *err)
 {
 	struct st_meas_file *f;
-	char e[ST_ERRLEN], comment[160];
+	char e[ST_ERRLEN], comment[320];
 	const float *chs[ST_ROLE_COUNT];
 	int role[ST_ROLE_COUNT], nch = 0, ret;
 	size_t len;
@@ -140,6 +141,8 @@ int st_measure_write(const struct st_measure *m, const struct st_capture *cap,
 		}
 	if (nch == 0 || cap->n == 0)
 		return ST_OK;
+	if (note)
+		snprintf(comment + len, sizeof(comment) - len, "%s", note);
 	mkdir(m->outdir, 0777);
 	f = &files->f[files->n];
 	memset(f, 0, sizeof(*f));
@@ -159,23 +162,33 @@ int st_measure_write(const struct st_measure *m, const struct st_capture *cap,
 	return ret;
 }
 
+int st_measure_write(const struct st_measure *m, const struct st_capture *cap,
+		     const char *what, struct st_meas_files *files, char *err)
+{
+	return write_capture(m, cap, what, NULL, files, err);
+}
+
 /* ---- stimuli ---- */
+
+/* The bench's sweep for this measurement (unchecked). */
+static void bench_sweep(const struct st_measure *m, struct st_sweep *sw)
+{
+	st_sweep_default(sw);
+	sw->rate = st_audio_rate(m->audio);
+	sw->seconds = def(m->sweep_s, DEFAULT_SWEEP_S);
+	sw->level_db = m->audio->bench.level_dbfs;
+	sw->f2 = fmin(sw->f2, 0.45 * sw->rate);
+}
 
 /* The bench's sweep for this measurement, and its context (kept between
  * measurements, see sweepctx.h). */
 int meas_get_sweep(const struct st_measure *m, struct meas_sweep *ms, char *err)
 {
 	struct st_sweep sw;
-	double rate = st_audio_rate(m->audio);
 	int ret;
 
 	memset(ms, 0, sizeof(*ms));
-	st_sweep_default(&sw);
-	sw.rate = rate;
-	sw.seconds = def(m->sweep_s, DEFAULT_SWEEP_S);
-	sw.level_db = m->audio->bench.level_dbfs;
-	if (sw.f2 > 0.45 * rate)
-		sw.f2 = 0.45 * rate;
+	bench_sweep(m, &sw);
 	ret = st_sweep_check(&sw, err);
 	if (ret != ST_OK)
 		return ret;
@@ -217,11 +230,17 @@ int meas_sweep_capture(struct st_measure *m, const float *stim, size_t n,
 	const float *chs[ST_ROLE_COUNT];
 	size_t frames = n + st_an_ctx_tail(ctx);
 	int ret, role[ST_ROLE_COUNT], nch = 0;
+	struct st_sweep sw;
+	char note[160];
 
 	ret = meas_playrec(m, stim, n, frames, roles, &cap, err);
 	if (ret != ST_OK)
 		return ret;
-	ret = st_measure_write(m, &cap, what, files, err);
+	/* its sweep and analysis, to re-analyse it later (golden/capnote.h) */
+	bench_sweep(m, &sw);
+	snprintf(note, sizeof(note), "; sweep %.17g-%.17g Hz %.17g s %.17g dBFS fade %.17g ms; "
+		 "analysis %d", sw.f1, sw.f2, sw.seconds, sw.level_db, sw.fade_ms, ST_AN_VERSION);
+	ret = write_capture(m, &cap, what, note, files, err);
 	for (int r = 0; r < ST_ROLE_COUNT && ret == ST_OK; r++) {
 		if (!(roles & (1u << r)))
 			continue;
