@@ -17,17 +17,21 @@
 #include "cli.h"
 #include "core/enc.h"
 #include "core/st.h"
+#include "golden/reanalyse.h"
 #include "golden/rejudge.h"
 #include "store/store.h"
 
 static void rejudge_usage(FILE *f)
 {
-	fprintf(f, "usage: station rejudge RUN --limits FILE [--db FILE] [--all]\n"
+	fprintf(f, "usage: station rejudge RUN --limits FILE [--db FILE] [--all] [--reanalyse]\n"
 		   "  RUN            a run's uuid or its first characters (station history)\n"
 		   "  --limits FILE  the limit file to judge the run's measurements against\n"
 		   "                 (e.g. one from station limits learn)\n"
 		   "  --db FILE      result database (default $STATION_DB, else station.db)\n"
-		   "  --all          list every measurement, not only changed and failing ones\n"
+		   "  --all          list every measurement, not only changed, moved and failing ones\n"
+		   "  --reanalyse    re-analyse the run's ANC and microphone captures even when\n"
+		   "                 they name this station's analysis version (they are\n"
+		   "                 re-analysed anyway when the analysis changed)\n"
 		   "The judgement is stored beside the run's original verdict, which is kept;\n"
 		   "station history --run RUN lists the run's judgements.\n"
 		   "exit: 0 PASS, 1 FAIL, 2 usage, 3 ERROR (or a database fault), 4 ABORTED\n");
@@ -36,6 +40,7 @@ static void rejudge_usage(FILE *f)
 struct rejudge_args {
 	const char *run, *limits, *db;
 	int all;                     /* --all */
+	int reanalyse;               /* --reanalyse */
 };
 
 static int rejudge_option(void *ctx, int c, const char *v, char *err)
@@ -47,6 +52,7 @@ static int rejudge_option(void *ctx, int c, const char *v, char *err)
 	case 'l': a->limits = v; return ST_OK;
 	case 'd': a->db = v; return ST_OK;
 	case 'a': a->all = 1; return ST_OK;
+	case 'r': a->reanalyse = 1; return ST_OK;
 	}
 	return ST_ERR_ARG;
 }
@@ -56,6 +62,7 @@ static int parse_args(int argc, char **argv, struct rejudge_args *a)
 	static const struct option opts[] = {
 		{ "limits", required_argument, 0, 'l' }, { "db", required_argument, 0, 'd' },
 		{ "all", no_argument, 0, 'a' },          { "help", no_argument, 0, 'h' },
+		{ "reanalyse", no_argument, 0, 'r' },
 		{ 0, 0, 0, 0 },
 	};
 	int ret;
@@ -80,31 +87,76 @@ static void num(char *buf, size_t n, double v)
 		snprintf(buf, n, "-");
 }
 
+/* 1 when a re-analysed value moved from the stored one. */
+static int moved(const struct st_judgement_result *r)
+{
+	return r->reanalysed && !(fabs(r->value - r->stored) <= ST_REANALYSE_MOVED) &&
+	       (isfinite(r->value) || isfinite(r->stored));
+}
+
+/* Where the value came from: "stored", "re-analysed", or with the move. */
+static void source(const struct st_judgement_result *r, char *buf, size_t n)
+{
+	char st[24];
+
+	if (!r->reanalysed) {
+		snprintf(buf, n, "stored");
+		return;
+	}
+	num(st, sizeof(st), r->stored);
+	if (moved(r))
+		snprintf(buf, n, "re-analysed, moved from %s", st);
+	else
+		snprintf(buf, n, "re-analysed, as stored");
+}
+
 static void print_results(const struct st_rejudge *rj, int all)
 {
-	char v[24], lo[24], hi[24], name[64], lim[80];
+	char v[24], lo[24], hi[24], name[64], lim[80], src[64];
 	int head = 0;
 
 	for (int i = 0; i < rj->n; i++) {
 		const struct st_judgement_result *r = &rj->r[i];
-		if (!all && (!r->verdict[0] || (!strcmp(r->verdict, "PASS") && !strcmp(r->was, "PASS"))))
+		if (!all && !moved(r) &&
+		    (!r->verdict[0] || (!strcmp(r->verdict, "PASS") && !strcmp(r->was, "PASS"))))
 			continue;
 		if (!head++)
-			printf("%-30s %12s %-5s %10s %10s %-7s %-7s %s\n", "MEASUREMENT", "VALUE", "UNIT",
-			       "LOW", "HIGH", "WAS", "NOW", "LIMIT");
+			printf("%-30s %12s %-5s %10s %10s %-7s %-7s %-24s %s\n", "MEASUREMENT", "VALUE",
+			       "UNIT", "LOW", "HIGH", "WAS", "NOW", "LIMIT", "FROM");
 		num(v, sizeof(v), r->value);
 		num(lo, sizeof(lo), r->low);
 		num(hi, sizeof(hi), r->high);
-		printf("%-30s %12s %-5s %10s %10s %-7s %-7s %s\n",
+		source(r, src, sizeof(src));
+		printf("%-30s %12s %-5s %10s %10s %-7s %-7s %-24s %s\n",
 		       st_term_clean(name, sizeof(name), r->name), v, r->unit, lo, hi,
 		       r->was[0] ? r->was : "-", r->verdict[0] ? r->verdict : "-",
-		       r->limit_name[0] ? st_term_clean(lim, sizeof(lim), r->limit_name) : "(none)");
+		       r->limit_name[0] ? st_term_clean(lim, sizeof(lim), r->limit_name) : "(none)",
+		       src);
 	}
 	if (head)
 		putchar('\n');
 }
 
-static void print_verdict(const struct st_rejudge *rj, const char *db)
+/* What was re-analysed, whether it moved, and what could not be. */
+static void print_reanalysis(const struct st_rejudge *rj, int forced)
+{
+	const struct st_judgement *j = &rj->j;
+	char t[1100];
+
+	if (j->reanalysed[0])
+		printf("re-analysed (analysis %d, the captures' %d%s): %s\n"
+		       "  %d measurements from re-analysis, %d moved by more than %g from the stored value\n",
+		       j->analysis, j->run_analysis, forced ? ", --reanalyse" : "",
+		       st_term_clean(t, sizeof(t), j->reanalysed), rj->reanalysed, rj->moved,
+		       ST_REANALYSE_MOVED);
+	else if (!j->not_reanalysed[0])
+		printf("re-analysed: nothing (the captures name analysis %d, this station's; "
+		       "--reanalyse forces it)\n", j->run_analysis);
+	if (j->not_reanalysed[0])
+		printf("not re-analysed: %s\n", st_term_clean(t, sizeof(t), j->not_reanalysed));
+}
+
+static void print_verdict(const struct st_rejudge *rj, const char *db, int forced)
 {
 	const struct st_judgement *j = &rj->j;
 	char serial[64], fw[32], reason[300], lim[300];
@@ -118,6 +170,7 @@ static void print_verdict(const struct st_rejudge *rj, const char *db)
 	printf("reason: %s\n", st_term_clean(reason, sizeof(reason), j->reason));
 	printf("judged %d measurements, %d with another verdict than the original; captures: %s\n",
 	       j->judged, j->changed, j->captures);
+	print_reanalysis(rj, forced);
 	printf("judgement %s stored in ", j->uuid);
 	st_term_put(stdout, db);
 	printf(" beside the original\n");
@@ -150,7 +203,8 @@ int cmd_rejudge(int argc, char **argv)
 	ret = cli_open_store(a.db, ST_STORE_NOCREATE, &s, &path, err);
 	if (!ret) {
 		db_dir(path, dir, sizeof(dir));
-		ret = st_rejudge(s, a.run, a.limits, dir, &rj, err);
+		ret = st_rejudge_ex(s, a.run, a.limits, dir,
+				    a.reanalyse ? ST_REJUDGE_REANALYSE : 0, &rj, err);
 	}
 	if (!ret) {
 		gethostname(rj.j.station, sizeof(rj.j.station) - 1);
@@ -159,7 +213,7 @@ int cmd_rejudge(int argc, char **argv)
 		ret = st_store_judgement(s, &rj.j, rj.r, rj.n, err);
 		if (!ret) {
 			print_results(&rj, a.all);
-			print_verdict(&rj, path);
+			print_verdict(&rj, path, a.reanalyse);
 		}
 		st_rejudge_free(&rj);
 	}

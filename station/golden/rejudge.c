@@ -1,7 +1,8 @@
 /*
  * rejudge.c - a stored run judged again against other limits (rejudge.h):
  * each measurement through names.h to its limit or mask band, the steps
- * that failed for other reasons carried over, the captures checked.
+ * that failed for other reasons carried over, the captures checked and,
+ * when the analysis changed or when asked, re-analysed (reanalyse.h).
  */
 #include "golden/rejudge.h"
 
@@ -11,8 +12,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "analysis/analysis.h"
 #include "core/st.h"
 #include "golden/names.h"
+#include "golden/reanalyse.h"
 
 static void judge_mask(const struct st_limit_ref *ref, double value, struct st_judgement_result *r)
 {
@@ -63,6 +66,7 @@ void st_rejudge_one(const struct st_limits *l, const char *name, double value,
 struct rj {
 	struct st_rejudge *out;
 	const struct st_limits *lim;
+	const struct st_reanalysis *ra;  /* re-analysed values */
 	long long *step_of;    /* step id of each result */
 	int cap;
 	int ret;
@@ -72,6 +76,7 @@ static int meas_cb(const struct st_meas_ref *m, void *ctx)
 {
 	struct rj *c = ctx;
 	struct st_judgement_result *r;
+	double v;
 
 	if (c->out->n == c->cap) {
 		int nc = c->cap ? c->cap * 2 : 64;
@@ -92,7 +97,17 @@ static int meas_cb(const struct st_meas_ref *m, void *ctx)
 	r->meas_id = m->id;
 	st_strlcpy(r->unit, m->unit, sizeof(r->unit));
 	st_strlcpy(r->was, m->verdict, sizeof(r->was));
-	st_rejudge_one(c->lim, m->name, m->value, r);
+	r->stored = m->value;
+	if (st_reanalysis_find(c->ra, m->step_id, m->name, &v)) {
+		st_rejudge_one(c->lim, m->name, v, r);
+		r->reanalysed = 1;
+		c->out->reanalysed++;
+		/* NAN on one side only is a move too */
+		c->out->moved += !(fabs(v - m->value) <= ST_REANALYSE_MOVED) &&
+				 (isfinite(v) || isfinite(m->value));
+	} else {
+		st_rejudge_one(c->lim, m->name, m->value, r);
+	}
 	return 0;
 }
 
@@ -145,28 +160,6 @@ static int step_cb(const struct st_step_row *st, void *ctx)
 	return 0;
 }
 
-/* Check the run's captures: present and as stored. */
-struct cap_ctx { const char *dir; int kept, bad; };
-
-static int cap_cb(const struct st_artifact_row *a, void *ctx)
-{
-	struct cap_ctx *c = ctx;
-	char path[1200], hex[65], err[ST_ERRLEN];
-	size_t l = strlen(a->path);
-
-	if (!strcmp(a->kind, "report") || l < 4 || strcmp(a->path + l - 4, ".wav"))
-		return 0;
-	if (a->path[0] == '/' || !c->dir)
-		snprintf(path, sizeof(path), "%s", a->path);
-	else
-		snprintf(path, sizeof(path), "%s/%s", c->dir, a->path);
-	if (st_sha256_file(path, hex, err) == ST_OK && !strcmp(hex, a->sha256))
-		c->kept++;
-	else
-		c->bad++;
-	return 0;
-}
-
 /* The judgement's verdict and reason: the worst of the measurements judged
  * anew, the steps carried over, and a run that ended without a verdict on
  * the unit (interrupted counts as ERROR); the reason names the worst. */
@@ -204,37 +197,60 @@ static void conclude(struct st_rejudge *rj, const struct step_ctx *k)
 	st_strlcpy(j->verdict, st_verdict_name(v), sizeof(j->verdict));
 }
 
-static int judge_run(struct st_store *s, const struct st_limits *lim, const char *db_dir,
-		     struct st_rejudge *out, char *err)
+/* What the re-analysis did, into the judgement. */
+static void note_reanalysis(struct st_judgement *j, const struct st_reanalysis *ra)
 {
-	struct rj c = { out, lim, NULL, 0, ST_OK };
+	if (!ra->kept && !ra->bad)
+		st_strlcpy(j->captures, "none", sizeof(j->captures));
+	else if (!ra->bad)
+		snprintf(j->captures, sizeof(j->captures), "%d kept", ra->kept);
+	else
+		snprintf(j->captures, sizeof(j->captures), "%d kept, %d missing or altered",
+			 ra->kept, ra->bad);
+	j->analysis = ST_AN_VERSION;
+	j->run_analysis = ra->run_version;
+	st_strlcpy(j->reanalysed, ra->done_txt, sizeof(j->reanalysed));
+	if (ra->kept_txt[0])
+		snprintf(j->not_reanalysed, sizeof(j->not_reanalysed), "%s%sstored values judged: "
+			 "%.200s (this station re-analyses ANC and microphone captures)", ra->failed,
+			 ra->failed[0] ? "; " : "", ra->kept_txt);
+	else
+		st_strlcpy(j->not_reanalysed, ra->failed, sizeof(j->not_reanalysed));
+}
+
+static int judge_run(struct st_store *s, const struct st_limits *lim, const char *db_dir,
+		     unsigned flags, struct st_rejudge *out, char *err)
+{
+	struct st_reanalysis ra;
+	struct rj c = { out, lim, &ra, NULL, 0, ST_OK };
 	struct step_ctx k = { &c, ST_PASS, "" };
-	struct cap_ctx cap = { db_dir, 0, 0 };
 	int ret;
 
+	ret = st_reanalyse_run(s, out->run.id, db_dir, !!(flags & ST_REJUDGE_REANALYSE), &ra, err);
+	if (ret)
+		return ret;
 	ret = st_store_meas_refs(s, out->run.id, meas_cb, &c, err);
 	if (!ret && c.ret)
 		ret = st_fail(err, c.ret, "out of memory");
 	if (!ret)
 		ret = st_store_steps(s, out->run.id, step_cb, &k, err);
-	if (!ret)
-		ret = st_store_artifacts(s, out->run.id, cap_cb, &cap, err);
 	free(c.step_of);
-	if (ret)
-		return ret;
-	if (!cap.kept && !cap.bad)
-		st_strlcpy(out->j.captures, "none", sizeof(out->j.captures));
-	else if (!cap.bad)
-		snprintf(out->j.captures, sizeof(out->j.captures), "%d kept", cap.kept);
-	else
-		snprintf(out->j.captures, sizeof(out->j.captures), "%d kept, %d missing or altered",
-			 cap.kept, cap.bad);
-	conclude(out, &k);
-	return ST_OK;
+	if (!ret) {
+		note_reanalysis(&out->j, &ra);
+		conclude(out, &k);
+	}
+	st_reanalysis_free(&ra);
+	return ret;
 }
 
 int st_rejudge(struct st_store *s, const char *run_prefix, const char *limits_path,
 	       const char *db_dir, struct st_rejudge *out, char *err)
+{
+	return st_rejudge_ex(s, run_prefix, limits_path, db_dir, 0, out, err);
+}
+
+int st_rejudge_ex(struct st_store *s, const char *run_prefix, const char *limits_path,
+		  const char *db_dir, unsigned flags, struct st_rejudge *out, char *err)
 {
 	struct st_limits *lim = NULL;
 	const char *fw;
@@ -256,7 +272,7 @@ int st_rejudge(struct st_store *s, const char *run_prefix, const char *limits_pa
 	st_strlcpy(out->j.limits_path, limits_path, sizeof(out->j.limits_path));
 	st_strlcpy(out->j.limits_hash, st_limits_hash(lim), sizeof(out->j.limits_hash));
 	st_strlcpy(out->j.firmware, fw ? fw : "", sizeof(out->j.firmware));
-	ret = judge_run(s, lim, db_dir, out, err);
+	ret = judge_run(s, lim, db_dir, flags, out, err);
 	st_limits_free(lim);
 	if (ret)
 		st_rejudge_free(out);

@@ -11,8 +11,13 @@
  * failed or errored for another reason than its measurements (a reset with
  * no feedback), and a run that ended ERROR, ABORTED or interrupted.  The
  * run's captures are checked (present, SHA-256 as stored) and the result
- * recorded; the values judged are the stored ones.  Same run and file in,
- * same verdicts out.
+ * recorded.  The ANC and microphone captures are re-analysed when they name
+ * another analysis version than this station's, or when asked
+ * (ST_REJUDGE_REANALYSE; reanalyse.h): their values are judged instead of
+ * the stored ones, which are kept beside them.  A capture that is missing,
+ * altered or cannot be re-analysed leaves the stored values judged and is
+ * named in the judgement (never a FAIL of its own).  Same run, file and
+ * captures in, same verdicts out.
  */
 #ifndef ST_GOLDEN_REJUDGE_H
 #define ST_GOLDEN_REJUDGE_H
@@ -30,7 +35,12 @@ struct st_rejudge {
 	struct st_judgement j;              /* the judgement (stored when asked) */
 	struct st_judgement_result *r;      /* one per measurement, in step order */
 	int n;
+	int reanalysed;                     /* of r, values from re-analysis */
+	int moved;                          /* of those, further than ST_REANALYSE_MOVED from stored */
 };
+
+/* st_rejudge_ex flags. */
+#define ST_REJUDGE_REANALYSE 1u   /* re-analyse the captures even if the analysis is the same */
 
 /* Judge the run whose uuid starts with run_prefix against the limit file
  * limits_path (resolved for the run's firmware).  Refused: an unknown or
@@ -40,6 +50,9 @@ struct st_rejudge {
  * is not stored: st_store_judgement(s, &out->j, out->r, out->n). */
 int st_rejudge(struct st_store *s, const char *run_prefix, const char *limits_path,
 	       const char *db_dir, struct st_rejudge *out, char *err);
+/* The same with flags (ST_REJUDGE_REANALYSE). */
+int st_rejudge_ex(struct st_store *s, const char *run_prefix, const char *limits_path,
+		  const char *db_dir, unsigned flags, struct st_rejudge *out, char *err);
 void st_rejudge_free(struct st_rejudge *rj);
 
 #endif

@@ -141,6 +141,10 @@ struct st_judgement {
 	int judged, changed;     /* measurements judged / of them with another verdict */
 	char captures[64];       /* "none", "13 kept", "12 kept, 1 missing or altered" */
 	char station[64], operator_[64];
+	int analysis;            /* the judging station's analysis version (ST_AN_VERSION) */
+	int run_analysis;        /* the highest the run's captures name (0: none) */
+	char reanalysed[512];    /* steps and captures re-analysed ("" none) */
+	char not_reanalysed[1024]; /* what could not be, and why ("" none) */
 };
 struct st_judgement_result {
 	long long meas_id;       /* the measurement (0: none) */
@@ -152,6 +156,8 @@ struct st_judgement_result {
 	char was[12];            /* the original verdict */
 	char limit_name[80];     /* "mic.delay_us", "anc.active_db@200Hz" */
 	char limit_at[300];      /* FILE:LINE */
+	int reanalysed;          /* 1: value re-analysed from the captures, else as stored */
+	double stored;           /* the run's own value (NAN = none) */
 };
 /* Store a judgement and its n results in one transaction (all or none). */
 int st_store_judgement(struct st_store *s, struct st_judgement *j,

@@ -1,7 +1,8 @@
 /*
  * store_judge.c - judgements: a stored run judged again against other
  * limits (`station rejudge`), written beside the run's original verdicts
- * (which are never updated) in the tables of db/NNN_judgements.sql; and a
+ * (which are never updated) in the tables of db/NNN_judgements.sql (with
+ * db/NNN_reanalysis.sql's columns: what was re-analysed); and a
  * reader of a run's measurements with their row ids, for a judgement to
  * point at.  A judgement and its results go in one transaction.
  */
@@ -57,8 +58,9 @@ static int insert_judgement(struct st_store *s, struct st_judgement *j, char *er
 
 	if (sqlite3_prepare_v2(s->db, "INSERT INTO judgements (uuid, run_id, created, limits_path, "
 			       "limits_hash, firmware, verdict, reason, judged, changed, captures, "
-			       "station, operator) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
-			       "?12, ?13)", -1, &st, NULL) != SQLITE_OK)
+			       "station, operator, analysis, run_analysis, reanalysed, not_reanalysed) "
+			       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
+			       "?15, ?16, ?17)", -1, &st, NULL) != SQLITE_OK)
 		return store_db_fail(s, err, "recording a judgement");
 	store_bind_str(st, 1, j->uuid);
 	sqlite3_bind_int64(st, 2, j->run_id);
@@ -73,6 +75,10 @@ static int insert_judgement(struct st_store *s, struct st_judgement *j, char *er
 	store_bind_str(st, 11, j->captures);
 	store_bind_str(st, 12, j->station);
 	store_bind_str(st, 13, j->operator_);
+	sqlite3_bind_int(st, 14, j->analysis);
+	sqlite3_bind_int(st, 15, j->run_analysis);
+	store_bind_str(st, 16, j->reanalysed);
+	store_bind_str(st, 17, j->not_reanalysed);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
@@ -88,8 +94,9 @@ static int insert_results(struct st_store *s, long long jid, const struct st_jud
 	int rc = SQLITE_DONE;
 
 	if (sqlite3_prepare_v2(s->db, "INSERT INTO judgement_results (judgement_id, measurement_id, "
-			       "name, value, unit, low, high, verdict, was, limit_name, limit_at) "
-			       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)", -1, &st,
+			       "name, value, unit, low, high, verdict, was, limit_name, limit_at, "
+			       "source, stored) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+			       "?12, ?13)", -1, &st,
 			       NULL) != SQLITE_OK)
 		return store_db_fail(s, err, "recording a judgement");
 	for (int i = 0; i < n && rc == SQLITE_DONE; i++) {
@@ -105,6 +112,8 @@ static int insert_results(struct st_store *s, long long jid, const struct st_jud
 		store_bind_str(st, 9, r[i].was);
 		store_bind_str(st, 10, r[i].limit_name);
 		store_bind_str(st, 11, r[i].limit_at);
+		store_bind_str(st, 12, r[i].reanalysed ? "reanalysed" : "stored");
+		store_bind_real(st, 13, r[i].stored);
 		rc = sqlite3_step(st);
 	}
 	sqlite3_finalize(st);
@@ -137,16 +146,18 @@ int st_store_judgement(struct st_store *s, struct st_judgement *j,
 	return ret;
 }
 
-/* 1 if the database has the judgements table (a read-only database of
- * an older schema may not). */
-static int has_judgements(struct st_store *s)
+/* 1 if the database's table has the column (a read-only database of an
+ * older schema may lack the judgements table, or 008_reanalysis's columns). */
+static int has_column(struct st_store *s, const char *table, const char *column)
 {
 	sqlite3_stmt *st;
 	int yes;
 
-	if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
-			       "name = 'judgements'", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2", -1,
+			       &st, NULL) != SQLITE_OK)
 		return 0;
+	store_bind_str(st, 1, table);
+	store_bind_str(st, 2, column);
 	yes = sqlite3_step(st) == SQLITE_ROW;
 	sqlite3_finalize(st);
 	return yes;
@@ -178,6 +189,10 @@ static int judgements_row(sqlite3_stmt *st, void *arg)
 	store_col_text(j.captures, sizeof(j.captures), st, 11);
 	store_col_text(j.station, sizeof(j.station), st, 12);
 	store_col_text(j.operator_, sizeof(j.operator_), st, 13);
+	j.analysis = sqlite3_column_int(st, 14);
+	j.run_analysis = sqlite3_column_int(st, 15);
+	store_col_text(j.reanalysed, sizeof(j.reanalysed), st, 16);
+	store_col_text(j.not_reanalysed, sizeof(j.not_reanalysed), st, 17);
 	return rd->cb(&j, rd->ctx);
 }
 
@@ -186,11 +201,17 @@ int st_store_judgements(struct st_store *s, long long run_id,
 {
 	struct judgements_rd rd = { cb, ctx };
 
-	if (!has_judgements(s))
+	if (!has_column(s, "judgements", "id"))
 		return ST_OK;
-	return store_read_rows(s, "SELECT id, uuid, run_id, created, limits_path, limits_hash, "
-			       "firmware, verdict, reason, judged, changed, captures, station, operator "
-			       "FROM judgements WHERE run_id = ?1 ORDER BY created, id",
+	/* 008_reanalysis's columns, or what a judgement before it read as */
+	return store_read_rows(s, has_column(s, "judgements", "analysis") ?
+			       "SELECT id, uuid, run_id, created, limits_path, limits_hash, "
+			       "firmware, verdict, reason, judged, changed, captures, station, operator, "
+			       "analysis, run_analysis, reanalysed, not_reanalysed "
+			       "FROM judgements WHERE run_id = ?1 ORDER BY created, id" :
+			       "SELECT id, uuid, run_id, created, limits_path, limits_hash, "
+			       "firmware, verdict, reason, judged, changed, captures, station, operator, "
+			       "0, 0, '', '' FROM judgements WHERE run_id = ?1 ORDER BY created, id",
 			       run_id, judgements_row, &rd, err);
 }
 
@@ -216,6 +237,8 @@ static int results_row(sqlite3_stmt *st, void *arg)
 	store_col_text(r.was, sizeof(r.was), st, 7);
 	store_col_text(r.limit_name, sizeof(r.limit_name), st, 8);
 	store_col_text(r.limit_at, sizeof(r.limit_at), st, 9);
+	r.reanalysed = sqlite3_column_int(st, 10);
+	r.stored = store_col_real(st, 11);
 	return rd->cb(&r, rd->ctx);
 }
 
@@ -225,8 +248,12 @@ int st_store_judgement_results(struct st_store *s, long long judgement_id,
 {
 	struct results_rd rd = { cb, ctx };
 
-	return store_read_rows(s, "SELECT measurement_id, name, value, unit, low, high, verdict, was, "
-			       "limit_name, limit_at FROM judgement_results WHERE judgement_id = ?1 "
-			       "ORDER BY id",
+	return store_read_rows(s, has_column(s, "judgement_results", "source") ?
+			       "SELECT measurement_id, name, value, unit, low, high, verdict, was, "
+			       "limit_name, limit_at, source = 'reanalysed', stored FROM judgement_results "
+			       "WHERE judgement_id = ?1 ORDER BY id" :
+			       "SELECT measurement_id, name, value, unit, low, high, verdict, was, "
+			       "limit_name, limit_at, 0, value FROM judgement_results "
+			       "WHERE judgement_id = ?1 ORDER BY id",
 			       judgement_id, results_row, &rd, err);
 }
