@@ -101,6 +101,7 @@ static int parse_head(struct cur *c, struct st_capnote *out)
 static int parse_sweep(struct cur *c, struct st_capnote *out)
 {
 	struct st_sweep *sw = &out->sw;
+	const char *at;
 	double v;
 
 	if (lit(c, "; sweep ") || number(c, &sw->f1) || lit(c, "-") || number(c, &sw->f2) ||
@@ -108,10 +109,13 @@ static int parse_sweep(struct cur *c, struct st_capnote *out)
 	    number(c, &sw->level_db) || lit(c, " dBFS fade ") || number(c, &sw->fade_ms) ||
 	    lit(c, " ms; analysis "))
 		return ST_ERR_PARSE;
+	at = c->p;
 	if (!isdigit((unsigned char)*c->p) || number(c, &v))
 		return bad(c, "expected the analysis version");
-	if (v < 1 || v > 1e6 || v != floor(v))
+	if (v < 1 || v > 1e6 || v != floor(v)) {
+		c->p = at;
 		return bad(c, "analysis version not a whole number from 1");
+	}
 	out->analysis = (int)v;
 	if (!(sw->f1 > 0 && sw->f2 > sw->f1 && sw->seconds > 0 && sw->seconds <= 60 &&
 	      sw->level_db <= 0 && sw->fade_ms >= 0))
