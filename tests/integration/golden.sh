@@ -8,7 +8,10 @@
 # listed, byte-identical twice, too few runs refused); `station rejudge`
 # (twice with identical verdicts, the original rows untouched, a stricter
 # file FAILs naming the measurement, `history --run` lists the
-# judgements); `station report nightly` on two nights stored as `station
+# judgements; with --reanalyse, or a capture naming another analysis
+# version, the ANC and microphone captures re-analysed and agreeing with
+# the run within 0.01, a stored value they do not hold shown as moved, a
+# tampered or missing capture named and never a FAIL); `station report nightly` on two nights stored as `station
 # nightly` stores them (well-formed, self-contained, hostile serial and
 # reason encoded, the change table, a trend chart per measurement with the
 # baseline band and the regression marked, --firmware, --last); and the
@@ -205,6 +208,53 @@ run rejudge "$r1" --limits nothere.lim --db g.db
 check "a missing limit file refused (exit 2)" $([ "$rc" = 2 ]; echo $?) "$errout"
 run rejudge ffffffff --limits learned.lim --db g.db
 check "an unknown run refused (exit 2)" $([ "$rc" = 2 ]; echo $?) "$errout"
+
+# --- rejudge re-analysing the run's captures (ANC and microphones) ---
+lim0=$STATION_DATA/limits/WH-1000XM5.lim
+nres() { sqlite3 g.db "SELECT count(*) FROM judgement_results WHERE judgement_id = (SELECT max(id) FROM judgements) AND source = 'reanalysed' ${1:-}"; }
+run rejudge "${r1:0:8}" --limits "$lim0" --db g.db
+check "captures naming this station's analysis are not re-analysed unasked" \
+	$([ "$rc" = 0 ] && [[ $out == *"re-analysed: nothing (the captures name analysis "* ]] && [ "$(nres)" = 0 ]; echo $?) "$out"
+before=$(sqlite3 g.db "SELECT group_concat(id || name || value || verdict, ';') FROM measurements")
+run rejudge "${r1:0:8}" --limits "$lim0" --db g.db --reanalyse
+check "--reanalyse re-analyses the ANC and microphone captures" \
+	$([ "$rc" = 0 ] && [[ $out == *"--reanalyse): anc (step "*"): anc-open anc-off anc-on; mics (step "*"): mics"* ]] &&
+	  [[ $out == *"measurements from re-analysis, 0 moved by more than 0.001"* ]] &&
+	  [[ $out == *"not re-analysed: stored values judged: response; floor; ramp; ramp-settled; assistant"* ]]; echo $?) "$out" "$errout"
+# tolerance: 0.01 (dB, us, deg) between the run's values and the re-analysed ones
+n=$(nres "AND (name LIKE 'anc.%' OR name LIKE 'mic.%') AND abs(value - stored) < 0.01")
+nall=$(sqlite3 g.db "SELECT count(*) FROM measurements WHERE run_id = (SELECT id FROM runs WHERE uuid = '$r1')
+	AND (name LIKE 'anc.%_db.%' OR name LIKE 'mic.%')")
+check "every ANC band and mic value re-analysed agrees with the run's within 0.01 ($n of $nall)" \
+	$([ "$n" -gt 100 ] && [ "$n" = "$nall" ] && [ "$(nres)" = "$n" ]; echo $?) "$n re-analysed of $nall"
+after=$(sqlite3 g.db "SELECT group_concat(id || name || value || verdict, ';') FROM measurements")
+check "re-analysis leaves the run's own values untouched" $([ "$before" = "$after" ]; echo $?)
+g2uuid=$(sqlite3 g.db "SELECT uuid FROM runs WHERE id = $g2run")
+run rejudge "$g2uuid" --limits "$lim0" --db g.db --reanalyse
+check "a stored value the captures do not hold is replaced, and shown as moved" \
+	$([ "$rc" = 0 ] && [[ $out == *"1 moved by more than"* ]] &&
+	  grep -Eq '^mic\.1\.delay_us +-?[0-9.e-]+ us .* PASS +mic.delay_us +re-analysed, moved from 50$' <<<"$out"; echo $?) "$out"
+mics=$(sqlite3 g.db "SELECT path FROM artifacts WHERE run_id = (SELECT id FROM runs WHERE uuid = '$r1') AND kind = 'mics'")
+ver=$(grep -ao '; analysis [0-9]*' "$mics" | awk '{print $3}')
+# a capture from a station of another analysis version (same length, its SHA-256 restored)
+sed -i "s/; analysis $ver\b/; analysis $((ver % 9 + 1))/" "$mics"
+sqlite3 g.db "UPDATE artifacts SET sha256 = '$(sha256sum "$mics" | cut -c1-64)' WHERE path = '$mics'"
+run rejudge "${r1:0:8}" --limits "$lim0" --db g.db
+check "a capture naming another analysis version is re-analysed unasked (and only it)" \
+	$([ "$rc" = 0 ] && [[ $out == *"re-analysed (analysis $ver, the captures' $((ver % 9 + 1))): mics (step "*"): mics"$'\n'* ]] &&
+	  [ "$(nres "AND name LIKE 'mic.%'")" = "$(nres)" ] && [ "$(nres)" -gt 0 ]; echo $?) "$out"
+ancoff=$(sqlite3 g.db "SELECT path FROM artifacts WHERE run_id = (SELECT id FROM runs WHERE uuid = '$r1') AND kind = 'anc-off'")
+printf '\x01' | dd of="$ancoff" bs=1 seek=3000 conv=notrunc 2>/dev/null
+run rejudge "${r1:0:8}" --limits "$lim0" --db g.db --reanalyse
+check "a tampered capture is refused and named, its step judged on stored values, no FAIL" \
+	$([ "$rc" = 0 ] && [[ $out == *"captures: 9 kept, 1 missing or altered"* ]] &&
+	  [[ $out == *"not re-analysed: anc (step "*"): anc-off missing or altered (SHA-256 not as stored)"* ]] &&
+	  [ "$(nres "AND name LIKE 'anc.%'")" = 0 ] && [ "$(nres)" -gt 0 ] &&
+	  [ "$(sqlite3 g.db "SELECT not_reanalysed LIKE '%anc-off missing%' FROM judgements ORDER BY id DESC LIMIT 1")" = 1 ]; echo $?) "$out"
+rm -f "$mics"
+run rejudge "${r1:0:8}" --limits strict.lim --db g.db --reanalyse
+check "a missing capture is named too; the FAIL is the stricter limit's, not the capture's" \
+	$([ "$rc" = 1 ] && [[ $out == *"mics (step "*"): mics missing or altered"* ]] && [[ $out == *"reason: mic."*"delay_us"* ]]; echo $?) "$out"
 
 # --- report nightly ---
 # Two nights recorded the way `station nightly` records them (db/NNN_nightly.sql):
