@@ -2,7 +2,8 @@
  * cmd_history_judge.c - the judgements part of `station history --run`:
  * each later judgement of the run against other limits (`station
  * rejudge`), oldest first, after the run's own record; as a table, or as
- * "judgement" JSON lines with --json.  The run's original verdicts above it
+ * "judgement" JSON lines with --json (with what each re-analysed from the
+ * run's captures, and what it could not).  The run's original verdicts above it
  * are never changed by a judgement.
  */
 #include <stdio.h>
@@ -31,7 +32,11 @@ static int judgement_json(const struct st_judgement *j)
 	      st_json_set_text(o, "firmware", j->firmware) ||
 	      st_json_set_text(o, "verdict", j->verdict) || st_json_set_text(o, "reason", j->reason) ||
 	      st_json_set_int(o, "judged", j->judged) || st_json_set_int(o, "changed", j->changed) ||
-	      st_json_set_text(o, "captures", j->captures);
+	      st_json_set_text(o, "captures", j->captures) ||
+	      st_json_set_int(o, "analysis", j->analysis) ||
+	      st_json_set_int(o, "run_analysis", j->run_analysis) ||
+	      st_json_set_text(o, "reanalysed", j->reanalysed) ||
+	      st_json_set_text(o, "not_reanalysed", j->not_reanalysed);
 	if (bad) {
 		json_decref(o);
 		return ST_ERR_MEM;

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "analysis/analysis.h"
 #include "audio/wav.h"
@@ -86,6 +87,7 @@ static int art_cb(const struct st_artifact_row *a, void *ctx)
 	struct run_caps *rc = ctx;
 	struct cap *c;
 	char hex[65], e[ST_ERRLEN];
+	struct stat sb;
 	size_t l = strlen(a->path);
 
 	if (!strcmp(a->kind, "report") || l < 4 || strcmp(a->path + l - 4, ".wav"))
@@ -106,7 +108,9 @@ static int art_cb(const struct st_artifact_row *a, void *ctx)
 		snprintf(c->path, sizeof(c->path), "%s", a->path);
 	else
 		snprintf(c->path, sizeof(c->path), "%s/%s", rc->dir, a->path);
-	c->ok = st_sha256_file(c->path, hex, e) == ST_OK && !strcmp(hex, a->sha256);
+	/* a plain file only: a path made to name a device or a FIFO is not read */
+	c->ok = stat(c->path, &sb) == 0 && S_ISREG(sb.st_mode) &&
+		st_sha256_file(c->path, hex, e) == ST_OK && !strcmp(hex, a->sha256);
 	return 0;
 }
 

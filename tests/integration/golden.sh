@@ -251,7 +251,13 @@ check "a tampered capture is refused and named, its step judged on stored values
 	  [[ $out == *"not re-analysed: anc (step "*"): anc-off missing or altered (SHA-256 not as stored)"* ]] &&
 	  [ "$(nres "AND name LIKE 'anc.%'")" = 0 ] && [ "$(nres)" -gt 0 ] &&
 	  [ "$(sqlite3 g.db "SELECT not_reanalysed LIKE '%anc-off missing%' FROM judgements ORDER BY id DESC LIMIT 1")" = 1 ]; echo $?) "$out"
+run history --db g.db --run "${r1:0:8}" --json
+check "history --run --json says what a judgement re-analysed and what not" \
+	$(printf '%s\n' "$out" | grep '"type":"judgement"' | tail -1 |
+	  $PY -c 'import json,sys; j=json.loads(sys.stdin.read()); sys.exit(not (j["analysis"] >= 1 and
+	  j["reanalysed"].startswith("mics (step ") and "anc-off missing or altered" in j["not_reanalysed"]))'; echo $?) "$out"
 rm -f "$mics"
+ln -s /dev/zero "$mics"   # a capture path made to name a device is not read
 run rejudge "${r1:0:8}" --limits strict.lim --db g.db --reanalyse
 check "a missing capture is named too; the FAIL is the stricter limit's, not the capture's" \
 	$([ "$rc" = 1 ] && [[ $out == *"mics (step "*"): mics missing or altered"* ]] && [[ $out == *"reason: mic."*"delay_us"* ]]; echo $?) "$out"
