@@ -121,7 +121,14 @@ killed=0
 for attempt in 1 2 3; do
 	"$STATION" sync --to "$PG_URL" --db "$C" >/dev/null 2>&1 &
 	BG=$!
-	sleep "0.$((RANDOM % 6 + 2))"
+	# killed once the first runs have arrived (each run is its own
+	# transaction): mid-way, where a fixed sleep of 0.2-0.7 s once found
+	# all 301 runs already sent
+	for _ in $(seq 1000); do
+		kill -0 "$BG" 2>/dev/null || break
+		got=$(pgq "select count(*) from runs where station = 'bench-c'" 2>/dev/null)
+		[ "${got:-0}" -gt "$((RANDOM % 20))" ] 2>/dev/null && break
+	done
 	if kill -9 "$BG" 2>/dev/null; then killed=1; fi
 	wait "$BG" 2>/dev/null
 	BG=
