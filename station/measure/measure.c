@@ -286,6 +286,42 @@ int meas_judge(const struct st_measure *m, const struct st_an_response *r, doubl
 
 /* ---- ANC ---- */
 
+/* Per ear and band: active, passive and total attenuation and the worst
+ * SNR, from the responses (the open ear captured, or the stored
+ * calibration's). */
+static void anc_results(const struct st_measure *m, const struct st_an_response *open,
+			const struct st_an_response *off, const struct st_an_response *on,
+			struct st_meas_anc *out)
+{
+	for (int e = 0; e < 2; e++) {
+		int r = ST_ROLE_EAR_L + e;
+		struct st_an_anc a;
+		struct st_meas_anc_ear *oe = &out->ear[e];
+
+		if (!oe->wired)
+			continue;
+		st_an_anc(m->open_ref ? &open[r] : NULL, &off[r], &on[r], &a);
+		for (int i = 0; i < ST_AN_NBANDS; i++) {
+			double s = fmin(off[r].snr_db[i], on[r].snr_db[i]);
+
+			if (m->open_ref)
+				s = fmin(s, open[r].snr_db[i]);
+			oe->passive_db[i] = a.passive_db[i];
+			oe->active_db[i] = a.active_db[i];
+			oe->total_db[i] = a.total_db[i];
+			if (!m->open_ref && m->open_cal) {
+				/* the stored open ear (station calibrate) */
+				double o = m->open_cal->band_db[e][i];
+
+				oe->passive_db[i] = o - off[r].band_db[i];
+				oe->total_db[i] = o - on[r].band_db[i];
+				s = fmin(s, m->open_cal->snr_db[e][i]);
+			}
+			oe->snr_db[i] = s;
+		}
+	}
+}
+
 int st_measure_anc(struct st_measure *m, struct st_meas_anc *out, char *err)
 {
 	struct meas_sweep ms = { .stim = NULL };
@@ -370,33 +406,7 @@ int st_measure_anc(struct st_measure *m, struct st_meas_anc *out, char *err)
 	if (out->attempts > 2)
 		out->attempts = 2;
 
-	for (int e = 0; e < 2; e++) {
-		int r = ST_ROLE_EAR_L + e;
-		struct st_an_anc a;
-		struct st_meas_anc_ear *oe = &out->ear[e];
-
-		if (!oe->wired)
-			continue;
-		st_an_anc(m->open_ref ? &open[r] : NULL, &off[r], &on[r], &a);
-		for (int i = 0; i < ST_AN_NBANDS; i++) {
-			double s = fmin(off[r].snr_db[i], on[r].snr_db[i]);
-
-			if (m->open_ref)
-				s = fmin(s, open[r].snr_db[i]);
-			oe->passive_db[i] = a.passive_db[i];
-			oe->active_db[i] = a.active_db[i];
-			oe->total_db[i] = a.total_db[i];
-			if (!m->open_ref && m->open_cal) {
-				/* the stored open ear (station calibrate) */
-				double o = m->open_cal->band_db[e][i];
-
-				oe->passive_db[i] = o - off[r].band_db[i];
-				oe->total_db[i] = o - on[r].band_db[i];
-				s = fmin(s, m->open_cal->snr_db[e][i]);
-			}
-			oe->snr_db[i] = s;
-		}
-	}
+	anc_results(m, open, off, on, out);
 	ret = ST_OK;
 
 out_free:
@@ -552,6 +562,17 @@ static double band_sum(const double *db, double lo, double hi)
 	return p > 0 ? 10 * log10(p) : -INFINITY;
 }
 
+/* The ear's level in the band a ramp-up is judged in (RAMP_F_LO..HI), dB. */
+static int ramp_level(const float *x, size_t n, double rate, double *db, char *err)
+{
+	double lev[ST_AN_NBANDS];
+	int ret = st_an_band_levels(x, n, 1, rate, lev, err);
+
+	if (ret == ST_OK)
+		*db = band_sum(lev, RAMP_F_LO, RAMP_F_HI);
+	return ret;
+}
+
 /* The unit's settled attenuation: the same noise again, a block of
  * RAMP_BASE_S at a time, until the ear's level holds within RAMP_STILL_DB
  * of the block before (the first compared with the ramp capture's end) -
@@ -562,41 +583,69 @@ static double band_sum(const double *db, double lo, double hi)
 static int ramp_settle(struct st_measure *m, const float *noise, size_t nbase, double t_on,
 		       const struct st_capture *ramp, struct st_capture *ref, char *err)
 {
-	double rate = st_audio_rate(m->audio), lev[ST_AN_NBANDS], prev = NAN, cur;
+	double rate = st_audio_rate(m->audio), prev = NAN, cur;
 	int ret;
 
 	if (ramp->n >= nbase) {
-		ret = st_an_band_levels(ramp->ch[ST_ROLE_EAR_L] + (ramp->n - nbase), nbase, 1, rate,
-					lev, err);
+		ret = ramp_level(ramp->ch[ST_ROLE_EAR_L] + (ramp->n - nbase), nbase, rate, &prev, err);
 		if (ret != ST_OK)
 			return ret;
-		prev = band_sum(lev, RAMP_F_LO, RAMP_F_HI);
 	}
 	for (;;) {
 		st_capture_free(ref);
 		ret = meas_playrec(m, noise, nbase, nbase, MEAS_EAR_L, ref, err);
 		if (ret == ST_OK)
-			ret = st_an_band_levels(ref->ch[ST_ROLE_EAR_L], ref->n, 1, rate, lev, err);
+			ret = ramp_level(ref->ch[ST_ROLE_EAR_L], ref->n, rate, &cur, err);
 		if (ret != ST_OK)
 			return ret;
-		cur = band_sum(lev, RAMP_F_LO, RAMP_F_HI);
 		if (fabs(cur - prev) <= RAMP_STILL_DB || bench_now(m) >= t_on + RAMP_REF_AT_S)
 			return ST_OK;
 		prev = cur;
 	}
 }
 
+/* The ramp-up time from one record (the ANC-off noise, then the ramp
+ * capture) judged against the settled reference ref. */
+static int ramp_analyse(struct st_measure *m, const struct st_capture *base,
+			const struct st_capture *ramp, const struct st_capture *ref, double t_on,
+			struct st_meas_ramp *out, char *err)
+{
+	double rate = st_audio_rate(m->audio), scale = meas_scale(m);
+	size_t nall = base->n + ramp->n;
+	float *all = malloc(nall * sizeof(float));
+	struct st_an_ramp_params rp;
+	struct st_an_ramp r;
+	int ret;
+
+	if (!all)
+		return st_fail(err, ST_ERR_MEM, "measure: out of memory for a ramp-up record");
+	memcpy(all, base->ch[ST_ROLE_EAR_L], base->n * sizeof(float));
+	memcpy(all + base->n, ramp->ch[ST_ROLE_EAR_L], ramp->n * sizeof(float));
+	memset(&rp, 0, sizeof(rp));
+	rp.t_engage_s = (double)base->n / rate + (t_on - ramp->t_start) / scale;
+	rp.f_lo = RAMP_F_LO;
+	rp.f_hi = RAMP_F_HI;
+	rp.ref = ref->ch[ST_ROLE_EAR_L];
+	rp.nref = ref->n;
+	memset(&r, 0, sizeof(r));
+	ret = st_an_ramp(all, nall, 1, rate, &rp, &r, err);
+	if (ret == ST_OK) {
+		out->ramp_s = r.ramp_full_s * scale;
+		out->settled_db = r.settled_db;
+		out->full_db = r.full_db;
+		st_an_ramp_free(&r);
+	}
+	free(all);
+	return ret;
+}
+
 int st_measure_ramp(struct st_measure *m, double seconds, struct st_meas_ramp *out,
 		    char *err)
 {
-	double rate = st_audio_rate(m->audio), scale = meas_scale(m);
-	double lo = RAMP_F_LO, hi = RAMP_F_HI, floor_db, base_db, t_on;
-	size_t nbase = (size_t)(RAMP_BASE_S * rate), nramp, nall;
-	float *noise = NULL, *all = NULL;
+	double rate = st_audio_rate(m->audio), floor_db, base_db, t_on = 0;
+	size_t nbase = (size_t)(RAMP_BASE_S * rate), nramp;
+	float *noise;
 	struct st_capture floor_cap, base, ramp, ref;
-	struct st_an_ramp_params rp;
-	struct st_an_ramp r;
-	double lev[ST_AN_NBANDS];
 	int ret = ST_OK;
 
 	memset(out, 0, sizeof(*out));
@@ -608,14 +657,10 @@ int st_measure_ramp(struct st_measure *m, double seconds, struct st_meas_ramp *o
 	if (!st_audio_has(m->audio, ST_ROLE_EAR_L))
 		return st_fail(err, ST_ERR_UNSUPPORTED, "measure: the bench has no left ear");
 	seconds = def(seconds, DEFAULT_RAMP_S);
-	nramp = (size_t)(seconds / scale * rate);
-	nall = nbase + nramp;
+	nramp = (size_t)(seconds / meas_scale(m) * rate);
 	noise = make_noise(m, nramp > nbase ? nramp : nbase);
-	all = malloc(nall * sizeof(float));
-	if (!noise || !all) {
-		ret = st_fail(err, ST_ERR_MEM, "measure: out of memory for a %.0f s ramp", seconds);
-		goto out_free;
-	}
+	if (!noise)
+		return st_fail(err, ST_ERR_MEM, "measure: out of memory for a %.0f s ramp", seconds);
 
 	for (out->attempts = 1; out->attempts <= 2; out->attempts++) {
 		st_capture_free(&floor_cap);
@@ -630,15 +675,11 @@ int st_measure_ramp(struct st_measure *m, double seconds, struct st_meas_ramp *o
 		if (ret == ST_OK)
 			ret = meas_playrec(m, noise, nbase, nbase, MEAS_EAR_L, &base, err);
 		if (ret == ST_OK)
-			ret = st_an_band_levels(floor_cap.ch[ST_ROLE_EAR_L], floor_cap.n, 1, rate,
-						lev, err);
+			ret = ramp_level(floor_cap.ch[ST_ROLE_EAR_L], floor_cap.n, rate, &floor_db, err);
+		if (ret == ST_OK)
+			ret = ramp_level(base.ch[ST_ROLE_EAR_L], base.n, rate, &base_db, err);
 		if (ret != ST_OK)
 			goto out_free;
-		floor_db = band_sum(lev, lo, hi);
-		ret = st_an_band_levels(base.ch[ST_ROLE_EAR_L], base.n, 1, rate, lev, err);
-		if (ret != ST_OK)
-			goto out_free;
-		base_db = band_sum(lev, lo, hi);
 		out->snr_db = base_db - floor_db;
 		ret = anc_set(m, 1, err);
 		if (ret != ST_OK)
@@ -666,23 +707,7 @@ int st_measure_ramp(struct st_measure *m, double seconds, struct st_meas_ramp *o
 	if (out->attempts > 2)
 		out->attempts = 2;
 
-	/* one record: ANC-off noise, then the ramp capture */
-	memcpy(all, base.ch[ST_ROLE_EAR_L], nbase * sizeof(float));
-	memcpy(all + nbase, ramp.ch[ST_ROLE_EAR_L], nramp * sizeof(float));
-	memset(&rp, 0, sizeof(rp));
-	rp.t_engage_s = RAMP_BASE_S + (t_on - ramp.t_start) / scale;
-	rp.f_lo = lo;
-	rp.f_hi = hi;
-	rp.ref = ref.ch[ST_ROLE_EAR_L];
-	rp.nref = ref.n;
-	memset(&r, 0, sizeof(r));
-	ret = st_an_ramp(all, nall, 1, rate, &rp, &r, err);
-	if (ret != ST_OK)
-		goto out_free;
-	out->ramp_s = r.ramp_full_s * scale;
-	out->settled_db = r.settled_db;
-	out->full_db = r.full_db;
-	st_an_ramp_free(&r);
+	ret = ramp_analyse(m, &base, &ramp, &ref, t_on, out, err);
 
 out_free:
 	st_capture_free(&floor_cap);
@@ -690,6 +715,5 @@ out_free:
 	st_capture_free(&ramp);
 	st_capture_free(&ref);
 	free(noise);
-	free(all);
 	return ret;
 }
