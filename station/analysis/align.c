@@ -6,10 +6,13 @@
  * gain and phase at exactly 1 kHz, and per band the energy ratio and the
  * argument of the band-summed cross spectrum.
  *
- * The per-bin phase is taken once (atan2); the three refining iterations
- * of the fit add the change of delay to it (a linear term) and unwrap
- * again, which is what taking the phase of the re-rotated spectrum would
- * give, without a second or third pass of atan2.
+ * Both responses carry their window's spectrum (st_an_response.spec), so
+ * no FFT is made here: the cross spectrum is their product, rotated by the
+ * windows' offset.  The per-bin phase is unwrapped as it is taken: each
+ * bin's angle to the one before is small, a short series rather than an
+ * atan2.  The three refining iterations of the fit add the change of
+ * delay to it (a linear term) and unwrap again, which is what taking the
+ * phase of the re-rotated spectrum would give.
  */
 #include "analysis/analysis.h"
 #include "analysis/ctx.h"
@@ -31,86 +34,68 @@ static double wrap_deg(double d)
 	return d;
 }
 
-/* Put a response's windowed IR into wt at offset off and transform to dst. */
-static void ir_fft(const struct st_an_ctx *c, struct an_work *w, const struct st_an_response *r,
-		   size_t off, fftw_complex *dst)
+/* Cross spectrum of the windowed IRs as placed in one m-point window
+ * (ref at offset ro, ch at offset co): each response keeps its window's
+ * spectrum at offset 0 (spec), and a shift by off multiplies it by
+ * e^{-i 2 pi k off / m} (exact, the IRs not wrapping: align_check), so
+ * G = Hch conj(Href) = Sch conj(Sref) e^{-i 2 pi k (co - ro) / m}, by a
+ * rotation recurrence resynchronised every 256 bins.  G goes into wf,
+ * |Hch|^2 into wt, |Href|^2 into lt; returns max |G|^2 over k0..k1. */
+static double cross_spectrum(const struct st_an_ctx *c, struct an_work *w,
+			     const struct st_an_response *ref, const struct st_an_response *ch,
+			     long shift, size_t k0, size_t k1)
 {
-	memset(w->wt, 0, sizeof(double) * c->m);
-	for (size_t k = 0; k < r->ir_len; k++)
-		w->wt[off + k] = r->ir[k];
-	fftw_execute_dft_r2c(c->wfwd, w->wt, dst);
-}
+	double a = -2 * M_PI * (double)shift / (double)c->m, sr = cos(a), si = sin(a);
+	double rr = 1, ri = 0, gmax = 0;
+	const float *hr = ref->spec, *hc = ch->spec;
 
-/* Spectrum of ref's windowed IR at offset off into dst: transformed at
- * offset 0 once per reference (kept in ref_f), then shifted by a phase
- * ramp e^{-i 2 pi k off / m} (a rotation recurrence, resynchronised every
- * 256 bins); exact as long as the IR does not wrap, which st_an_align
- * checks. */
-static void ref_spectrum(const struct st_an_ctx *c, struct an_work *w,
-			 const struct st_an_response *ref, size_t off, fftw_complex *dst)
-{
-	size_t bins = c->m / 2 + 1;
-	double a = -2 * M_PI * (double)off / (double)c->m, sr = cos(a), si = sin(a), rr = 1, ri = 0;
-
-	if (!ref->id || ref->id != w->ref_id || ref->ir_len + off > c->m) {
-		if (ref->ir_len + off > c->m || !ref->id) {
-			w->ref_id = 0;
-			ir_fft(c, w, ref, off, dst);
-			return;
-		}
-		ir_fft(c, w, ref, 0, w->ref_f);
-		w->ref_id = ref->id;
-	}
-	if (off == 0) {
-		memcpy(dst, w->ref_f, sizeof(fftw_complex) * bins);
-		return;
-	}
-	for (size_t k = 0; k < bins; k++) {
-		double t;
+	for (size_t k = 0; k <= c->m / 2; k++) {
+		double xr = hc[2 * k], xi = hc[2 * k + 1], yr = hr[2 * k], yi = hr[2 * k + 1];
+		double gr = xr * yr + xi * yi, gi = xi * yr - xr * yi, t;
 
 		if ((k & 255) == 0) {
 			rr = cos(a * (double)k);
 			ri = sin(a * (double)k);
 		}
-		dst[k][0] = w->ref_f[k][0] * rr - w->ref_f[k][1] * ri;
-		dst[k][1] = w->ref_f[k][0] * ri + w->ref_f[k][1] * rr;
+		w->wt[k] = xr * xr + xi * xi;
+		w->lt[k] = yr * yr + yi * yi;
+		w->wf[k][0] = gr * rr - gi * ri;
+		w->wf[k][1] = gr * ri + gi * rr;
 		t = rr * sr - ri * si;
 		ri = ri * sr + rr * si;
 		rr = t;
 	}
-}
-
-/* Cross spectrum G = Hch conj(Href) into wf (Href stays in wf2, |Hch|^2
- * goes into wt); returns max |G|^2 over bins k0..k1. */
-static double cross_spectrum(const struct st_an_ctx *c, struct an_work *w, size_t k0, size_t k1)
-{
-	double gmax = 0;
-
-	for (size_t k = 0; k <= c->m / 2; k++) {
-		double re = w->wf[k][0] * w->wf2[k][0] + w->wf[k][1] * w->wf2[k][1];
-		double im = w->wf[k][1] * w->wf2[k][0] - w->wf[k][0] * w->wf2[k][1];
-
-		w->wt[k] = an_cabs2(w->wf[k]);
-		w->wf[k][0] = re;
-		w->wf[k][1] = im;
-		if (k >= k0 && k <= k1 && re * re + im * im > gmax)
-			gmax = re * re + im * im;
-	}
+	for (size_t k = k0; k <= k1; k++)
+		if (an_cabs2(w->wf[k]) > gmax)
+			gmax = an_cabs2(w->wf[k]);
 	return gmax;
 }
 
+/* atan(t) for |t| <= 1/16: its Taylor series to t^15 (the first term
+ * left out is below 4e-22). */
+static double atan_small(double t)
+{
+	double t2 = t * t;
+
+	return t * (1 - t2 * (1.0 / 3 - t2 * (1.0 / 5 - t2 * (1.0 / 7 - t2 * (1.0 / 9 - t2 *
+		    (1.0 / 11 - t2 * (1.0 / 13 - t2 * (1.0 / 15))))))));
+}
+
 /* The bins of the phase fit (|G|^2 >= 1e-8 of its maximum): angular
- * frequency into fx, the phase of G e^{i w tau0} (wrapped) into fp, the
- * weight |Href|^2|Hch|^2 / (|Href|^2 + |Hch|^2) into fw.  Returns how many. */
+ * frequency into fx, the phase of G e^{i w tau0} into fp (unwrapped: the
+ * first bin's principal value, then each bin's angle to the one before,
+ * arg(z_k conj(z_prev)), which is small between neighbouring bins and
+ * then needs no atan2), the weight |Href|^2|Hch|^2 / (|Href|^2 + |Hch|^2)
+ * into fw.  Returns how many. */
 static size_t phase_bins(const struct st_an_ctx *c, const struct an_work *w, size_t k0, size_t k1,
 			 double gmax, double tau0, double *fx, double *fp, double *fw)
 {
-	double df = c->rate / (double)c->m, rr = 1, ri = 0;
+	double df = c->rate / (double)c->m, rr = 1, ri = 0, zr0 = 0, zi0 = 0, u = 0;
 	double ws = cos(2 * M_PI * df * tau0), wsi = sin(2 * M_PI * df * tau0);
 	size_t cnt = 0;
 
 	for (size_t k = k0; k <= k1; k++) {
-		double g2 = an_cabs2(w->wf[k]), om = 2 * M_PI * (double)k * df, pr, pc, t;
+		double g2 = an_cabs2(w->wf[k]), om = 2 * M_PI * (double)k * df, pr, pc, t, zr, zi, dr, di;
 
 		/* rr + i ri = e^{i w tau0}: a rotation recurrence,
 		 * resynchronised every 256 bins. */
@@ -124,10 +109,22 @@ static size_t phase_bins(const struct st_an_ctx *c, const struct an_work *w, siz
 		}
 		if (g2 < 1e-8 * gmax)
 			continue;
-		pr = an_cabs2(w->wf2[k]);
+		zr = w->wf[k][0] * rr - w->wf[k][1] * ri;
+		zi = w->wf[k][1] * rr + w->wf[k][0] * ri;
+		dr = zr * zr0 + zi * zi0;
+		di = zi * zr0 - zr * zi0;
+		if (!cnt)
+			u = atan2(zi, zr);
+		else if (dr > 0 && fabs(di) <= 0.0625 * dr)
+			u += atan_small(di / dr);
+		else
+			u += atan2(di, dr);
+		zr0 = zr;
+		zi0 = zi;
+		pr = w->lt[k];
 		pc = w->wt[k];
 		fx[cnt] = om;
-		fp[cnt] = atan2(w->wf[k][1] * rr + w->wf[k][0] * ri, w->wf[k][0] * rr - w->wf[k][1] * ri);
+		fp[cnt] = u;
 		fw[cnt] = pr * pc / (pr + pc);
 		cnt++;
 	}
@@ -135,7 +132,8 @@ static size_t phase_bins(const struct st_an_ctx *c, const struct an_work *w, siz
 }
 
 /* Delay: three fits of the unwrapped phase of G e^{i w tau}, tau
- * corrected by each fit's slope; *a the last intercept. */
+ * corrected by each fit's slope (the phase unwrapped again after each
+ * correction); *a the last intercept. */
 static int fit_delay(const double *fx, const double *fp, const double *fw, double *fy, size_t cnt,
 		     double tau0, double *tau, double *a)
 {
@@ -172,7 +170,7 @@ static int fit_delay(const double *fx, const double *fp, const double *fw, doubl
 }
 
 /* Gain and phase at 1 kHz and per band (cross spectrum in wf, |Hch|^2 in
- * wt, Href in wf2). */
+ * wt, |Href|^2 in lt). */
 static void gains(const struct st_an_ctx *c, const struct an_work *w, const struct st_an_response *ref,
 		  const struct st_an_response *ch, struct st_an_align *out)
 {
@@ -192,7 +190,7 @@ static void gains(const struct st_an_ctx *c, const struct an_work *w, const stru
 			continue;
 		for (size_t k = c->band_k0[bnd]; k <= c->band_k1[bnd]; k++) {
 			pc += w->wt[k];
-			pr += an_cabs2(w->wf2[k]);
+			pr += w->lt[k];
 			re += w->wf[k][0];
 			im += w->wf[k][1];
 		}
@@ -210,7 +208,7 @@ static int align_check(const struct st_an_ctx *c, const struct st_an_response *r
 {
 	long sr, sc, s0, e0;
 
-	if (!c || !ref || !ch || !ref->ir || !ch->ir)
+	if (!c || !ref || !ch || !ref->ir || !ch->ir || !ref->spec || !ch->spec)
 		return st_fail(err, ST_ERR_ARG, "align: missing response");
 	if (ref->rate != c->rate || ch->rate != c->rate)
 		return st_fail(err, ST_ERR_ARG, "align: responses not from this analysis (rate)");
@@ -240,7 +238,6 @@ int st_an_align(struct st_an_ctx *c, const struct st_an_response *ref,
 		struct st_an_align *out, char *err)
 {
 	size_t k0, k1, cnt;
-	long s0;
 	double tau, a = 0, gmax, *fx = NULL, *fp = NULL, *fw = NULL, *fy = NULL;
 	struct an_work *w;
 	int ret;
@@ -255,10 +252,9 @@ int st_an_align(struct st_an_ctx *c, const struct st_an_response *ref,
 		return ret;
 	if (an_work_get(c, 0, &w))
 		return st_fail(err, ST_ERR_MEM, "align: out of memory");
-	s0 = -ref->ir_zero < -ch->ir_zero ? -ref->ir_zero : -ch->ir_zero;
-	ref_spectrum(c, w, ref, (size_t)(-ref->ir_zero - s0), w->wf2);
-	ir_fft(c, w, ch, (size_t)(-ch->ir_zero - s0), w->wf);
-	gmax = cross_spectrum(c, w, k0, k1);
+	/* In one window from the earlier IR's start: ch at -ch->ir_zero - s0,
+	 * ref at -ref->ir_zero - s0. */
+	gmax = cross_spectrum(c, w, ref, ch, ref->ir_zero - ch->ir_zero, k0, k1);
 	if (!(gmax > 0))
 		return st_fail(err, ST_ERR_ARG, "align: a channel is silent");
 	fx = malloc(sizeof(double) * (k1 - k0 + 1));

@@ -139,10 +139,12 @@ struct st_an_response {
 	float *ir;
 	size_t ir_len;
 	long ir_zero;
+	/* The spectrum of ir (zero-padded to the context's window FFT size m):
+	 * m/2 + 1 bins as re, im pairs, malloc'd; st_an_align works on it. */
+	float *spec;
+	size_t spec_bins;
 	double rate;
-	unsigned long id;           /* process-unique, set by st_an_response (lets
-	                             * st_an_align transform a reference once for
-	                             * every channel aligned to it) */
+	unsigned long id;           /* process-unique, set by st_an_response */
 };
 
 /* Deconvolve one capture channel (x[i * stride], i < n; n may be shorter

@@ -43,7 +43,6 @@ static void work_free(struct an_work *w)
 	fftw_free(w->lt);
 	fftw_free(w->wf);
 	fftw_free(w->wf2);
-	fftw_free(w->ref_f);
 	free(w);
 }
 
@@ -69,11 +68,12 @@ void st_an_ctx_free(struct st_an_ctx *c)
 	free(c);
 }
 
-/* Workspace i: its n-size buffers always, the m-size ones once m is known. */
+/* Workspace i: its n-size buffers always, the m- and dec-size ones once
+ * m and dec are known. */
 int an_work_get(struct st_an_ctx *c, int i, struct an_work **out)
 {
 	struct an_work *w = c->work[i];
-	size_t bins = c->n / 2 + 1, mb = c->m / 2 + 1, nd = c->n / c->dec;
+	size_t bins = c->n / 2 + 1, mb = c->m / 2 + 1, nd = c->dec ? c->n / c->dec : 0;
 
 	if (!w) {
 		w = calloc(1, sizeof(*w));
@@ -84,18 +84,17 @@ int an_work_get(struct st_an_ctx *c, int i, struct an_work **out)
 			c->nwork = i + 1;
 		w->tbuf = fftw_malloc(sizeof(double) * c->n);
 		w->fbuf = fftw_malloc(sizeof(fftw_complex) * bins);
-		w->dbuf = fftw_malloc(sizeof(double) * nd);
-		w->dspec = fftw_malloc(sizeof(fftw_complex) * (nd / 2 + 1));
-		if (!w->tbuf || !w->fbuf || !w->dbuf || !w->dspec)
+		if (!w->tbuf || !w->fbuf)
 			return ST_ERR_MEM;
 	}
 	if (c->m && !w->wt) {
+		w->dbuf = fftw_malloc(sizeof(double) * nd);
+		w->dspec = fftw_malloc(sizeof(fftw_complex) * (nd / 2 + 1));
 		w->wt = fftw_malloc(sizeof(double) * c->m);
 		w->lt = fftw_malloc(sizeof(double) * c->m);
 		w->wf = fftw_malloc(sizeof(fftw_complex) * mb);
 		w->wf2 = fftw_malloc(sizeof(fftw_complex) * mb);
-		w->ref_f = fftw_malloc(sizeof(fftw_complex) * mb);
-		if (!w->wt || !w->lt || !w->wf || !w->wf2 || !w->ref_f) {
+		if (!w->dbuf || !w->dspec || !w->wt || !w->lt || !w->wf || !w->wf2) {
 			fftw_free(w->wt);
 			w->wt = NULL;
 			return ST_ERR_MEM;
@@ -265,7 +264,6 @@ static int setup_n(struct st_an_ctx *c, struct an_work **w, char *err)
 		c->n = st_fft_good_size(c->n + 1);
 	if (!c->n)
 		return st_fail(err, ST_ERR_ARG, "analysis: capture too long");
-	c->dec = c->n % 4 == 0 ? 4 : 2;
 	bins = c->n / 2 + 1;
 	c->wgt = malloc(sizeof(double) * bins);
 	c->inv = fftw_malloc(sizeof(fftw_complex) * bins);
@@ -273,8 +271,7 @@ static int setup_n(struct st_an_ctx *c, struct an_work **w, char *err)
 		return st_fail(err, ST_ERR_MEM, "analysis: out of memory for %zu-point FFT", c->n);
 	c->fwd = st_fft_plan_r2c_tuned((int)c->n, (*w)->tbuf, (*w)->fbuf);
 	c->bwd = st_fft_plan_c2r_tuned((int)c->n, (*w)->fbuf, (*w)->tbuf);
-	c->dbwd = st_fft_plan_c2r_tuned((int)(c->n / c->dec), (*w)->dspec, (*w)->dbuf);
-	if (!c->fwd || !c->bwd || !c->dbwd)
+	if (!c->fwd || !c->bwd)
 		return st_fail(err, ST_ERR_MEM, "analysis: FFTW plan of %zu points failed", c->n);
 	return ST_OK;
 }
@@ -377,6 +374,18 @@ static int tapers(struct st_an_ctx *c)
 	return ST_OK;
 }
 
+/* Decimation of the coarse peak search: the largest of 8, 4, 2 that
+ * divides n (n is even) and leaves the refined peak, up to dec samples
+ * from the coarse one, in the flat part of the linear window (which
+ * starts pre before the coarse peak and rises over pre/2). */
+static size_t peak_decimation(size_t n, size_t pre)
+{
+	for (size_t dec = 8; dec > 2; dec /= 2)
+		if (n % dec == 0 && 2 * dec <= pre / 2)
+			return dec;
+	return 2;
+}
+
 /* IR windows, the m-point window size, its buffers and plans, band bins
  * and the matched weighting at m. */
 static int setup_windows(struct st_an_ctx *c, const struct st_an_config *cfg, char *err)
@@ -400,12 +409,14 @@ static int setup_windows(struct st_an_ctx *c, const struct st_an_config *cfg, ch
 		return st_fail(err, ST_ERR_ARG, "analysis: IR window %.3f s too long for the stimulus",
 			       (double)wlen / c->rate);
 	c->m = window_size(4 * wlen);
+	c->dec = peak_decimation(c->n, c->pre);
 	c->wgt_m = c->m ? malloc(sizeof(double) * (c->m / 2 + 1)) : NULL;
 	if (!c->wgt_m || an_work_get(c, 0, &w))
 		return st_fail(err, ST_ERR_MEM, "analysis: out of memory");
+	c->dbwd = st_fft_plan_c2r_tuned((int)(c->n / c->dec), w->dspec, w->dbuf);
 	c->wfwd = st_fft_plan_r2c_tuned((int)c->m, w->wt, w->wf);
 	c->wbwd = st_fft_plan_c2r_tuned((int)c->m, w->wf2, w->lt);
-	if (!c->wfwd || !c->wbwd)
+	if (!c->dbwd || !c->wfwd || !c->wbwd)
 		return st_fail(err, ST_ERR_MEM, "analysis: FFTW plan of %zu points failed", c->m);
 	harmonic_windows(c);
 	c->hlen[0] = c->hlen[1] = wlen;

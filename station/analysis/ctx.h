@@ -36,9 +36,6 @@ struct an_work {
 	double *lt;           /* m reals: the weighted IR near the peak */
 	fftw_complex *wf;     /* m/2+1 bins: spectrum of the linear window */
 	fftw_complex *wf2;    /* m/2+1 bins: noise / harmonic / scratch spectrum */
-	fftw_complex *ref_f;  /* m/2+1 bins: spectrum of the response ref_id's
-	                       * windowed IR at offset 0 (st_an_align) */
-	unsigned long ref_id; /* whose spectrum ref_f is; 0 = none */
 };
 
 struct st_an_ctx {

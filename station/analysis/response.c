@@ -108,73 +108,44 @@ static inline void mul_bin(const struct st_an_ctx *c, struct an_work *w, size_t 
 	*im = b * c->wgt[j];
 }
 
-/* Bin q of the weighted spectrum aliased to n/dec bins (fbuf holds
- * Y Xinv at every bin it needs): sum over r of B[q + r n/dec], B[j] for
- * j > n/2 being conj(B[n - j]). */
-static void alias_bin(const struct st_an_ctx *c, struct an_work *w, size_t q)
-{
-	size_t nd = c->n / c->dec;
-
-	w->dspec[q][0] = w->dspec[q][1] = 0;
-	for (size_t r = 0; r < c->dec; r++) {
-		size_t j = q + r * nd, k = j <= c->n / 2 ? j : c->n - j;
-		double sg = j <= c->n / 2 ? 1 : -1;
-
-		w->dspec[q][0] += w->fbuf[k][0] * c->wgt[k];
-		w->dspec[q][1] += sg * w->fbuf[k][1] * c->wgt[k];
-	}
-}
-
-/* Y Xinv into fbuf and the matched-weighted spectrum Y Xinv wgt aliased
- * to n/dec bins into dspec (so its c2r gives the weighted IR at every
- * dec-th sample, exactly).  With n/dec even in one pass: bin q of dspec
- * gathers bins r n/dec + q (r < dec/2) and conjugated r n/dec - q
- * (1 <= r <= dec/2). */
+/* Y Xinv into fbuf and the matched-weighted spectrum B = Y Xinv wgt
+ * aliased to nd = n/dec bins into dspec (so its c2r gives the weighted IR
+ * at every dec-th sample, exactly): dspec[q] is the sum of the full
+ * spectrum's bins j = q (mod nd), B[j] for j <= n/2 and conj(B[n - j])
+ * above.  One pass over the bins in order: bin k lands on q = k mod nd
+ * when that is <= nd/2, and its conjugate twin n - k on nd - (k mod nd)
+ * when that is; the twins landing on q = 0 (and on nd/2 when nd is even)
+ * are added after the pass, from the bins' products kept in fbuf. */
 static void multiply(const struct st_an_ctx *c, struct an_work *w)
 {
-	size_t nd = c->n / c->dec, h = nd / 2, half = c->dec / 2;
+	size_t nd = c->n / c->dec, h = nd / 2, half = c->n / 2;
 	double re, im;
 
-	if (nd % 2) {
-		for (size_t k = 0; k <= c->n / 2; k++)
+	memset(w->dspec, 0, sizeof(fftw_complex) * (h + 1));
+	for (size_t k0 = 0; k0 <= half; k0 += nd) {
+		size_t e1 = k0 + h + 1 < half + 1 ? k0 + h + 1 : half + 1;
+		size_t e2 = k0 + nd < half + 1 ? k0 + nd : half + 1;
+		fftw_complex *d = w->dspec - k0, *dc = w->dspec + k0 + nd;
+
+		for (size_t k = k0; k < e1; k++) {
 			mul_bin(c, w, k, &re, &im);
-		for (size_t q = 0; q <= h; q++)
-			alias_bin(c, w, q);
-		return;
-	}
-	for (size_t r = 0; r <= half; r++)
-		mul_bin(c, w, r * nd, &re, &im);
-	for (size_t r = 0; r < half; r++)
-		mul_bin(c, w, r * nd + h, &re, &im);
-	alias_bin(c, w, 0);
-	alias_bin(c, w, h);
-	for (size_t q = 1; q < h && c->dec == 4; q++) {
-		double sr, si;
-
-		mul_bin(c, w, q, &sr, &si);
-		mul_bin(c, w, nd + q, &re, &im);
-		sr += re;
-		si += im;
-		mul_bin(c, w, nd - q, &re, &im);
-		sr += re;
-		si -= im;
-		mul_bin(c, w, 2 * nd - q, &re, &im);
-		w->dspec[q][0] = sr + re;
-		w->dspec[q][1] = si - im;
-	}
-	for (size_t q = 1; q < h && c->dec != 4; q++) {
-		double sr = 0, si = 0;
-
-		for (size_t r = 0; r < half; r++) {
-			mul_bin(c, w, r * nd + q, &re, &im);
-			sr += re;
-			si += im;
-			mul_bin(c, w, (r + 1) * nd - q, &re, &im);
-			sr += re;
-			si -= im;
+			d[k][0] += re;
+			d[k][1] += im;
 		}
-		w->dspec[q][0] = sr;
-		w->dspec[q][1] = si;
+		for (size_t k = k0 + h + 1; k < e2; k++) {
+			mul_bin(c, w, k, &re, &im);
+			dc[-(ptrdiff_t)k][0] += re;
+			dc[-(ptrdiff_t)k][1] -= im;
+		}
+	}
+	/* The twins n - k of bins 0 < k < n/2 on q = 0 and q = nd/2. */
+	for (size_t k = nd; k < half; k += nd) {
+		w->dspec[0][0] += w->fbuf[k][0] * c->wgt[k];
+		w->dspec[0][1] -= w->fbuf[k][1] * c->wgt[k];
+	}
+	for (size_t k = h; k < half && nd % 2 == 0; k += nd) {
+		w->dspec[h][0] += w->fbuf[k][0] * c->wgt[k];
+		w->dspec[h][1] -= w->fbuf[k][1] * c->wgt[k];
 	}
 }
 
@@ -348,8 +319,11 @@ void st_an_response_free(struct st_an_response *r)
 	if (!r)
 		return;
 	free(r->ir);
+	free(r->spec);
 	r->ir = NULL;
+	r->spec = NULL;
 	r->ir_len = 0;
+	r->spec_bins = 0;
 }
 
 static void response_clear(const struct st_an_ctx *c, struct st_an_response *out)
@@ -376,7 +350,7 @@ static int response_work(const struct st_an_ctx *c, struct an_work *w, const flo
 		return ret;
 	deconvolve(c, w);
 	/* The linear window starts pre before the coarse peak (the sample
-	 * found may be up to dec/2 from the refined one: the window's flat
+	 * found may be up to dec from the refined one: the window's flat
 	 * part covers both). */
 	p0 = coarse_peak(c, w, n);
 	window_fft(c, w, p0 - (long)c->pre, 0, c->m, c->wfwd, w->wf);
@@ -384,9 +358,17 @@ static int response_work(const struct st_an_ctx *c, struct an_work *w, const flo
 	out->latency_ms = ((double)p + delta) / c->rate * 1e3;
 	out->peak = w->tbuf[(size_t)((p + (long)c->n) % (long)c->n)];
 	out->ir = malloc(sizeof(float) * wlen);
-	if (!out->ir)
+	out->spec = malloc(sizeof(float) * 2 * (c->m / 2 + 1));
+	if (!out->ir || !out->spec) {
+		st_an_response_free(out);
 		return st_fail(err, ST_ERR_MEM, "analysis: out of memory");
+	}
 	out->ir_len = wlen;
+	out->spec_bins = c->m / 2 + 1;
+	for (size_t k = 0; k < out->spec_bins; k++) {
+		out->spec[2 * k] = (float)w->wf[k][0];
+		out->spec[2 * k + 1] = (float)w->wf[k][1];
+	}
 	out->ir_zero = (long)c->pre - p0;
 	out->id = atomic_fetch_add(&next_response_id, 1);
 	for (size_t k = 0; k < wlen; k++)
