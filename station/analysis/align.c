@@ -233,25 +233,28 @@ static int align_check(const struct st_an_ctx *c, const struct st_an_response *r
 	return ST_OK;
 }
 
-int st_an_align(struct st_an_ctx *c, const struct st_an_response *ref,
-		const struct st_an_response *ch, double f_lo, double f_hi,
-		struct st_an_align *out, char *err)
+static void align_clear(struct st_an_align *out)
 {
-	size_t k0, k1, cnt;
-	double tau, a = 0, gmax, *fx = NULL, *fp = NULL, *fw = NULL, *fy = NULL;
-	struct an_work *w;
-	int ret;
-
 	memset(out, 0, sizeof(*out));
 	out->delay_us = out->gain_db = out->phase_deg = NAN;
 	out->polarity = 1;
 	for (int i = 0; i < ST_AN_NBANDS; i++)
 		out->band_gain_db[i] = out->band_phase_deg[i] = NAN;
+}
+
+/* st_an_align with workspace w. */
+static int align_work(const struct st_an_ctx *c, struct an_work *w, const struct st_an_response *ref,
+		      const struct st_an_response *ch, double f_lo, double f_hi,
+		      struct st_an_align *out, char *err)
+{
+	size_t k0, k1, cnt;
+	double tau, a = 0, gmax, *fx = NULL, *fp = NULL, *fw = NULL, *fy = NULL;
+	int ret;
+
+	align_clear(out);
 	ret = align_check(c, ref, ch, f_lo, f_hi, &k0, &k1, err);
 	if (ret)
 		return ret;
-	if (an_work_get(c, 0, &w))
-		return st_fail(err, ST_ERR_MEM, "align: out of memory");
 	/* In one window from the earlier IR's start: ch at -ch->ir_zero - s0,
 	 * ref at -ref->ir_zero - s0. */
 	gmax = cross_spectrum(c, w, ref, ch, ref->ir_zero - ch->ir_zero, k0, k1);
@@ -281,4 +284,46 @@ out_free:
 	free(fw);
 	free(fy);
 	return ret;
+}
+
+int st_an_align(struct st_an_ctx *c, const struct st_an_response *ref,
+		const struct st_an_response *ch, double f_lo, double f_hi,
+		struct st_an_align *out, char *err)
+{
+	struct an_work *w;
+
+	align_clear(out);
+	if (!c)
+		return st_fail(err, ST_ERR_ARG, "align: missing response");
+	if (an_work_get(c, 0, &w))
+		return st_fail(err, ST_ERR_MEM, "align: out of memory");
+	return align_work(c, w, ref, ch, f_lo, f_hi, out, err);
+}
+
+/* Channel i of st_an_aligns (an_parallel's item). */
+struct align_args {
+	const struct st_an_response *ref;
+	const struct st_an_response *const *ch;
+	double f_lo, f_hi;
+	struct st_an_align *out;
+};
+
+static int align_item(const struct st_an_ctx *c, struct an_work *w, size_t i, void *arg, char *err)
+{
+	struct align_args *a = arg;
+
+	return align_work(c, w, a->ref, a->ch[i], a->f_lo, a->f_hi, &a->out[i], err);
+}
+
+int st_an_aligns(struct st_an_ctx *c, const struct st_an_response *ref,
+		 const struct st_an_response *const *ch, size_t nch, double f_lo, double f_hi,
+		 struct st_an_align *out, int threads, char *err)
+{
+	struct align_args args = { .ref = ref, .ch = ch, .f_lo = f_lo, .f_hi = f_hi, .out = out };
+
+	for (size_t i = 0; i < nch; i++)
+		align_clear(&out[i]);
+	if (!c || !ch || nch == 0)
+		return st_fail(err, ST_ERR_ARG, "align: %s", c ? "no channels" : "missing response");
+	return an_parallel(c, nch, threads, align_item, &args, err);
 }

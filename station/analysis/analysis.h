@@ -255,6 +255,13 @@ struct st_an_align {
 int st_an_align(struct st_an_ctx *c, const struct st_an_response *ref,
 		const struct st_an_response *ch, double f_lo, double f_hi,
 		struct st_an_align *out, char *err);
+/* Several channels against one reference: ch[i] aligned into out[i], the
+ * channels shared out among `threads` threads as in st_an_responses.
+ * Same results as st_an_align per channel; on error err names the first
+ * failure (every out[] still set, NAN where not aligned). */
+int st_an_aligns(struct st_an_ctx *c, const struct st_an_response *ref,
+		 const struct st_an_response *const *ch, size_t nch, double f_lo, double f_hi,
+		 struct st_an_align *out, int threads, char *err);
 
 /* ------------------------------------------------------------------ */
 /* Tones, chimes and voice prompts in a capture                         */

@@ -22,6 +22,7 @@
 
 #include <complex.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -102,6 +103,65 @@ int an_work_get(struct st_an_ctx *c, int i, struct an_work **out)
 	}
 	*out = w;
 	return ST_OK;
+}
+
+/* One thread of an_parallel: items t, t + threads, ... until an error. */
+struct par_job {
+	const struct st_an_ctx *c;
+	struct an_work *w;
+	an_item_fn fn;
+	void *arg;
+	size_t n;
+	int t, threads;
+	int ret;              /* first error */
+	char err[ST_ERRLEN];
+};
+
+static void *par_thread(void *arg)
+{
+	struct par_job *j = arg;
+
+	for (size_t i = (size_t)j->t; i < j->n && !j->ret; i += (size_t)j->threads)
+		j->ret = j->fn(j->c, j->w, i, j->arg, j->err);
+	return NULL;
+}
+
+int an_parallel(struct st_an_ctx *c, size_t n, int threads, an_item_fn fn, void *arg, char *err)
+{
+	struct par_job job[AN_MAX_THREADS];
+	pthread_t tid[AN_MAX_THREADS];
+	int started = 0, ret = ST_OK;
+
+	if (threads < 1)
+		threads = 1;
+	if (threads > AN_MAX_THREADS)
+		threads = AN_MAX_THREADS;
+	if ((size_t)threads > n)
+		threads = n ? (int)n : 1;
+	for (int t = 0; t < threads; t++) {
+		struct an_work *w;
+
+		if (an_work_get(c, t, &w))
+			return st_fail(err, ST_ERR_MEM, "analysis: out of memory for %d threads", threads);
+		job[t] = (struct par_job){ .c = c, .w = w, .fn = fn, .arg = arg, .n = n, .t = t,
+					   .threads = threads };
+	}
+	for (int t = 1; t < threads; t++, started++)
+		if (pthread_create(&tid[t], NULL, par_thread, &job[t]))
+			break;
+	/* Items of threads that could not start are done here. */
+	for (int t = 1 + started; t < threads; t++)
+		par_thread(&job[t]);
+	par_thread(&job[0]);
+	for (int t = 1; t <= started; t++)
+		pthread_join(tid[t], NULL);
+	for (int t = 0; t < threads && !ret; t++) {
+		if (job[t].ret) {
+			ret = job[t].ret;
+			st_seterr(err, "%s", job[t].err);
+		}
+	}
+	return ret;
 }
 
 /* Band-edge taper below f1, as a minimum-phase filter (so its ringing

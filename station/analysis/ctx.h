@@ -91,6 +91,14 @@ int an_fit_sweep(const struct st_an_ctx *c, const fftw_complex *x, const fftw_co
 void an_spectral_band(const struct st_an_ctx *c, const double *cum, double *f1, double *f2);
 /* Make workspace i (ctx.c); ST_OK or ST_ERR_MEM. */
 int an_work_get(struct st_an_ctx *c, int i, struct an_work **out);
+/* One item of an_parallel: ST_OK, or an error with err set. */
+typedef int (*an_item_fn)(const struct st_an_ctx *c, struct an_work *w, size_t i, void *arg,
+			  char *err);
+/* fn for items 0 .. n-1, shared out among `threads` threads (1 = this
+ * thread only; at most AN_MAX_THREADS), each with its own workspace;
+ * every thread stops at its first error, which is returned (the lowest
+ * thread's) with its message in err (ctx.c). */
+int an_parallel(struct st_an_ctx *c, size_t n, int threads, an_item_fn fn, void *arg, char *err);
 /* |z|^2 */
 static inline double an_cabs2(const fftw_complex z)
 {

@@ -20,7 +20,6 @@
 #include "core/st.h"
 
 #include <math.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -395,66 +394,31 @@ int st_an_response(struct st_an_ctx *c, const float *x, size_t n, size_t stride,
 	return response_work(c, w, x, n, stride, out, err);
 }
 
-/* One thread of st_an_responses: channels t, t + threads, ... */
-struct resp_job {
-	const struct st_an_ctx *c;
-	struct an_work *w;
+/* Channel i of st_an_responses (an_parallel's item). */
+struct resp_args {
 	const float *const *x;
-	size_t n, stride, nch;
+	size_t n, stride;
 	struct st_an_response *out;
-	int t, threads;
-	int ret;              /* first error */
-	char err[ST_ERRLEN];
 };
 
-static void *resp_thread(void *arg)
+static int resp_item(const struct st_an_ctx *c, struct an_work *w, size_t i, void *arg, char *err)
 {
-	struct resp_job *j = arg;
+	struct resp_args *a = arg;
 
-	for (size_t ch = (size_t)j->t; ch < j->nch && !j->ret; ch += (size_t)j->threads)
-		j->ret = response_work(j->c, j->w, j->x[ch], j->n, j->stride, &j->out[ch], j->err);
-	return NULL;
+	return response_work(c, w, a->x[i], a->n, a->stride, &a->out[i], err);
 }
 
 int st_an_responses(struct st_an_ctx *c, const float *const *x, size_t n, size_t stride,
 		    size_t nch, struct st_an_response *out, int threads, char *err)
 {
-	struct resp_job job[AN_MAX_THREADS];
-	pthread_t tid[AN_MAX_THREADS];
-	int started = 0, ret = ST_OK;
+	struct resp_args args = { .x = x, .n = n, .stride = stride, .out = out };
+	int ret;
 
 	for (size_t ch = 0; ch < nch; ch++)
 		response_clear(c, &out[ch]);
 	if (!c || nch == 0 || !x)
 		return st_fail(err, ST_ERR_ARG, "analysis: %s", c ? "no channels" : "no context");
-	if (threads < 1)
-		threads = 1;
-	if (threads > AN_MAX_THREADS)
-		threads = AN_MAX_THREADS;
-	if ((size_t)threads > nch)
-		threads = (int)nch;
-	for (int t = 0; t < threads; t++) {
-		memset(&job[t], 0, sizeof(job[t]));
-		if (an_work_get(c, t, &job[t].w))
-			return st_fail(err, ST_ERR_MEM, "analysis: out of memory for %d threads", threads);
-		job[t] = (struct resp_job){ .c = c, .w = job[t].w, .x = x, .n = n, .stride = stride,
-					    .nch = nch, .out = out, .t = t, .threads = threads };
-	}
-	for (int t = 1; t < threads; t++, started++)
-		if (pthread_create(&tid[t], NULL, resp_thread, &job[t]))
-			break;
-	/* Channels of threads that could not start are done here. */
-	for (int t = 1 + started; t < threads; t++)
-		resp_thread(&job[t]);
-	resp_thread(&job[0]);
-	for (int t = 1; t <= started; t++)
-		pthread_join(tid[t], NULL);
-	for (int t = 0; t < threads && !ret; t++) {
-		if (job[t].ret) {
-			ret = job[t].ret;
-			st_seterr(err, "%s", job[t].err);
-		}
-	}
+	ret = an_parallel(c, nch, threads, resp_item, &args, err);
 	if (ret)
 		for (size_t ch = 0; ch < nch; ch++)
 			st_an_response_free(&out[ch]);

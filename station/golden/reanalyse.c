@@ -394,17 +394,20 @@ static int mic_values(struct group *g, struct st_an_ctx *ctx, long long step_id,
 	ret = responses(g, 0, ctx, resp, err);
 	if (!ret && !judgeable(resp, roles, f_hi, "mics", why, n))
 		ret = ST_ERR_PARSE;
-	for (int i = 1; i < nm && !ret; i++) {
-		struct st_an_align al;
+	if (!ret) {
+		const struct st_an_response *chs[ST_AUDIO_MAX_MICS];
+		struct st_an_align al[ST_AUDIO_MAX_MICS];
 
-		ret = st_an_align(ctx, &resp[ST_ROLE_MIC1], &resp[ST_ROLE_MIC1 + i], RA_F_LO, f_hi,
-				  &al, err);
-		if (ret)
-			break;
-		d[i] = al.delay_us;
-		gn[i] = al.gain_db;
-		p[i] = al.phase_deg;
-		pol[i] = al.polarity;
+		for (int i = 1; i < nm; i++)
+			chs[i - 1] = &resp[ST_ROLE_MIC1 + i];
+		ret = st_an_aligns(ctx, &resp[ST_ROLE_MIC1], chs, (size_t)(nm - 1), RA_F_LO, f_hi,
+				   al, RA_THREADS, err);
+		for (int i = 1; i < nm && !ret; i++) {
+			d[i] = al[i - 1].delay_us;
+			gn[i] = al[i - 1].gain_db;
+			p[i] = al[i - 1].phase_deg;
+			pol[i] = al[i - 1].polarity;
+		}
 	}
 	free_resps(resp);
 	if (ret)

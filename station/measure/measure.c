@@ -502,23 +502,26 @@ int st_measure_mics(struct st_measure *m, struct st_meas_mics *out, char *err)
 		double d[ST_AUDIO_MAX_MICS], g[ST_AUDIO_MAX_MICS], p[ST_AUDIO_MAX_MICS];
 		int pol[ST_AUDIO_MAX_MICS], inverted = 0;
 		double md, mg, mp;
+		const struct st_an_response *chs[ST_AUDIO_MAX_MICS];
+		struct st_an_align al[ST_AUDIO_MAX_MICS];
 
+		/* every microphone against mic 1, on MEAS_THREADS threads */
+		for (int i = 1; i < nm; i++)
+			chs[i - 1] = &resp[ST_ROLE_MIC1 + i];
+		ret = st_an_aligns(ctx, &resp[ST_ROLE_MIC1], chs, (size_t)(nm - 1),
+				   def(m->f_lo, DEFAULT_F_LO), f_hi, al, MEAS_THREADS, err);
+		if (ret != ST_OK)
+			goto out_free;
 		for (int i = 0; i < nm; i++) {
-			struct st_an_align al;
-
 			if (i == 0) {
 				d[0] = g[0] = p[0] = 0;
 				pol[0] = 1;
 			} else {
-				ret = st_an_align(ctx, &resp[ST_ROLE_MIC1], &resp[ST_ROLE_MIC1 + i],
-						  def(m->f_lo, DEFAULT_F_LO), f_hi, &al, err);
-				if (ret != ST_OK)
-					goto out_free;
-				d[i] = al.delay_us;
-				g[i] = al.gain_db;
-				p[i] = al.phase_deg;
-				pol[i] = al.polarity;
-				inverted += al.polarity < 0;
+				d[i] = al[i - 1].delay_us;
+				g[i] = al[i - 1].gain_db;
+				p[i] = al[i - 1].phase_deg;
+				pol[i] = al[i - 1].polarity;
+				inverted += al[i - 1].polarity < 0;
 			}
 			out->mic[i].snr_db = worst_snr(&resp[ST_ROLE_MIC1 + i],
 						       def(m->f_lo, DEFAULT_F_LO), f_hi);

@@ -76,24 +76,29 @@ static int make_ctx(struct st_an_ctx **ctx, const float *stim, size_t ns, size_t
 static int analyse(struct st_an_ctx *ctx, const float *cap, size_t nc, int threads, double *chk)
 {
 	struct st_an_response r[CH];
-	struct st_an_align al;
+	struct st_an_align al[CH];
 	char err[ST_ERRLEN];
 	int ret = 0;
 
 	memset(r, 0, sizeof(r));
 	if (threads > 1) {
 		const float *chs[CH];
+		const struct st_an_response *rs[CH];
 
-		for (int c = 0; c < CH; c++)
+		for (int c = 0; c < CH; c++) {
 			chs[c] = cap + c;
+			rs[c] = &r[c];
+		}
 		ret = st_an_responses(ctx, chs, nc, CH, CH, r, threads, err);
+		if (!ret)
+			ret = st_an_aligns(ctx, &r[0], rs + 1, CH - 1, 0, 0, al + 1, threads, err);
 	}
 	for (int c = 0; c < CH && !ret && threads <= 1; c++)
 		ret = st_an_response(ctx, cap + c, nc, CH, &r[c], err);
-	for (int c = 1; c < CH && !ret; c++) {
-		ret = st_an_align(ctx, &r[0], &r[c], 0, 0, &al, err);
-		*chk += al.delay_us;
-	}
+	for (int c = 1; c < CH && !ret && threads <= 1; c++)
+		ret = st_an_align(ctx, &r[0], &r[c], 0, 0, &al[c], err);
+	for (int c = 1; c < CH && !ret; c++)
+		*chk += al[c].delay_us;
 	if (ret)
 		fprintf(stderr, "bench_analysis: %s\n", err);
 	for (int c = 0; c < CH; c++)
@@ -164,7 +169,7 @@ static void print_figures(double *an, double *an_cpu, double *fl, double *fl_cpu
 	printf("analysis %dch 3s 48k: analysis / floor = %.2fx one thread (median of per-run CPU-time ratios, "
 	       "range %.2f-%.2f; fastest runs %.1f / %.1f ms = %.2fx; goal 1.3x)\n", CH, r, rlo, rhi,
 	       amin * 1e3, fmin * 1e3, amin / fmin);
-	printf("analysis %dch 3s 48k: two threads (st_an_responses) median %.1f ms wall: "
+	printf("analysis %dch 3s 48k: two threads (st_an_responses, st_an_aligns) median %.1f ms wall: "
 	       "analysis / one-thread floor = %.2fx wall (median of per-run ratios; goal 0.65x = 1.3x / 2 cores)\n",
 	       CH, a2 * 1e3, r2);
 	if (isfinite(py))

@@ -4,8 +4,8 @@
  * without wisdom are measured into it and later starts plan from it, that
  * a hostile or corrupt file (random bytes, bad entries, too big, a
  * directory, wisdom whose plans compute the wrong thing) is ignored and
- * never changes a result, and that st_an_responses on two threads gives
- * what st_an_response gives.  Small sizes (8 kHz, 0.1 s) keep FFTW_MEASURE
+ * never changes a result, and that st_an_responses and st_an_aligns on two
+ * threads give what st_an_response and st_an_align give.  Small sizes (8 kHz, 0.1 s) keep FFTW_MEASURE
  * quick.
  */
 #include "testutil.h"
@@ -225,13 +225,16 @@ static void test_off(void **state)
 	unsetenv("STATION_FFT_WISDOM");
 }
 
-/* st_an_responses on 2 threads = st_an_response per channel. */
+/* st_an_responses on 2 threads = st_an_response per channel; st_an_aligns
+ * on 2 threads = st_an_align per channel. */
 static void test_threads(void **state)
 {
 	float *stim, *cap, *one;
 	size_t ns, nc;
 	struct st_an_ctx *c = small_ctx(&stim, &ns, &nc);
 	struct st_an_response r[3], s;
+	const struct st_an_response *rs[3] = { &r[0], &r[1], &r[2] };
+	struct st_an_align al[3], one_al;
 	const float *chs[3];
 	char err[ST_ERRLEN];
 
@@ -259,6 +262,20 @@ static void test_threads(void **state)
 		assert_int_equal(s.ir_len, r[ch].ir_len);
 		st_an_response_free(&s);
 	}
+	assert_int_equal(st_an_aligns(c, &r[0], rs, 3, 0, 0, al, 2, err), ST_OK);
+	for (int ch = 0; ch < 3; ch++) {
+		assert_int_equal(st_an_align(c, &r[0], &r[ch], 0, 0, &one_al, err), ST_OK);
+		assert_true(one_al.delay_us == al[ch].delay_us);
+		assert_true(one_al.gain_db == al[ch].gain_db);
+		assert_int_equal(one_al.polarity, al[ch].polarity);
+		assert_true(fabs(al[ch].delay_us - 2.5 * ch / RATE * 1e6) < 2.0);
+	}
+	/* a channel that cannot be aligned is an error naming it */
+	r[2].rate = 44100;
+	assert_int_equal(st_an_aligns(c, &r[0], rs, 3, 0, 0, al, 2, err), ST_ERR_ARG);
+	assert_non_null(strstr(err, "not from this analysis"));
+	assert_true(isnan(al[2].delay_us));
+	r[2].rate = RATE;
 	for (int ch = 0; ch < 3; ch++)
 		st_an_response_free(&r[ch]);
 	/* a bad channel is an error for the whole call, nothing left allocated */
