@@ -66,6 +66,7 @@ void st_an_ctx_free(struct st_an_ctx *c)
 	for (int k = 0; k <= ST_AN_MAX_HARMONIC; k++)
 		free(c->fall[k]);
 	fftw_free(c->inv);
+	free(c->planar);
 	free(c);
 }
 

@@ -20,6 +20,7 @@
 #include "analysis/fft.h"
 
 #define AN_MAX_THREADS 8      /* workspaces per context */
+#define AN_MAX_CHANNELS 32    /* channels st_an_responses splits to planar */
 #define AN_EPS_IN 1e-4        /* regularisation in band, re smoothed |X|^2 */
 #define AN_EPS_OUT 1e3        /* regularisation outside, re max |X|^2 */
 #define AN_GUARD_S 0.010      /* gap between the IR and the noise window */
@@ -75,6 +76,9 @@ struct st_an_ctx {
 	fftw_plan wfwd;       /* m-point r2c */
 	fftw_plan wbwd;       /* m-point c2r (weighted IR near the peak) */
 	fftw_plan hfwd[ST_AN_MAX_HARMONIC + 1]; /* m/k-point r2c, k = 2..5 */
+	float *planar;        /* planar_ch * max_capture: an interleaved capture
+	                       * split into channels (st_an_responses), or NULL */
+	size_t planar_ch;
 	int nwork;            /* workspaces made (work[0] always) */
 	struct an_work *work[AN_MAX_THREADS];
 };

@@ -399,6 +399,7 @@ struct resp_args {
 	const float *const *x;
 	size_t n, stride;
 	struct st_an_response *out;
+	const float *planar[AN_MAX_CHANNELS]; /* the channels once split */
 };
 
 static int resp_item(const struct st_an_ctx *c, struct an_work *w, size_t i, void *arg, char *err)
@@ -406,6 +407,65 @@ static int resp_item(const struct st_an_ctx *c, struct an_work *w, size_t i, voi
 	struct resp_args *a = arg;
 
 	return response_work(c, w, a->x[i], a->n, a->stride, &a->out[i], err);
+}
+
+/* Frames i * SPLIT_FRAMES .. of an interleaved capture into planar
+ * channels (an_parallel's item). */
+#define SPLIT_FRAMES 4096
+struct split_args {
+	const float *x;       /* frame f, channel ch at x[f * stride + ch] */
+	size_t n, stride, nch;
+	float *dst;           /* channel ch at dst + ch * n */
+};
+
+static int split_item(const struct st_an_ctx *c, struct an_work *w, size_t i, void *arg, char *err)
+{
+	struct split_args *a = arg;
+	size_t f0 = i * SPLIT_FRAMES, f1 = f0 + SPLIT_FRAMES < a->n ? f0 + SPLIT_FRAMES : a->n;
+
+	(void)c;
+	(void)w;
+	(void)err;
+	for (size_t ch = 0; ch < a->nch; ch++) {
+		const float *src = a->x + ch;
+		float *d = a->dst + ch * a->n;
+
+		for (size_t f = f0; f < f1; f++)
+			d[f] = src[f * a->stride];
+	}
+	return ST_OK;
+}
+
+/* When x[i] are the channels of one interleaved buffer (x[i] = x[0] + i),
+ * split them into the context's planar buffer on the threads first: each
+ * channel's deconvolution then reads its own samples in a row, not the
+ * whole capture with a stride (which, channel after channel, is most of
+ * the memory traffic).  Otherwise the channels are read where they are. */
+static void split_channels(struct st_an_ctx *c, struct resp_args *a, size_t nch, int threads)
+{
+	struct split_args s = { .x = a->x[0], .n = a->n, .stride = a->stride, .nch = nch };
+	char err[ST_ERRLEN];
+
+	if (nch < 2 || a->stride < nch || a->n > c->max_capture)
+		return;
+	for (size_t i = 1; i < nch; i++)
+		if (!a->x[i] || a->x[i] != a->x[0] + i)
+			return;
+	if (!c->planar || c->planar_ch < nch) {
+		free(c->planar);
+		c->planar_ch = 0;
+		c->planar = malloc(sizeof(float) * nch * c->max_capture);
+		if (!c->planar)
+			return;       /* read in place instead */
+		c->planar_ch = nch;
+	}
+	s.dst = c->planar;
+	if (an_parallel(c, (a->n + SPLIT_FRAMES - 1) / SPLIT_FRAMES, threads, split_item, &s, err))
+		return;
+	for (size_t i = 0; i < nch; i++)
+		a->planar[i] = c->planar + i * a->n;
+	a->x = a->planar;
+	a->stride = 1;
 }
 
 int st_an_responses(struct st_an_ctx *c, const float *const *x, size_t n, size_t stride,
@@ -418,6 +478,8 @@ int st_an_responses(struct st_an_ctx *c, const float *const *x, size_t n, size_t
 		response_clear(c, &out[ch]);
 	if (!c || nch == 0 || !x)
 		return st_fail(err, ST_ERR_ARG, "analysis: %s", c ? "no channels" : "no context");
+	if (nch <= AN_MAX_CHANNELS)
+		split_channels(c, &args, nch, threads);
 	ret = an_parallel(c, nch, threads, resp_item, &args, err);
 	if (ret)
 		for (size_t ch = 0; ch < nch; ch++)
