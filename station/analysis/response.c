@@ -93,18 +93,26 @@ static int gather(const struct st_an_ctx *c, struct an_work *w, const float *x, 
 	return ST_OK;
 }
 
-/* fbuf[j] *= inv[j] (Y Xinv); returns it weighted by the matched
- * weighting in *re, *im. */
-static inline void mul_bin(const struct st_an_ctx *c, struct an_work *w, size_t j,
-			   double *re, double *im)
+/* Bins k0 <= k < k1: fbuf[k] *= inv[k] (Y Xinv), and the product
+ * weighted by the matched weighting added to d, d + 2, ... (dir 1) or
+ * conjugated to d, d - 2, ... (dir -1). */
+static void mul_span(const struct st_an_ctx *c, struct an_work *w, size_t k0, size_t k1,
+		     double *d, int dir)
 {
-	double a = w->fbuf[j][0] * c->inv[j][0] - w->fbuf[j][1] * c->inv[j][1];
-	double b = w->fbuf[j][0] * c->inv[j][1] + w->fbuf[j][1] * c->inv[j][0];
+	const double *restrict inv = (const double *)c->inv, *restrict wgt = c->wgt;
+	double *restrict fb = (double *)w->fbuf, *restrict dd = d;
+	ptrdiff_t step = 2 * dir;
+	double sg = dir;
 
-	w->fbuf[j][0] = a;
-	w->fbuf[j][1] = b;
-	*re = a * c->wgt[j];
-	*im = b * c->wgt[j];
+	for (size_t k = k0; k < k1; k++, dd += step) {
+		double yr = fb[2 * k], yi = fb[2 * k + 1], xr = inv[2 * k], xi = inv[2 * k + 1];
+		double a = yr * xr - yi * xi, b = yr * xi + yi * xr;
+
+		fb[2 * k] = a;
+		fb[2 * k + 1] = b;
+		dd[0] += a * wgt[k];
+		dd[1] += sg * b * wgt[k];
+	}
 }
 
 /* Y Xinv into fbuf and the matched-weighted spectrum B = Y Xinv wgt
@@ -118,24 +126,15 @@ static inline void mul_bin(const struct st_an_ctx *c, struct an_work *w, size_t 
 static void multiply(const struct st_an_ctx *c, struct an_work *w)
 {
 	size_t nd = c->n / c->dec, h = nd / 2, half = c->n / 2;
-	double re, im;
 
 	memset(w->dspec, 0, sizeof(fftw_complex) * (h + 1));
 	for (size_t k0 = 0; k0 <= half; k0 += nd) {
 		size_t e1 = k0 + h + 1 < half + 1 ? k0 + h + 1 : half + 1;
 		size_t e2 = k0 + nd < half + 1 ? k0 + nd : half + 1;
-		fftw_complex *d = w->dspec - k0, *dc = w->dspec + k0 + nd;
 
-		for (size_t k = k0; k < e1; k++) {
-			mul_bin(c, w, k, &re, &im);
-			d[k][0] += re;
-			d[k][1] += im;
-		}
-		for (size_t k = k0 + h + 1; k < e2; k++) {
-			mul_bin(c, w, k, &re, &im);
-			dc[-(ptrdiff_t)k][0] += re;
-			dc[-(ptrdiff_t)k][1] -= im;
-		}
+		mul_span(c, w, k0, e1, w->dspec[0], 1);
+		if (k0 + h + 1 < e2)
+			mul_span(c, w, k0 + h + 1, e2, w->dspec[nd - h - 1], -1);
 	}
 	/* The twins n - k of bins 0 < k < n/2 on q = 0 and q = nd/2. */
 	for (size_t k = nd; k < half; k += nd) {
