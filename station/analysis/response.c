@@ -10,9 +10,11 @@
  * inverse, one n-point c2r (the IR), and for the peak search one
  * (n/dec)-point c2r of the matched-weighted spectrum aliased to every
  * dec-th sample (exact samples of the weighted IR, not an approximation);
- * the peak is then refined to the sample, and interpolated, on the
- * weighted IR near it, computed from the linear window's spectrum
- * (m points).  Harmonic k's bins k j are bins j of an m/k-point FFT.
+ * the peak is then found at full rate within pre/2 of the coarse one, and
+ * interpolated, on the weighted IR near it, computed from the linear
+ * window's spectrum (m points).  Harmonic k's bins k j are bins j of an
+ * m/k-point FFT.  An interleaved capture's channels are split to planar
+ * first (st_an_responses), so that each is read in a row.
  */
 #include "analysis/analysis.h"
 #include "analysis/ctx.h"
@@ -183,11 +185,13 @@ static long coarse_peak(const struct st_an_ctx *c, const struct an_work *w, size
 }
 
 /* The peak to the sample and its parabolic interpolation, on the weighted
- * IR near p0: the linear window at p0 (spectrum in wf) weighted and
- * transformed back (m points) into lt.  Returns the refined peak. */
-static long refine_peak(const struct st_an_ctx *c, struct an_work *w, long p0, double *delta)
+ * IR within range samples of p0: the linear window at p0 (spectrum in wf)
+ * weighted and transformed back (m points) into lt.  Returns the refined
+ * peak. */
+static long refine_peak(const struct st_an_ctx *c, struct an_work *w, long p0, size_t range,
+			double *delta)
 {
-	size_t mb = c->m / 2 + 1, r = c->dec < c->pre ? c->dec : c->pre - 1, best = c->pre;
+	size_t mb = c->m / 2 + 1, r = range < c->pre ? range : c->pre - 1, best = c->pre;
 	double bestv = -1, y0, y1, y2, d, s;
 
 	for (size_t k = 0; k < mb; k++) {
@@ -352,7 +356,16 @@ static int response_work(const struct st_an_ctx *c, struct an_work *w, const flo
 	 * part covers both). */
 	p0 = coarse_peak(c, w, n);
 	window_fft(c, w, p0 - (long)c->pre, 0, c->m, c->wfwd, w->wf);
-	p = refine_peak(c, w, p0, &delta);
+	/* The peak at full rate within pre/2 of the coarse one: a lobe that
+	 * the every-dec-th samples undersold is still found.  When it is
+	 * not the coarse sample's own (more than dec away), the window moves
+	 * to it. */
+	p = refine_peak(c, w, p0, c->pre / 2, &delta);
+	if (labs(p - p0) > (long)c->dec) {
+		p0 = p;
+		window_fft(c, w, p0 - (long)c->pre, 0, c->m, c->wfwd, w->wf);
+		p = refine_peak(c, w, p0, c->dec, &delta);
+	}
 	out->latency_ms = ((double)p + delta) / c->rate * 1e3;
 	out->peak = w->tbuf[(size_t)((p + (long)c->n) % (long)c->n)];
 	out->ir = malloc(sizeof(float) * wlen);
