@@ -435,16 +435,18 @@ static int tapers(struct st_an_ctx *c)
 	return ST_OK;
 }
 
-/* Decimation of the coarse peak search: the largest of 16, 8, 4, 2 that
+/* Decimation of the coarse peak search: the largest of 8, 4, 2 that
  * divides n (n is even) and leaves a peak up to 2 dec samples from the
  * coarse one in the flat part of the linear window (which starts pre
  * before the coarse peak and rises over pre/2).  The peak is then looked
- * for at full rate within pre/2 of the coarse one (response.c), so a lobe
- * the decimated samples undersold is not lost: test_analysis's inverted
- * speaker is one such at 16. */
+ * for at full rate within pre/2 of the coarse one (response.c), so a
+ * narrow peak the decimated samples undersold is not lost to a broad lobe
+ * beside it (at 16, test_analysis's inverted speaker read 1.55 ms late
+ * without that; at 8 the window still has to move for about one channel
+ * in four of bench_analysis's capture, so 16 saves nothing). */
 static size_t peak_decimation(size_t n, size_t pre)
 {
-	for (size_t dec = 16; dec > 2; dec /= 2)
+	for (size_t dec = 8; dec > 2; dec /= 2)
 		if (n % dec == 0 && 2 * dec <= pre / 2)
 			return dec;
 	return 2;

@@ -108,12 +108,12 @@ static void mul_span(const struct st_an_ctx *c, struct an_work *w, size_t k0, si
 
 	for (size_t k = k0; k < k1; k++, dd += step) {
 		double yr = fb[2 * k], yi = fb[2 * k + 1], xr = inv[2 * k], xi = inv[2 * k + 1];
-		double a = yr * xr - yi * xi, b = yr * xi + yi * xr;
+		double a = yr * xr - yi * xi, b = yr * xi + yi * xr, g = wgt[k], gi = sg * g;
 
 		fb[2 * k] = a;
 		fb[2 * k + 1] = b;
-		dd[0] += a * wgt[k];
-		dd[1] += sg * b * wgt[k];
+		dd[0] += a * g;
+		dd[1] += b * gi;
 	}
 }
 
@@ -356,12 +356,12 @@ static int response_work(const struct st_an_ctx *c, struct an_work *w, const flo
 	 * part covers both). */
 	p0 = coarse_peak(c, w, n);
 	window_fft(c, w, p0 - (long)c->pre, 0, c->m, c->wfwd, w->wf);
-	/* The peak at full rate within pre/2 of the coarse one: a lobe that
-	 * the every-dec-th samples undersold is still found.  When it is
-	 * not the coarse sample's own (more than dec away), the window moves
-	 * to it. */
+	/* The peak at full rate within pre/2 of the coarse one: a narrow
+	 * peak that the every-dec-th samples undersold (a broad lobe beside
+	 * it then wins the coarse search) is still found.  When it is more
+	 * than 2 dec away, the window moves to it. */
 	p = refine_peak(c, w, p0, c->pre / 2, &delta);
-	if (labs(p - p0) > (long)c->dec) {
+	if (labs(p - p0) > 2 * (long)c->dec) {
 		p0 = p;
 		window_fft(c, w, p0 - (long)c->pre, 0, c->m, c->wfwd, w->wf);
 		p = refine_peak(c, w, p0, c->dec, &delta);
