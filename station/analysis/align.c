@@ -212,6 +212,8 @@ static int align_check(const struct st_an_ctx *c, const struct st_an_response *r
 		return st_fail(err, ST_ERR_ARG, "align: missing response");
 	if (ref->rate != c->rate || ch->rate != c->rate)
 		return st_fail(err, ST_ERR_ARG, "align: responses not from this analysis (rate)");
+	if (ref->spec_bins != c->m / 2 + 1 || ch->spec_bins != c->m / 2 + 1)
+		return st_fail(err, ST_ERR_ARG, "align: responses not from this analysis (window size)");
 	sr = -ref->ir_zero;
 	sc = -ch->ir_zero;
 	s0 = sr < sc ? sr : sc;

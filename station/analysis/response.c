@@ -351,9 +351,8 @@ static int response_work(const struct st_an_ctx *c, struct an_work *w, const flo
 	if (ret)
 		return ret;
 	deconvolve(c, w);
-	/* The linear window starts pre before the coarse peak (the sample
-	 * found may be up to dec from the refined one: the window's flat
-	 * part covers both). */
+	/* The linear window starts pre before the coarse peak (the peak may
+	 * be up to 2 dec from it: the window's flat part covers both). */
 	p0 = coarse_peak(c, w, n);
 	window_fft(c, w, p0 - (long)c->pre, 0, c->m, c->wfwd, w->wf);
 	/* The peak at full rate within pre/2 of the coarse one: a narrow
@@ -458,7 +457,7 @@ static void split_channels(struct st_an_ctx *c, struct resp_args *a, size_t nch,
 	struct split_args s = { .x = a->x[0], .n = a->n, .stride = a->stride, .nch = nch };
 	char err[ST_ERRLEN];
 
-	if (nch < 2 || a->stride < nch || a->n > c->max_capture)
+	if (nch < 2 || !a->x[0] || a->n == 0 || a->stride < nch || a->n > c->max_capture)
 		return;
 	for (size_t i = 1; i < nch; i++)
 		if (!a->x[i] || a->x[i] != a->x[0] + i)

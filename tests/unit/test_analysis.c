@@ -508,6 +508,21 @@ static void test_bad_input(void **state)
 	assert_int_equal(st_an_response(c, cap, nc, 1, &r2, err), ST_OK);
 	assert_int_not_equal(st_an_align(c, &r, &r2, 0, 0, &al, err), ST_OK);
 	assert_int_not_equal(st_an_align(c, &r, NULL, 0, 0, &al, err), ST_OK);
+	st_an_response_free(&r2);
+	/* A response from another context of the same rate (another window,
+	 * so another spectrum length) is refused, not read past its end. */
+	{
+		struct st_an_ctx *c2 = NULL;
+
+		cfg.ir_post_s = 0.05;
+		assert_int_equal(st_an_ctx_create(&c2, stim, ns, &cfg, err), ST_OK);
+		assert_int_equal(st_an_response(c2, stim, nc, 1, &r2, err), ST_OK);
+		assert_int_equal(st_an_align(c, &r, &r2, 0, 0, &al, err), ST_ERR_ARG);
+		assert_non_null(strstr(err, "window size"));
+		assert_true(isnan(al.delay_us));
+		st_an_response_free(&r2);
+		st_an_ctx_free(c2);
+	}
 	st_an_response_free(&r);
 	st_an_response_free(&r2);
 	st_an_response_free(&r2);
