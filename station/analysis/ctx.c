@@ -23,6 +23,7 @@
 #include <complex.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -106,15 +107,25 @@ int an_work_get(struct st_an_ctx *c, int i, struct an_work **out)
 	return ST_OK;
 }
 
-/* One thread of an_parallel: items t, t + threads, ... until an error. */
+/* What the threads of one an_parallel share: the next item to take. */
+struct par_shared {
+	atomic_size_t next;
+	atomic_int stop;      /* an item failed: take no more */
+};
+
+/* One thread of an_parallel: the next untaken item, until none is left
+ * or one fails (items differ in cost: a channel whose window moves, a
+ * channel that cannot be aligned; taking them as they come keeps both
+ * cores busy to the end). */
 struct par_job {
 	const struct st_an_ctx *c;
 	struct an_work *w;
 	an_item_fn fn;
 	void *arg;
 	size_t n;
-	int t, threads;
-	int ret;              /* first error */
+	struct par_shared *sh;
+	size_t failed;        /* the item that failed */
+	int ret;              /* its error */
 	char err[ST_ERRLEN];
 };
 
@@ -122,15 +133,26 @@ static void *par_thread(void *arg)
 {
 	struct par_job *j = arg;
 
-	for (size_t i = (size_t)j->t; i < j->n && !j->ret; i += (size_t)j->threads)
+	while (!atomic_load(&j->sh->stop)) {
+		size_t i = atomic_fetch_add(&j->sh->next, 1);
+
+		if (i >= j->n)
+			break;
 		j->ret = j->fn(j->c, j->w, i, j->arg, j->err);
+		if (j->ret) {
+			j->failed = i;
+			atomic_store(&j->sh->stop, 1);
+		}
+	}
 	return NULL;
 }
 
 int an_parallel(struct st_an_ctx *c, size_t n, int threads, an_item_fn fn, void *arg, char *err)
 {
 	struct par_job job[AN_MAX_THREADS];
+	struct par_shared sh;
 	pthread_t tid[AN_MAX_THREADS];
+	size_t failed = n;
 	int started = 0, ret = ST_OK;
 
 	if (threads < 1)
@@ -144,9 +166,10 @@ int an_parallel(struct st_an_ctx *c, size_t n, int threads, an_item_fn fn, void 
 
 		if (an_work_get(c, t, &w))
 			return st_fail(err, ST_ERR_MEM, "analysis: out of memory for %d threads", threads);
-		job[t] = (struct par_job){ .c = c, .w = w, .fn = fn, .arg = arg, .n = n, .t = t,
-					   .threads = threads };
+		job[t] = (struct par_job){ .c = c, .w = w, .fn = fn, .arg = arg, .n = n, .sh = &sh };
 	}
+	atomic_init(&sh.next, 0);
+	atomic_init(&sh.stop, 0);
 	for (int t = 1; t < threads; t++, started++)
 		if (pthread_create(&tid[t], NULL, par_thread, &job[t]))
 			break;
@@ -156,8 +179,9 @@ int an_parallel(struct st_an_ctx *c, size_t n, int threads, an_item_fn fn, void 
 	par_thread(&job[0]);
 	for (int t = 1; t <= started; t++)
 		pthread_join(tid[t], NULL);
-	for (int t = 0; t < threads && !ret; t++) {
-		if (job[t].ret) {
+	for (int t = 0; t < threads; t++) {
+		if (job[t].ret && job[t].failed < failed) {
+			failed = job[t].failed;
 			ret = job[t].ret;
 			st_seterr(err, "%s", job[t].err);
 		}

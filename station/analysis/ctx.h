@@ -99,9 +99,10 @@ int an_work_get(struct st_an_ctx *c, int i, struct an_work **out);
 typedef int (*an_item_fn)(const struct st_an_ctx *c, struct an_work *w, size_t i, void *arg,
 			  char *err);
 /* fn for items 0 .. n-1, shared out among `threads` threads (1 = this
- * thread only; at most AN_MAX_THREADS), each with its own workspace;
- * every thread stops at its first error, which is returned (the lowest
- * thread's) with its message in err (ctx.c). */
+ * thread only; at most AN_MAX_THREADS), each with its own workspace and
+ * taking the next untaken item when it is free; after an error no item is
+ * started, and the error of the lowest item that failed is returned with
+ * its message in err (ctx.c). */
 int an_parallel(struct st_an_ctx *c, size_t n, int threads, an_item_fn fn, void *arg, char *err);
 /* |z|^2 */
 static inline double an_cabs2(const fftw_complex z)
