@@ -49,6 +49,8 @@ static double cross_spectrum(const struct st_an_ctx *c, struct an_work *w,
 	double rr = 1, ri = 0, gmax = 0;
 	const float *hr = ref->spec, *hc = ch->spec;
 
+	if (w->wt_dirty < c->m / 2 + 1)
+		w->wt_dirty = c->m / 2 + 1;
 	for (size_t k = 0; k <= c->m / 2; k++) {
 		double xr = hc[2 * k], xi = hc[2 * k + 1], yr = hr[2 * k], yi = hr[2 * k + 1];
 		double gr = xr * yr + xi * yi, gi = xi * yr - xr * yi, t;

@@ -94,6 +94,7 @@ int an_work_get(struct st_an_ctx *c, int i, struct an_work **out)
 		w->dbuf = fftw_malloc(sizeof(double) * nd);
 		w->dspec = fftw_malloc(sizeof(fftw_complex) * (nd / 2 + 1));
 		w->wt = fftw_malloc(sizeof(double) * c->m);
+		w->wt_dirty = c->m;
 		w->lt = fftw_malloc(sizeof(double) * c->m);
 		w->wf = fftw_malloc(sizeof(fftw_complex) * mb);
 		w->wf2 = fftw_malloc(sizeof(fftw_complex) * mb);
@@ -504,6 +505,7 @@ static int setup_windows(struct st_an_ctx *c, const struct st_an_config *cfg, ch
 	if (!c->wgt_m || an_work_get(c, 0, &w))
 		return st_fail(err, ST_ERR_MEM, "analysis: out of memory");
 	c->dbwd = st_fft_plan_c2r_tuned((int)(c->n / c->dec), w->dspec, w->dbuf);
+	w->wt_dirty = c->m;   /* planning may write the buffers */
 	c->wfwd = st_fft_plan_r2c_tuned((int)c->m, w->wt, w->wf);
 	c->wbwd = st_fft_plan_c2r_tuned((int)c->m, w->wf2, w->lt);
 	if (!c->dbwd || !c->wfwd || !c->wbwd)

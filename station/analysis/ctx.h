@@ -34,6 +34,9 @@ struct an_work {
 	                       * sample (coarse peak search) */
 	fftw_complex *dspec;  /* n/dec/2+1 bins: its aliased spectrum */
 	double *wt;           /* m reals: a windowed IR, zero-padded */
+	size_t wt_dirty;      /* wt[wt_dirty..m) is known to be zero (r2c
+	                       * leaves its input alone), so a window need
+	                       * only clear up to here */
 	double *lt;           /* m reals: the weighted IR near the peak */
 	fftw_complex *wf;     /* m/2+1 bins: spectrum of the linear window */
 	fftw_complex *wf2;    /* m/2+1 bins: noise / harmonic / scratch spectrum */

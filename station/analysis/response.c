@@ -55,7 +55,9 @@ static void window_fft(const struct st_an_ctx *c, struct an_work *w, long start,
 		if (++idx == c->n)
 			idx = 0;
 	}
-	memset(w->wt + len, 0, sizeof(double) * (size - len));
+	if (w->wt_dirty > len)
+		memset(w->wt + len, 0, sizeof(double) * ((w->wt_dirty < size ? w->wt_dirty : size) - len));
+	w->wt_dirty = w->wt_dirty > size ? w->wt_dirty : len;
 	fftw_execute_dft_r2c(plan, w->wt, dst);
 }
 
