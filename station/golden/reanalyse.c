@@ -2,8 +2,9 @@
  * reanalyse.c - a stored run's ANC and microphone captures analysed again
  * (reanalyse.h): the run's captures checked, each step's newest capture of
  * each kind read with its comment (capnote.h), the sweep it names made
- * again with the station's own sweep context (measure/sweepctx.h), and the
- * values computed the way station/measure computes them.
+ * again and analysed with the station's own sweep context (lent by
+ * st_measure_sweep_ctx_get, measure/measure.h), and the values computed
+ * the way station/measure computes them.
  */
 #include "golden/reanalyse.h"
 
@@ -18,7 +19,7 @@
 #include "audio/wav.h"
 #include "core/st.h"
 #include "golden/capnote.h"
-#include "measure/sweepctx.h"
+#include "measure/measure.h"
 
 /* As station/measure judges a sweep capture (measure.c's defaults). */
 #define RA_F_LO 100.0
@@ -437,7 +438,8 @@ static int reanalyse_group(const struct run_caps *rc, long long step_id, struct 
 			   int force, struct st_reanalysis *ra)
 {
 	char label[64], why[400] = "", err[ST_ERRLEN] = "";
-	struct meas_sweep ms = { .stim = NULL };
+	struct st_measure_sweep_hold *held = NULL;
+	struct st_an_ctx *ctx = NULL;
 	int want, n0 = ra->n, ret;
 
 	step_label(rc, step_id, label, sizeof(label));
@@ -447,11 +449,11 @@ static int reanalyse_group(const struct run_caps *rc, long long step_id, struct 
 	ra->wanted++;
 	if (want < 0 || group_load(g, why, sizeof(why)))
 		goto out_failed;
-	ret = meas_sweep_get(&g->sw, &ms, err);
+	ret = st_measure_sweep_ctx_get(&g->sw, &ctx, &held, err);
 	if (!ret)
-		ret = !strcmp(g->kinds[0], "mics") ? mic_values(g, ms.ctx, step_id, ra, why, sizeof(why), err)
-						   : anc_values(g, ms.ctx, step_id, ra, why, sizeof(why), err);
-	meas_sweep_put(&ms);
+		ret = !strcmp(g->kinds[0], "mics") ? mic_values(g, ctx, step_id, ra, why, sizeof(why), err)
+						   : anc_values(g, ctx, step_id, ra, why, sizeof(why), err);
+	st_measure_sweep_ctx_put(held);
 	if (ret == ST_ERR_MEM)
 		return ret;
 	if (ret) {

@@ -179,6 +179,17 @@ int st_measure_ramp(struct st_measure *m, double seconds, struct st_meas_ramp *o
 #define ST_MEAS_DRIVER_FADE_MS 10.0
 /* That sweep's parameters at `rate`. */
 void st_measure_driver_sweep(struct st_sweep *sw, double rate);
+
+/* The analysis context the measurements use for the bench's sweep sw
+ * (made once per process and kept between measurements), lent to a
+ * caller outside the measurement layer (the re-analysis of stored
+ * captures, golden/reanalyse.h) so that it analyses with the very
+ * context a measurement would.  *held is what to give back with
+ * st_measure_sweep_ctx_put (NULL on failure). */
+struct st_measure_sweep_hold;
+int st_measure_sweep_ctx_get(const struct st_sweep *sw, struct st_an_ctx **ctx,
+			     struct st_measure_sweep_hold **held, char *err);
+void st_measure_sweep_ctx_put(struct st_measure_sweep_hold *held);
 struct st_meas_response_ear {
 	int wired;                          /* the bench has this ear */
 	double band_db[ST_AN_NBANDS];       /* dB re the 1 kHz band (NAN outside the sweep) */

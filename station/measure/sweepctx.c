@@ -3,7 +3,8 @@
  * sweepctx.h), behind a mutex; a measurement that finds it held (another
  * thread) or for other parameters builds its own.  After building one,
  * the station's FFTW wisdom is saved if its plans were measured
- * (measure/wisdom.h).
+ * (measure/wisdom.h).  st_measure_sweep_ctx_get/put lend it outside the
+ * measurement layer (measure.h).
  */
 #include "measure/sweepctx.h"
 
@@ -12,6 +13,7 @@
 #include <string.h>
 
 #include "core/st.h"
+#include "measure/measure.h"
 #include "measure/wisdom.h"
 
 static pthread_mutex_t kept_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -95,6 +97,39 @@ void meas_sweep_put(struct meas_sweep *s)
 	st_an_ctx_free(old.ctx);
 	free(old.stim);
 	memset(s, 0, sizeof(*s));
+}
+
+/* The public lending of measure.h: a struct meas_sweep of its own. */
+struct st_measure_sweep_hold {
+	struct meas_sweep ms;
+};
+
+int st_measure_sweep_ctx_get(const struct st_sweep *sw, struct st_an_ctx **ctx,
+			     struct st_measure_sweep_hold **held, char *err)
+{
+	struct st_measure_sweep_hold *h = calloc(1, sizeof(*h));
+	int ret;
+
+	*ctx = NULL;
+	*held = NULL;
+	if (!h)
+		return st_fail(err, ST_ERR_MEM, "measure: out of memory for the sweep");
+	ret = meas_sweep_get(sw, &h->ms, err);
+	if (ret != ST_OK) {
+		free(h);
+		return ret;
+	}
+	*ctx = h->ms.ctx;
+	*held = h;
+	return ST_OK;
+}
+
+void st_measure_sweep_ctx_put(struct st_measure_sweep_hold *held)
+{
+	if (!held)
+		return;
+	meas_sweep_put(&held->ms);
+	free(held);
 }
 
 void meas_sweep_drop(void)
