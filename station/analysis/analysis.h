@@ -144,7 +144,6 @@ struct st_an_response {
 	float *spec;
 	size_t spec_bins;
 	double rate;
-	unsigned long id;           /* process-unique, set by st_an_response */
 };
 
 /* Deconvolve one capture channel (x[i * stride], i < n; n may be shorter

@@ -22,12 +22,8 @@
 #include "core/st.h"
 
 #include <math.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Response ids (st_an_response.id); 0 is never given out. */
-static atomic_ulong next_response_id = 1;
 
 /* Copy the circular IR in tbuf from signed index start, hlen[h] samples,
  * tapered (rise over the first pre/2, fall over the last 10 %), into wt
@@ -382,7 +378,6 @@ static int response_work(const struct st_an_ctx *c, struct an_work *w, const flo
 		out->spec[2 * k + 1] = (float)w->wf[k][1];
 	}
 	out->ir_zero = (long)c->pre - p0;
-	out->id = atomic_fetch_add(&next_response_id, 1);
 	for (size_t k = 0; k < wlen; k++)
 		out->ir[k] = (float)w->wt[k];
 	h_1k(c, w, p0 - (long)c->pre, out);
