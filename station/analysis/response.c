@@ -22,6 +22,7 @@
 #include "core/st.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,13 +67,32 @@ static double band_mean(const fftw_complex *s, size_t k0, size_t k1)
 	return sum / (double)(k1 - k0 + 1);
 }
 
+/* The bits of the smallest float whose value is >= 0.999: a sample is
+ * clipped when its magnitude's bits are at least these (the bits of
+ * non-negative floats order as their values). */
+static uint32_t clip_bits(void)
+{
+	float t = 0.999f;
+	uint32_t b;
+
+	while ((double)t < 0.999)
+		t = nextafterf(t, 2.0f);
+	while ((double)nextafterf(t, 0.0f) >= 0.999)
+		t = nextafterf(t, 0.0f);
+	memcpy(&b, &t, sizeof(b));
+	return b;
+}
+
 /* Capture into tbuf (zero-padded), clipped samples counted; a sample that
- * is not a finite number is refused. */
+ * is not a finite number is refused.  Both tests read the sample's bits
+ * (integer counts, no chain of floating-point adds from sample to
+ * sample): exponent all ones is an infinity or a NAN. */
 static int gather(const struct st_an_ctx *c, struct an_work *w, const float *x, size_t n,
 		  size_t stride, struct st_an_response *out, char *err)
 {
+	uint32_t lim = clip_bits(), bad = 0;
 	size_t clipped = 0;
-	double nf = 0;
+	double *restrict t = w->tbuf;
 
 	if (!x || n == 0 || stride == 0)
 		return an_check_samples(x, n, stride, "capture", err);
@@ -80,13 +100,16 @@ static int gather(const struct st_an_ctx *c, struct an_work *w, const float *x, 
 		return st_fail(err, ST_ERR_ARG, "capture: %zu frames is longer than the %zu the analysis was set up for",
 			       n, c->max_capture);
 	for (size_t i = 0; i < n; i++) {
-		double v = (double)x[i * stride];
+		float v = x[i * stride];
+		uint32_t a;
 
-		nf += v - v; /* NAN from here on after an infinity or a NAN */
-		clipped += fabs(v) >= 0.999;
-		w->tbuf[i] = v;
+		memcpy(&a, &v, sizeof(a));
+		a &= 0x7fffffffu;
+		bad |= a >= 0x7f800000u;
+		clipped += a >= lim;
+		t[i] = v;
 	}
-	if (nf != 0)
+	if (bad)
 		return an_check_samples(x, n, stride, "capture", err);
 	out->clipped = clipped;
 	memset(w->tbuf + n, 0, sizeof(double) * (c->n - n));
