@@ -20,7 +20,7 @@ ifeq ($(CC),cc)
 CC := gcc
 endif
 
-PKGS := libserialport portaudio-2.0 fftw3 sqlite3 ncursesw sndfile jack jansson libpq
+PKGS := libserialport portaudio-2.0 fftw3 fftw3f sqlite3 ncursesw sndfile jack jansson libpq
 DEB_PKGS := build-essential pkg-config libserialport-dev portaudio19-dev libfftw3-dev \
 	libsqlite3-dev libncurses-dev libcmocka-dev libsndfile1-dev jackd2 libjack-jackd2-dev \
 	sqlite3 clang libclang-rt-14-dev tmux libjansson-dev libpq-dev postgresql \

@@ -41,7 +41,7 @@
  * station/measure turns responses into values) that moves a stored value.
  * Each sweep capture names the version that analysed it, and `station
  * rejudge` re-analyses a capture of another version (golden/reanalyse.h). */
-#define ST_AN_VERSION 2
+#define ST_AN_VERSION 3
 
 #define ST_AN_NBANDS 31        /* 20 Hz .. 20 kHz */
 #define ST_AN_BAND_1K 17       /* index of the 1 kHz band */

@@ -37,8 +37,8 @@ static void work_free(struct an_work *w)
 {
 	if (!w)
 		return;
-	fftw_free(w->tbuf);
-	fftw_free(w->fbuf);
+	fftwf_free(w->tbuf);
+	fftwf_free(w->fbuf);
 	fftw_free(w->dbuf);
 	fftw_free(w->dspec);
 	fftw_free(w->wt);
@@ -52,8 +52,8 @@ void st_an_ctx_free(struct st_an_ctx *c)
 {
 	if (!c)
 		return;
-	st_fft_destroy(c->fwd);
-	st_fft_destroy(c->bwd);
+	st_fft_destroy_single(c->fwd);
+	st_fft_destroy_single(c->bwd);
 	st_fft_destroy(c->dbwd);
 	st_fft_destroy(c->wfwd);
 	st_fft_destroy(c->wbwd);
@@ -66,7 +66,7 @@ void st_an_ctx_free(struct st_an_ctx *c)
 	free(c->rise);
 	for (int k = 0; k <= ST_AN_MAX_HARMONIC; k++)
 		free(c->fall[k]);
-	fftw_free(c->inv);
+	fftwf_free(c->inv);
 	free(c->planar);
 	free(c);
 }
@@ -85,8 +85,8 @@ int an_work_get(struct st_an_ctx *c, int i, struct an_work **out)
 		c->work[i] = w;
 		if (i >= c->nwork)
 			c->nwork = i + 1;
-		w->tbuf = fftw_malloc(sizeof(double) * c->n);
-		w->fbuf = fftw_malloc(sizeof(fftw_complex) * bins);
+		w->tbuf = fftwf_malloc(sizeof(float) * c->n);
+		w->fbuf = fftwf_malloc(sizeof(fftwf_complex) * bins);
 		if (!w->tbuf || !w->fbuf)
 			return ST_ERR_MEM;
 	}
@@ -190,12 +190,22 @@ int an_parallel(struct st_an_ctx *c, size_t n, int threads, an_item_fn fn, void 
 	return ret;
 }
 
+/* What set-up alone needs, in double precision, freed once the context
+ * is made. */
+struct an_setup {
+	double *t;            /* n reals: scratch */
+	fftw_complex *x;      /* n/2+1 bins: the stimulus spectrum X */
+	fftw_complex *xt;     /* n/2+1 bins: spectrum of n x[n], then scratch */
+	fftw_plan fwd, bwd;   /* n-point r2c and c2r (FFTW_ESTIMATE: made
+	                       * once per context, not worth wisdom) */
+};
+
 /* Band-edge taper below f1, as a minimum-phase filter (so its ringing
  * follows the IR peak instead of preceding it): 1 above f1, raised cosine
  * in log frequency down to f1/2, -120 dB below.  Computed by folding the
  * real cepstrum of log|B|; the result goes into dst (n/2+1 bins).  Uses
- * w's tbuf and fbuf. */
-static void lo_taper_minphase(struct st_an_ctx *c, struct an_work *w, fftw_complex *dst)
+ * s's t and xt. */
+static void lo_taper_minphase(struct st_an_ctx *c, struct an_setup *s, fftw_complex *dst)
 {
 	size_t bins = c->n / 2 + 1, half = c->n / 2;
 	double df = c->rate / (double)c->n, floor_ln = log(1e-6);
@@ -209,35 +219,35 @@ static void lo_taper_minphase(struct st_an_ctx *c, struct an_work *w, fftw_compl
 			lb = floor_ln;
 		else
 			lb = fmax(floor_ln, log(0.5 + 0.5 * cos(M_PI * log2(c->f1 / f))));
-		w->fbuf[k][0] = lb;
-		w->fbuf[k][1] = 0;
+		s->xt[k][0] = lb;
+		s->xt[k][1] = 0;
 	}
-	fftw_execute_dft_c2r(c->bwd, w->fbuf, w->tbuf);
+	fftw_execute_dft_c2r(s->bwd, s->xt, s->t);
 	for (size_t i = 0; i < c->n; i++) {
-		double v = w->tbuf[i] / (double)c->n;
+		double v = s->t[i] / (double)c->n;
 
 		if (i == 0 || i == half)
-			w->tbuf[i] = v;
+			s->t[i] = v;
 		else if (i < half)
-			w->tbuf[i] = 2 * v;
+			s->t[i] = 2 * v;
 		else
-			w->tbuf[i] = 0;
+			s->t[i] = 0;
 	}
-	fftw_execute_dft_r2c(c->fwd, w->tbuf, w->fbuf);
+	fftw_execute_dft_r2c(s->fwd, s->t, s->xt);
 	for (size_t k = 0; k < bins; k++) {
-		double complex z = cexp(w->fbuf[k][0] + I * w->fbuf[k][1]);
+		double complex z = cexp(s->xt[k][0] + I * s->xt[k][1]);
 
 		dst[k][0] = creal(z);
 		dst[k][1] = cimag(z);
 	}
 }
 
-/* inv = Blo(f) Bhi(f) X* / (|X|^2 + eps(f)), X in inv on entry, cum the
- * running sum of |X|^2.  Blo: minimum-phase taper below f1; Bhi: zero-phase
+/* inv = Blo(f) Bhi(f) X* / (|X|^2 + eps(f)) from X in s, cum the running
+ * sum of |X|^2.  Blo: minimum-phase taper below f1; Bhi: zero-phase
  * raised cosine (log f) from f2 to f2 * 2^(1/3).  eps: 1e-4 of the
  * 1/6-octave-smoothed |X|^2 in and near the band, cross-faded (log, 1/6
  * octave) to 1e3 of its maximum below f1/2 and above f2 * 2^(1/3). */
-static int make_inverse(struct st_an_ctx *c, struct an_work *w, const double *cum)
+static int make_inverse(struct st_an_ctx *c, struct an_setup *s, const double *cum)
 {
 	size_t bins = c->n / 2 + 1;
 	double df = c->rate / (double)c->n, smax = 0, *sm;
@@ -260,9 +270,9 @@ static int make_inverse(struct st_an_ctx *c, struct an_work *w, const double *cu
 		if (sm[k] > smax)
 			smax = sm[k];
 	}
-	lo_taper_minphase(c, w, blo);
+	lo_taper_minphase(c, s, blo);
 	for (size_t k = 0; k < bins; k++) {
-		double f = (double)k * df, p = an_cabs2(c->inv[k]), eps, r, bhi, den;
+		double f = (double)k * df, p = an_cabs2(s->x[k]), eps, r, bhi, den;
 		double ein = AN_EPS_IN * sm[k] + 1e-12 * smax, eout = AN_EPS_OUT * smax;
 		double complex v;
 
@@ -290,12 +300,12 @@ static int make_inverse(struct st_an_ctx *c, struct an_work *w, const double *cu
 			c->inv[k][0] = c->inv[k][1] = 0;
 			continue;
 		}
-		v = (blo[k][0] + I * blo[k][1]) * bhi * (c->inv[k][0] - I * c->inv[k][1]) / den;
-		c->inv[k][0] = creal(v);
-		c->inv[k][1] = cimag(v);
+		v = (blo[k][0] + I * blo[k][1]) * bhi * (s->x[k][0] - I * s->x[k][1]) / den;
+		c->inv[k][0] = (float)creal(v);
+		c->inv[k][1] = (float)cimag(v);
 	}
 	for (size_t k = 0; k < bins; k++)
-		c->wgt[k] = smax > 0 ? sm[k] / smax : 0;
+		c->wgt[k] = smax > 0 ? (float)(sm[k] / smax) : 0;
 	free(sm);
 	fftw_free(blo);
 	return ST_OK;
@@ -340,6 +350,40 @@ static int check_stimulus(const float *stim, size_t n, const struct st_an_config
 	return ST_OK;
 }
 
+static void setup_free(struct an_setup *s)
+{
+	st_fft_destroy(s->fwd);
+	st_fft_destroy(s->bwd);
+	fftw_free(s->t);
+	fftw_free(s->x);
+	fftw_free(s->xt);
+}
+
+/* X and the spectrum of n x[n] of the stimulus (n frames) into s. */
+static int setup_spectra(const struct st_an_ctx *c, struct an_setup *s, const float *stim,
+			 size_t n, char *err)
+{
+	size_t bins = c->n / 2 + 1;
+
+	memset(s, 0, sizeof(*s));
+	s->t = fftw_malloc(sizeof(double) * c->n);
+	s->x = fftw_malloc(sizeof(fftw_complex) * bins);
+	s->xt = fftw_malloc(sizeof(fftw_complex) * bins);
+	if (!s->t || !s->x || !s->xt)
+		return st_fail(err, ST_ERR_MEM, "analysis: out of memory for %zu-point FFT", c->n);
+	s->fwd = st_fft_plan_r2c((int)c->n, s->t, s->x);
+	s->bwd = st_fft_plan_c2r((int)c->n, s->xt, s->t);
+	if (!s->fwd || !s->bwd)
+		return st_fail(err, ST_ERR_MEM, "analysis: FFTW plan of %zu points failed", c->n);
+	for (size_t i = 0; i < c->n; i++)
+		s->t[i] = i < n ? stim[i] : 0.0;
+	fftw_execute_dft_r2c(s->fwd, s->t, s->x);
+	for (size_t i = 0; i < c->n; i++)
+		s->t[i] = i < n ? (double)i * stim[i] : 0.0;
+	fftw_execute_dft_r2c(s->fwd, s->t, s->xt);
+	return ST_OK;
+}
+
 /* FFT sizes and the n-size buffers and plans. */
 static int setup_n(struct st_an_ctx *c, struct an_work **w, char *err)
 {
@@ -351,20 +395,20 @@ static int setup_n(struct st_an_ctx *c, struct an_work **w, char *err)
 	if (!c->n)
 		return st_fail(err, ST_ERR_ARG, "analysis: capture too long");
 	bins = c->n / 2 + 1;
-	c->wgt = malloc(sizeof(double) * bins);
-	c->inv = fftw_malloc(sizeof(fftw_complex) * bins);
+	c->wgt = malloc(sizeof(float) * bins);
+	c->inv = fftwf_malloc(sizeof(fftwf_complex) * bins);
 	if (!c->wgt || !c->inv || an_work_get(c, 0, w))
 		return st_fail(err, ST_ERR_MEM, "analysis: out of memory for %zu-point FFT", c->n);
-	c->fwd = st_fft_plan_r2c_tuned((int)c->n, (*w)->tbuf, (*w)->fbuf);
-	c->bwd = st_fft_plan_c2r_tuned((int)c->n, (*w)->fbuf, (*w)->tbuf);
+	c->fwd = st_fft_plan_r2c_single_tuned((int)c->n, (*w)->tbuf, (*w)->fbuf);
+	c->bwd = st_fft_plan_c2r_single_tuned((int)c->n, (*w)->fbuf, (*w)->tbuf);
 	if (!c->fwd || !c->bwd)
 		return st_fail(err, ST_ERR_MEM, "analysis: FFTW plan of %zu points failed", c->n);
 	return ST_OK;
 }
 
-/* The stimulus band (and sweep constant) from X (in inv) and the spectrum
- * of n x[n] (in w->fbuf); cum is the running sum of |X|^2. */
-static int find_band(struct st_an_ctx *c, const struct st_an_config *cfg, struct an_work *w,
+/* The stimulus band (and sweep constant) from X and the spectrum of
+ * n x[n] (in s); cum is the running sum of |X|^2. */
+static int find_band(struct st_an_ctx *c, const struct st_an_config *cfg, const struct an_setup *s,
 		     size_t first, const double *cum, char *err)
 {
 	double df = c->rate / (double)c->n;
@@ -374,7 +418,7 @@ static int find_band(struct st_an_ctx *c, const struct st_an_config *cfg, struct
 	if (cfg->sweep_l >= 0) {
 		double l, a;
 
-		if (!an_fit_sweep(c, c->inv, w->fbuf, cfg->sweep_l, (double)first / c->rate,
+		if (!an_fit_sweep(c, s->x, s->xt, cfg->sweep_l, (double)first / c->rate,
 				  c->t_end, &l, &a)) {
 			c->sweep_l = l;
 			c->sweep_a = a;
@@ -533,6 +577,7 @@ int st_an_ctx_create(struct st_an_ctx **out, const float *stim, size_t n,
 {
 	struct st_an_ctx *c;
 	struct an_work *w = NULL;
+	struct an_setup s = { 0 };
 	size_t bins, first = 0, last = 0;
 	double *cum = NULL;
 	int ret;
@@ -553,6 +598,8 @@ int st_an_ctx_create(struct st_an_ctx **out, const float *stim, size_t n,
 		goto out_free;
 	}
 	ret = setup_n(c, &w, err);
+	if (!ret)
+		ret = setup_spectra(c, &s, stim, n, err);
 	if (ret)
 		goto out_free;
 	bins = c->n / 2 + 1;
@@ -561,28 +608,23 @@ int st_an_ctx_create(struct st_an_ctx **out, const float *stim, size_t n,
 		ret = st_fail(err, ST_ERR_MEM, "analysis: out of memory");
 		goto out_free;
 	}
-	/* X into inv (for now), spectrum of n x[n] into fbuf. */
-	for (size_t i = 0; i < c->n; i++)
-		w->tbuf[i] = i < n ? stim[i] : 0.0;
-	fftw_execute_dft_r2c(c->fwd, w->tbuf, c->inv);
-	for (size_t i = 0; i < c->n; i++)
-		w->tbuf[i] = i < n ? (double)i * stim[i] : 0.0;
-	fftw_execute_dft_r2c(c->fwd, w->tbuf, w->fbuf);
 	cum[0] = 0;
 	for (size_t k = 0; k < bins; k++)
-		cum[k + 1] = cum[k] + an_cabs2(c->inv[k]);
-	ret = find_band(c, cfg, w, first, cum, err);
-	if (!ret && make_inverse(c, w, cum))
+		cum[k + 1] = cum[k] + an_cabs2(s.x[k]);
+	ret = find_band(c, cfg, &s, first, cum, err);
+	if (!ret && make_inverse(c, &s, cum))
 		ret = st_fail(err, ST_ERR_MEM, "analysis: out of memory");
 	if (!ret)
 		ret = setup_windows(c, cfg, err);
 	if (ret)
 		goto out_free;
 	free(cum);
+	setup_free(&s);
 	*out = c;
 	return ST_OK;
 out_free:
 	free(cum);
+	setup_free(&s);
 	st_an_ctx_free(c);
 	return ret;
 }

@@ -4,6 +4,13 @@
  * channels on several threads) and align.c (microphone alignment).  Not
  * part of the public API (analysis.h); only station/analysis/ includes it.
  *
+ * The n-point deconvolution (capture spectrum, inverse, IR) is single
+ * precision: a capture is 32-bit float to begin with, FFTW's single
+ * precision rounds at about 1e-7 of the signal (-140 dB), and at sweep
+ * sizes it is memory that the transforms wait for, half as much of it.
+ * What the stimulus is, its inverse, the IR windows, bands, harmonics and
+ * alignment are double precision.
+ *
  * A context holds what every capture of one stimulus shares, read-only
  * once made: the regularised inverse, the matched weighting, the band bin
  * ranges, the FFTW plans (new-array execute, so any workspace's buffers
@@ -26,10 +33,11 @@
 #define AN_GUARD_S 0.010      /* gap between the IR and the noise window */
 #define AN_LATENCY_ALLOW_S 0.02 /* latency budgeted for in st_an_ctx_tail */
 
-/* Scratch of one thread's deconvolution (fftw_malloc'd). */
+/* Scratch of one thread's deconvolution (fftw_malloc'd, the single
+ * precision ones fftwf_malloc'd). */
 struct an_work {
-	double *tbuf;         /* n reals: capture in, IR out (unnormalised) */
-	fftw_complex *fbuf;   /* n/2+1 bins: capture spectrum, then Y Xinv */
+	float *tbuf;          /* n reals: capture in, IR out (unnormalised) */
+	fftwf_complex *fbuf;  /* n/2+1 bins: capture spectrum, then Y Xinv */
 	double *dbuf;         /* n/dec reals: the weighted IR at every dec-th
 	                       * sample (coarse peak search) */
 	fftw_complex *dspec;  /* n/dec/2+1 bins: its aliased spectrum */
@@ -57,11 +65,11 @@ struct st_an_ctx {
 	                       * an m/k-point FFT) */
 	size_t pre, post;     /* IR window before / after the peak, samples */
 	size_t guard;         /* gap between IR window and noise window, samples */
-	double *wgt;          /* n/2+1: smoothed |X|^2 / its maximum, the matched
+	float *wgt;           /* n/2+1: smoothed |X|^2 / its maximum, the matched
 	                       * weighting that finds the IR peak in noise */
 	double *wgt_m;        /* m/2+1: the same at the m-point window's bins */
-	fftw_complex *inv;    /* n/2+1 bins: regularised inverse of the stimulus,
-	                       * scaled by 1/n */
+	fftwf_complex *inv;   /* n/2+1 bins: regularised inverse of the stimulus,
+	                       * scaled by 1/n (made in double precision) */
 	int band_ok[ST_AN_NBANDS];       /* band measured (inside the stimulus) */
 	size_t band_k0[ST_AN_NBANDS];    /* its bins at m, first .. */
 	size_t band_k1[ST_AN_NBANDS];    /* .. last */
@@ -73,8 +81,8 @@ struct st_an_ctx {
 	double *rise;         /* pre/2: half-Hann rise at a window's start */
 	double *fall[ST_AN_MAX_HARMONIC + 1]; /* hlen[k]/10: half-Hann fall at
 	                                       * the end of a window of hlen[k] */
-	fftw_plan fwd;        /* n-point r2c */
-	fftw_plan bwd;        /* n-point c2r */
+	fftwf_plan fwd;       /* n-point r2c, single precision */
+	fftwf_plan bwd;       /* n-point c2r, single precision */
 	fftw_plan dbwd;       /* n/dec-point c2r (coarse weighted IR) */
 	fftw_plan wfwd;       /* m-point r2c */
 	fftw_plan wbwd;       /* m-point c2r (weighted IR near the peak) */

@@ -7,6 +7,12 @@
  * with the last one, so without a keeper every context would rebuild them
  * (about 9 ms at sweep sizes).  Keepers are never executed.
  *
+ * Plans come in double precision (fftw_*) and single (fftwf_*: the
+ * deconvolution's n-point transforms, see ctx.h); FFTW keeps a wisdom
+ * store for each, and the wisdom text exported here is the two one after
+ * the other.  A plan's kind: 0 r2c, 1 c2r, 2 and 3 the same in single
+ * precision.
+ *
  * Tuned plans (st_fft_plan_*_tuned, the deconvolution's) are FFTW_ESTIMATE
  * until st_fft_tune(1): then a size FFTW has wisdom for (imported, or
  * measured by st_fft_measure) gets its FFTW_MEASURE plan at no cost, and
@@ -31,9 +37,9 @@ static pthread_mutex_t plan_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* Plans kept alive so their sizes' twiddles outlive every context. */
 static struct keeper {
-	int kind;             /* 0 r2c, 1 c2r */
+	int kind;             /* 0 r2c, 1 c2r, 2 r2c single, 3 c2r single */
 	int n;                /* size; 0 = free slot */
-	fftw_plan plan;       /* never executed */
+	void *plan;           /* fftw_plan or fftwf_plan; never executed */
 } keepers[KEEPERS];
 static unsigned keeper_next; /* slot to reuse when all are taken */
 static int tuned;              /* st_fft_tune(1): tuned plans from wisdom */
@@ -44,61 +50,128 @@ static struct missing {
 static int nmissing;
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 
+/* With plan_lock held: a plan of kind and size n on in/out (buffers of
+ * that kind's precision), or NULL. */
+static void *plan_make(int kind, int n, void *in, void *out, unsigned flags)
+{
+	switch (kind) {
+	case 0:
+		return fftw_plan_dft_r2c_1d(n, in, out, flags);
+	case 1:
+		return fftw_plan_dft_c2r_1d(n, in, out, flags);
+	case 2:
+		return fftwf_plan_dft_r2c_1d(n, in, out, flags);
+	default:
+		return fftwf_plan_dft_c2r_1d(n, in, out, flags);
+	}
+}
+
+/* With plan_lock held. */
+static void plan_free(int kind, void *p)
+{
+	if (kind < 2)
+		fftw_destroy_plan(p);
+	else
+		fftwf_destroy_plan(p);
+}
+
 /* With plan_lock held: keep a second plan of this kind and size unless
  * one is kept already. */
 static void keep(int kind, int n, void *in, void *out, unsigned flags)
 {
 	struct keeper *k;
-	fftw_plan p;
+	void *p;
 
 	for (unsigned i = 0; i < KEEPERS; i++)
 		if (keepers[i].n == n && keepers[i].kind == kind)
 			return;
-	p = kind ? fftw_plan_dft_c2r_1d(n, in, out, flags)
-		 : fftw_plan_dft_r2c_1d(n, in, out, flags);
+	p = plan_make(kind, n, in, out, flags);
 	if (!p)
 		return;
 	k = &keepers[keeper_next++ % KEEPERS];
 	if (k->plan)
-		fftw_destroy_plan(k->plan);
+		plan_free(k->kind, k->plan);
 	k->kind = kind;
 	k->n = n;
 	k->plan = p;
 }
 
-fftw_plan st_fft_plan_r2c(int n, double *in, fftw_complex *out)
+/* An FFTW_ESTIMATE plan of kind and size n, its twiddles kept. */
+static void *plan_estimate(int kind, int n, void *in, void *out)
 {
-	fftw_plan p;
+	void *p;
 
 	if (n <= 0 || !in || !out)
 		return NULL;
 	pthread_mutex_lock(&plan_lock);
-	p = fftw_plan_dft_r2c_1d(n, in, out, FFTW_ESTIMATE);
+	p = plan_make(kind, n, in, out, FFTW_ESTIMATE);
 	if (p)
-		keep(0, n, in, out, FFTW_ESTIMATE);
+		keep(kind, n, in, out, FFTW_ESTIMATE);
 	pthread_mutex_unlock(&plan_lock);
 	return p;
+}
+
+fftw_plan st_fft_plan_r2c(int n, double *in, fftw_complex *out)
+{
+	return plan_estimate(0, n, in, out);
 }
 
 fftw_plan st_fft_plan_c2r(int n, fftw_complex *in, double *out)
 {
-	fftw_plan p;
+	return plan_estimate(1, n, in, out);
+}
 
-	if (n <= 0 || !in || !out)
-		return NULL;
-	pthread_mutex_lock(&plan_lock);
-	p = fftw_plan_dft_c2r_1d(n, in, out, FFTW_ESTIMATE);
-	if (p)
-		keep(1, n, in, out, FFTW_ESTIMATE);
-	pthread_mutex_unlock(&plan_lock);
-	return p;
+/* Execute plan p of kind on t (n reals) and f (n/2+1 bins), double
+ * buffers from fftw_malloc; a single-precision plan through float copies
+ * (its own buffers, new-array execute).  0, or -1 out of memory. */
+static int plan_run(int kind, void *p, int n, double *t, fftw_complex *f)
+{
+	size_t bins = (size_t)n / 2 + 1;
+	float *ts;
+	fftwf_complex *fs;
+
+	if (kind == 0) {
+		fftw_execute_dft_r2c(p, t, f);
+		return 0;
+	}
+	if (kind == 1) {
+		fftw_execute_dft_c2r(p, f, t);
+		return 0;
+	}
+	ts = fftwf_malloc(sizeof(float) * (size_t)n);
+	fs = fftwf_malloc(sizeof(fftwf_complex) * bins);
+	if (!ts || !fs) {
+		fftwf_free(ts);
+		fftwf_free(fs);
+		return -1;
+	}
+	if (kind == 2) {
+		for (int i = 0; i < n; i++)
+			ts[i] = (float)t[i];
+		fftwf_execute_dft_r2c(p, ts, fs);
+		for (size_t k = 0; k < bins; k++) {
+			f[k][0] = fs[k][0];
+			f[k][1] = fs[k][1];
+		}
+	} else {
+		for (size_t k = 0; k < bins; k++) {
+			fs[k][0] = (float)f[k][0];
+			fs[k][1] = (float)f[k][1];
+		}
+		fftwf_execute_dft_c2r(p, fs, ts);
+		for (int i = 0; i < n; i++)
+			t[i] = ts[i];
+	}
+	fftwf_free(ts);
+	fftwf_free(fs);
+	return 0;
 }
 
 /* With plan_lock held: does plan p (kind, size n) transform a known
  * signal right?  Every bin's (sample's) magnitude, and the exact value at
- * 64 of them, against the closed form.  Uses its own buffers (new-array
- * execute). */
-static int plan_ok(int kind, int n, fftw_plan p)
+ * 64 of them, against the closed form, to 1e-9 (double) or 1e-4 (single
+ * precision).  Uses its own buffers (new-array execute). */
+static int plan_ok(int kind, int n, void *p)
 {
 	size_t bins = (size_t)n / 2 + 1, step = bins / 64 + 1;
 	double *t = fftw_malloc(sizeof(double) * (size_t)n), err = 0, sum = 0, sum2 = 0;
@@ -107,11 +180,12 @@ static int plan_ok(int kind, int n, fftw_plan p)
 
 	if (!t || !f || n < 4)
 		goto out_free;
-	if (kind == 0) {
+	if (kind % 2 == 0) {
 		/* r2c of a unit impulse at 1: e^{-2 pi i k / n} */
 		memset(t, 0, sizeof(double) * (size_t)n);
 		t[1] = 1;
-		fftw_execute_dft_r2c(p, t, f);
+		if (plan_run(kind, p, n, t, f))
+			goto out_free;
 		for (size_t k = 0; k < bins; k++)
 			err = fmax(err, fabs(f[k][0] * f[k][0] + f[k][1] * f[k][1] - 1));
 		for (size_t k = 0; k < bins; k += step) {
@@ -125,7 +199,8 @@ static int plan_ok(int kind, int n, fftw_plan p)
 		memset(f, 0, sizeof(fftw_complex) * bins);
 		f[0][0] = 1;
 		f[1][0] = 1;
-		fftw_execute_dft_c2r(p, f, t);
+		if (plan_run(kind, p, n, t, f))
+			goto out_free;
 		for (int i = 0; i < n; i++) {
 			sum += t[i];
 			sum2 += t[i] * t[i];
@@ -134,7 +209,7 @@ static int plan_ok(int kind, int n, fftw_plan p)
 		for (size_t i = 0; i < (size_t)n; i += step)
 			err = fmax(err, fabs(t[i] - 1 - 2 * cos(2 * M_PI * (double)i / n)));
 	}
-	ok = err < 1e-9;
+	ok = err < (kind < 2 ? 1e-9 : 1e-4);
 out_free:
 	fftw_free(t);
 	fftw_free(f);
@@ -151,18 +226,27 @@ static void note_missing(int kind, int n)
 		missing[nmissing++] = (struct missing){ kind, n };
 }
 
+/* With plan_lock held: forget the wisdom of both precisions. */
+static void forget_wisdom(void)
+{
+	fftw_forget_wisdom();
+	fftwf_forget_wisdom();
+}
+
 /* With plan_lock held: a tuned plan of kind and size n. */
-static fftw_plan plan_tuned(int kind, int n, void *in, void *out)
+static void *plan_tuned(int kind, int n, void *in, void *out)
 {
 	unsigned flags = FFTW_MEASURE | FFTW_WISDOM_ONLY;
-	fftw_plan p = NULL;
+	void *p = NULL;
 
+	if (n <= 0 || !in || !out)
+		return NULL;
 	if (tuned) {
-		p = kind ? fftw_plan_dft_c2r_1d(n, in, out, flags) : fftw_plan_dft_r2c_1d(n, in, out, flags);
+		p = plan_make(kind, n, in, out, flags);
 		if (p && !plan_ok(kind, n, p)) {
-			fftw_destroy_plan(p);
+			plan_free(kind, p);
 			p = NULL;
-			fftw_forget_wisdom();
+			forget_wisdom();
 			wisdom_bad = 1;
 		}
 		if (!p)
@@ -170,35 +254,42 @@ static fftw_plan plan_tuned(int kind, int n, void *in, void *out)
 	}
 	if (!p) {
 		flags = FFTW_ESTIMATE;
-		p = kind ? fftw_plan_dft_c2r_1d(n, in, out, flags) : fftw_plan_dft_r2c_1d(n, in, out, flags);
+		p = plan_make(kind, n, in, out, flags);
 	}
 	if (p)
 		keep(kind, n, in, out, flags);
 	return p;
 }
 
-fftw_plan st_fft_plan_r2c_tuned(int n, double *in, fftw_complex *out)
+/* plan_tuned under plan_lock. */
+static void *plan_tuned_locked(int kind, int n, void *in, void *out)
 {
-	fftw_plan p;
+	void *p;
 
-	if (n <= 0 || !in || !out)
-		return NULL;
 	pthread_mutex_lock(&plan_lock);
-	p = plan_tuned(0, n, in, out);
+	p = plan_tuned(kind, n, in, out);
 	pthread_mutex_unlock(&plan_lock);
 	return p;
 }
 
+fftw_plan st_fft_plan_r2c_tuned(int n, double *in, fftw_complex *out)
+{
+	return plan_tuned_locked(0, n, in, out);
+}
+
 fftw_plan st_fft_plan_c2r_tuned(int n, fftw_complex *in, double *out)
 {
-	fftw_plan p;
+	return plan_tuned_locked(1, n, in, out);
+}
 
-	if (n <= 0 || !in || !out)
-		return NULL;
-	pthread_mutex_lock(&plan_lock);
-	p = plan_tuned(1, n, in, out);
-	pthread_mutex_unlock(&plan_lock);
-	return p;
+fftwf_plan st_fft_plan_r2c_single_tuned(int n, float *in, fftwf_complex *out)
+{
+	return plan_tuned_locked(2, n, in, out);
+}
+
+fftwf_plan st_fft_plan_c2r_single_tuned(int n, fftwf_complex *in, float *out)
+{
+	return plan_tuned_locked(3, n, in, out);
 }
 
 /* Nobody holds plan_lock across fork (a child measuring wisdom plans). */
@@ -241,43 +332,82 @@ int st_fft_missing(int *kind, int *n, int max)
 
 int st_fft_measure(int kind, int n)
 {
-	size_t bins = (size_t)n / 2 + 1;
-	double *t = fftw_malloc(sizeof(double) * (size_t)n);
-	fftw_complex *f = fftw_malloc(sizeof(fftw_complex) * bins);
-	fftw_plan p = NULL;
+	size_t bins = (size_t)n / 2 + 1, real = kind < 2 ? sizeof(double) : sizeof(float);
+	void *t = NULL, *f = NULL, *p = NULL;
 
+	if (kind < 0 || kind > 3 || n <= 0)
+		return -1;
+	t = kind < 2 ? fftw_malloc(real * (size_t)n) : fftwf_malloc(real * (size_t)n);
+	f = kind < 2 ? fftw_malloc(2 * real * bins) : fftwf_malloc(2 * real * bins);
 	pthread_mutex_lock(&plan_lock);
 	if (t && f)
-		p = kind ? fftw_plan_dft_c2r_1d(n, f, t, FFTW_MEASURE) : fftw_plan_dft_r2c_1d(n, t, f, FFTW_MEASURE);
+		p = kind % 2 ? plan_make(kind, n, f, t, FFTW_MEASURE) : plan_make(kind, n, t, f, FFTW_MEASURE);
 	if (p)
-		fftw_destroy_plan(p);
+		plan_free(kind, p);
 	pthread_mutex_unlock(&plan_lock);
-	fftw_free(t);
-	fftw_free(f);
+	if (kind < 2) {
+		fftw_free(t);
+		fftw_free(f);
+	} else {
+		fftwf_free(t);
+		fftwf_free(f);
+	}
 	return p ? 0 : -1;
+}
+
+/* Where the wisdom of single precision starts in text (FFTW's export of
+ * it begins "(fftw-<version> fftwf_wisdom"), or NULL. */
+static const char *single_part(const char *text)
+{
+	for (const char *s = strstr(text, "(fftw-"); s; s = strstr(s + 1, "\n(fftw-")) {
+		const char *head = *s == '\n' ? s + 1 : s;
+		const char *sp = strchr(head, ' ');
+
+		if (sp && strncmp(sp + 1, "fftwf_wisdom", 12) == 0)
+			return head;
+	}
+	return NULL;
 }
 
 int st_fft_wisdom_import(const char *text)
 {
-	int ok;
+	const char *single = single_part(text);
+	char *dbl = NULL;
+	int ok = 1;
 
+	if (single != text) {
+		/* the double part alone: FFTW stops at its closing parenthesis,
+		 * but a copy keeps the single part from being read as its tail */
+		dbl = single ? strndup(text, (size_t)(single - text)) : strdup(text);
+		if (!dbl)
+			return -1;
+	}
 	pthread_mutex_lock(&plan_lock);
-	ok = fftw_import_wisdom_from_string(text);
+	if (dbl)
+		ok = fftw_import_wisdom_from_string(dbl);
+	if (ok && single)
+		ok = fftwf_import_wisdom_from_string(single);
 	if (!ok)
-		fftw_forget_wisdom();
+		forget_wisdom();
 	pthread_mutex_unlock(&plan_lock);
+	free(dbl);
 	return ok ? 0 : -1;
 }
 
 char *st_fft_wisdom_export(int *bad)
 {
-	char *s;
+	char *d, *f, *s = NULL;
 
 	pthread_mutex_lock(&plan_lock);
-	s = fftw_export_wisdom_to_string();
+	d = fftw_export_wisdom_to_string();
+	f = fftwf_export_wisdom_to_string();
 	*bad = wisdom_bad;
 	wisdom_bad = 0;
 	pthread_mutex_unlock(&plan_lock);
+	if (d && f && asprintf(&s, "%s%s", d, f) < 0)
+		s = NULL;
+	free(d);
+	free(f);
 	return s;
 }
 
@@ -287,6 +417,15 @@ void st_fft_destroy(fftw_plan p)
 		return;
 	pthread_mutex_lock(&plan_lock);
 	fftw_destroy_plan(p);
+	pthread_mutex_unlock(&plan_lock);
+}
+
+void st_fft_destroy_single(fftwf_plan p)
+{
+	if (!p)
+		return;
+	pthread_mutex_lock(&plan_lock);
+	fftwf_destroy_plan(p);
 	pthread_mutex_unlock(&plan_lock);
 }
 

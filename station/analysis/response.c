@@ -7,7 +7,8 @@
  * ANC attenuation.
  *
  * Per channel: one n-point r2c of the capture, the multiply by the
- * inverse, one n-point c2r (the IR), and for the peak search one
+ * inverse, one n-point c2r (the IR), these three in single precision
+ * (ctx.h), and for the peak search one
  * (n/dec)-point c2r of the matched-weighted spectrum aliased to every
  * dec-th sample (exact samples of the weighted IR, not an approximation);
  * the peak is then found at full rate within pre/2 of the coarse one, and
@@ -92,7 +93,7 @@ static int gather(const struct st_an_ctx *c, struct an_work *w, const float *x, 
 {
 	uint32_t lim = clip_bits(), bad = 0;
 	size_t clipped = 0;
-	double *restrict t = w->tbuf;
+	float *restrict t = w->tbuf;
 
 	if (!x || n == 0 || stride == 0)
 		return an_check_samples(x, n, stride, "capture", err);
@@ -112,7 +113,7 @@ static int gather(const struct st_an_ctx *c, struct an_work *w, const float *x, 
 	if (bad)
 		return an_check_samples(x, n, stride, "capture", err);
 	out->clipped = clipped;
-	memset(w->tbuf + n, 0, sizeof(double) * (c->n - n));
+	memset(w->tbuf + n, 0, sizeof(float) * (c->n - n));
 	return ST_OK;
 }
 
@@ -122,19 +123,20 @@ static int gather(const struct st_an_ctx *c, struct an_work *w, const float *x, 
 static void mul_span(const struct st_an_ctx *c, struct an_work *w, size_t k0, size_t k1,
 		     double *d, int dir)
 {
-	const double *restrict inv = (const double *)c->inv, *restrict wgt = c->wgt;
-	double *restrict fb = (double *)w->fbuf, *restrict dd = d;
+	const float *restrict inv = (const float *)c->inv, *restrict wgt = c->wgt;
+	float *restrict fb = (float *)w->fbuf;
+	double *restrict dd = d;
 	ptrdiff_t step = 2 * dir;
-	double sg = dir;
+	float sg = (float)dir;
 
 	for (size_t k = k0; k < k1; k++, dd += step) {
-		double yr = fb[2 * k], yi = fb[2 * k + 1], xr = inv[2 * k], xi = inv[2 * k + 1];
-		double a = yr * xr - yi * xi, b = yr * xi + yi * xr, g = wgt[k], gi = sg * g;
+		float yr = fb[2 * k], yi = fb[2 * k + 1], xr = inv[2 * k], xi = inv[2 * k + 1];
+		float a = yr * xr - yi * xi, b = yr * xi + yi * xr, g = wgt[k];
 
 		fb[2 * k] = a;
 		fb[2 * k + 1] = b;
 		dd[0] += a * g;
-		dd[1] += b * gi;
+		dd[1] += b * g * sg;
 	}
 }
 
@@ -174,10 +176,10 @@ static void multiply(const struct st_an_ctx *c, struct an_work *w)
  * every dec-th sample into dbuf. */
 static void deconvolve(const struct st_an_ctx *c, struct an_work *w)
 {
-	fftw_execute_dft_r2c(c->fwd, w->tbuf, w->fbuf);
+	fftwf_execute_dft_r2c(c->fwd, w->tbuf, w->fbuf);
 	multiply(c, w);
 	fftw_execute_dft_c2r(c->dbwd, w->dspec, w->dbuf);
-	fftw_execute_dft_c2r(c->bwd, w->fbuf, w->tbuf);
+	fftwf_execute_dft_c2r(c->bwd, w->fbuf, w->tbuf);
 }
 
 /* Largest |weighted IR| at every dec-th sample from -pre to the end of

@@ -5,7 +5,9 @@
  * 8-channel, 48 kHz capture of a 3 s sweep (plus 0.6 s tail), with the
  * context built once and reused by every run, as the station does.  In the
  * same run, interleaved with it: the FFTW floor (deconv_floor.h: the same
- * deconvolution with nothing else) and, when /usr/bin/python3 has numpy,
+ * deconvolution with nothing else) in double precision, and its twin with
+ * the n-point work in single precision as the analysis has it; and, when
+ * /usr/bin/python3 has numpy,
  * the numpy twin of the floor (deconv_numpy.py).  Prints medians of RUNS
  * runs (wall and CPU time of this thread), their ratios, the context's
  * set-up time (first and again: FFTW keeps twiddles between contexts of a
@@ -20,6 +22,8 @@
 
 #include "../unit/test_analysis_synth.h"
 #include "core/st.h"
+#include "deconv_floor.h"
+#define FLOOR_SINGLE
 #include "deconv_floor.h"
 #include "measure/wisdom.h"
 
@@ -106,15 +110,31 @@ static int analyse(struct st_an_ctx *ctx, const float *cap, size_t nc, int threa
 	return ret;
 }
 
-/* One run of the floor: wall and CPU seconds. */
-static void floor_run(struct floor_ctx *flc, const float *cap, size_t nc, double *wall, double *cput)
-{
-	double db[ST_AN_NBANDS], t0 = now(), c0 = cpu();
+/* Per-run times (s) and ratios, each run's figures side by side. */
+struct figs {
+	double an[RUNS], an_cpu[RUNS];   /* analysis, one thread */
+	double an2[RUNS];                /* analysis, two threads (wall) */
+	double fl[RUNS], fl_cpu[RUNS];   /* floor, double precision */
+	double fs[RUNS], fs_cpu[RUNS];   /* floor, n-point work single */
+	double ratio[RUNS];              /* an_cpu / fl_cpu */
+	double ratio_s[RUNS];            /* an_cpu / fs_cpu */
+	double ratio2[RUNS];             /* an2 / fl (wall) */
+};
 
-	for (int c = 0; c < CH; c++)
-		floor_channel(flc, cap + c, nc, CH, db);
-	*cput = cpu() - c0;
-	*wall = now() - t0;
+/* One run of each floor: wall and CPU seconds into run r of f. */
+static void floors_run(struct floor_ctx *fd, struct floors_ctx *fsc, const float *cap, size_t nc,
+		       struct figs *f, int r)
+{
+	double t0 = now(), c0 = cpu();
+
+	floor_all(fd, cap, nc, CH);
+	f->fl_cpu[r] = cpu() - c0;
+	f->fl[r] = now() - t0;
+	t0 = now();
+	c0 = cpu();
+	floors_all(fsc, cap, nc, CH);
+	f->fs_cpu[r] = cpu() - c0;
+	f->fs[r] = now() - t0;
 }
 
 /* Median ms of the numpy twin of the floor, NAN when there is no numpy. */
@@ -153,29 +173,32 @@ out_unlink:
 }
 
 /* The figures, each with its goal (issue 13). */
-static void print_figures(double *an, double *an_cpu, double *fl, double *fl_cpu, double *ratio,
-			  double *an2, double *ratio2, double py, const struct floor_ctx *flc,
-			  double cap_s)
+static void print_figures(struct figs *g, double py, const struct floor_ctx *flc, double cap_s)
 {
-	double a = median(an, RUNS), ac = median(an_cpu, RUNS), f = median(fl, RUNS);
-	double fc = median(fl_cpu, RUNS), r = median(ratio, RUNS), a2 = median(an2, RUNS);
-	double r2 = median(ratio2, RUNS), rlo = ratio[0], rhi = ratio[RUNS - 1];
-	double amin = an_cpu[0], fmin = fl_cpu[0];   /* sorted by median() */
+	double a = median(g->an, RUNS), ac = median(g->an_cpu, RUNS), f = median(g->fl, RUNS);
+	double fc = median(g->fl_cpu, RUNS), fs = median(g->fs, RUNS), fsc = median(g->fs_cpu, RUNS);
+	double r = median(g->ratio, RUNS), rs = median(g->ratio_s, RUNS), a2 = median(g->an2, RUNS);
+	double r2 = median(g->ratio2, RUNS), rlo = g->ratio[0], rhi = g->ratio[RUNS - 1];
+	double amin = g->an_cpu[0], fmin = g->fl_cpu[0];   /* sorted by median() */
 
 	printf("analysis %dch 3s 48k: median %.1f ms wall, %.1f ms CPU (%.4f of capture length %.1f s) "
 	       "over %d runs, one thread, context reused\n", CH, a * 1e3, ac * 1e3, a / cap_s, cap_s, RUNS);
 	printf("analysis %dch 3s 48k: FFTW floor (%dx r2c+multiply+c2r at n=%zu, peak, window r2c at m=%zu, 31 bands) "
-	       "median %.1f ms wall, %.1f ms CPU\n", CH, CH, flc->n, flc->m, f * 1e3, fc * 1e3);
+	       "median %.1f ms wall, %.1f ms CPU in double precision; %.1f ms wall, %.1f ms CPU with the "
+	       "n-point work in single precision\n", CH, CH, flc->n, flc->m, f * 1e3, fc * 1e3, fs * 1e3,
+	       fsc * 1e3);
 	printf("analysis %dch 3s 48k: analysis / floor = %.2fx one thread (median of per-run CPU-time ratios, "
 	       "range %.2f-%.2f; fastest runs %.1f / %.1f ms = %.2fx; goal 1.3x)\n", CH, r, rlo, rhi,
 	       amin * 1e3, fmin * 1e3, amin / fmin);
+	printf("analysis %dch 3s 48k: analysis / single-precision floor = %.2fx one thread (the analysis's "
+	       "n-point work is single precision: this is its like-for-like floor)\n", CH, rs);
 	printf("analysis %dch 3s 48k: two threads (st_an_responses, st_an_aligns) median %.1f ms wall: "
-	       "analysis / one-thread floor = %.2fx wall (median of per-run ratios; goal 0.65x = 1.3x / 2 cores)\n",
-	       CH, a2 * 1e3, r2);
+	       "analysis / one-thread floor = %.2fx wall (median of per-run ratios; goal 0.65x = 1.3x / 2 cores); "
+	       "%.2fx of the single-precision floor\n", CH, a2 * 1e3, r2, a2 / fs);
 	if (isfinite(py))
-		printf("analysis %dch 3s 48k: numpy floor twin median %.1f ms wall: numpy / C analysis = %.2fx one thread, "
-		       "%.2fx two threads (goal 5x); numpy / C floor = %.2fx\n", CH, py, py / (a * 1e3),
-		       py / (a2 * 1e3), py / (f * 1e3));
+		printf("analysis %dch 3s 48k: numpy floor twin (double precision) median %.1f ms wall: numpy / C "
+		       "analysis = %.2fx one thread, %.2fx two threads (goal 5x); numpy / C floor = %.2fx\n", CH,
+		       py, py / (a * 1e3), py / (a2 * 1e3), py / (f * 1e3));
 	else
 		printf("analysis %dch 3s 48k: numpy comparison skipped (no " PY " with numpy)\n", CH);
 }
@@ -185,11 +208,12 @@ int main(int argc, char **argv)
 	(void)argc;
 	size_t ns, nc;
 	float *stim = syn_sweep(20, 20000, 3.0, RATE, 0.6, &ns, &nc), *cap, *tmp;
-	double an[RUNS], an_cpu[RUNS], fl[RUNS], fl_cpu[RUNS], ratio[RUNS], chk = 0, t0, c0;
-	double an2[RUNS], ratio2[RUNS];
+	static struct figs g;
+	double chk = 0, t0, c0;
 	double setup1, setup2, py;
 	struct st_an_ctx *ctx, *ctx2;
 	struct floor_ctx flc;
+	struct floors_ctx fsc;
 	struct rusage ru;
 	char wpath[1024];
 	int had_wisdom, measured;
@@ -233,32 +257,34 @@ int main(int argc, char **argv)
 		return 1;
 	setup2 = now() - t0;
 	/* Floor with the analysis's window: pre 5 ms, post 200 ms (defaults). */
-	if (floor_init(&flc, stim, ns, nc, RATE, (size_t)(0.005 * RATE), (size_t)(0.2 * RATE))) {
+	if (floor_init(&flc, stim, ns, nc, RATE, (size_t)(0.005 * RATE), (size_t)(0.2 * RATE)) ||
+	    floors_init(&fsc, stim, ns, nc, RATE, (size_t)(0.005 * RATE), (size_t)(0.2 * RATE))) {
 		fprintf(stderr, "bench_analysis: floor set-up failed\n");
 		return 1;
 	}
 	for (int run = 0; run < RUNS; run++) {
-		/* the floor first every other run: drift shifts both sides */
+		/* the floors first every other run: drift shifts both sides */
 		if (run & 1)
-			floor_run(&flc, cap, nc, &fl[run], &fl_cpu[run]);
+			floors_run(&flc, &fsc, cap, nc, &g, run);
 		t0 = now();
 		c0 = cpu();
 		if (analyse(ctx, cap, nc, 1, &chk))
 			return 1;
-		an_cpu[run] = cpu() - c0;
-		an[run] = now() - t0;
+		g.an_cpu[run] = cpu() - c0;
+		g.an[run] = now() - t0;
 		t0 = now();
 		if (analyse(ctx, cap, nc, 2, &chk))
 			return 1;
-		an2[run] = now() - t0;
+		g.an2[run] = now() - t0;
 		if (!(run & 1))
-			floor_run(&flc, cap, nc, &fl[run], &fl_cpu[run]);
-		ratio[run] = an_cpu[run] / fl_cpu[run];
-		ratio2[run] = an2[run] / fl[run];
+			floors_run(&flc, &fsc, cap, nc, &g, run);
+		g.ratio[run] = g.an_cpu[run] / g.fl_cpu[run];
+		g.ratio_s[run] = g.an_cpu[run] / g.fs_cpu[run];
+		g.ratio2[run] = g.an2[run] / g.fl[run];
 	}
 	py = numpy_ms(stim, ns, cap, nc, &flc);
 	getrusage(RUSAGE_SELF, &ru);
-	print_figures(an, an_cpu, fl, fl_cpu, ratio, an2, ratio2, py, &flc, (double)nc / RATE);
+	print_figures(&g, py, &flc, (double)nc / RATE);
 	if (st_fft_tuned_flags() == FFTW_ESTIMATE)
 		printf("analysis %dch 3s 48k: FFTW plans FFTW_ESTIMATE (STATION_FFT_WISDOM=off)\n", CH);
 	else
@@ -279,6 +305,7 @@ int main(int argc, char **argv)
 	}
 	st_an_ctx_free(ctx);
 	floor_free(&flc);
+	floors_free(&fsc);
 	free(stim);
 	free(cap);
 	free(tmp);

@@ -60,14 +60,19 @@ static void analyse(double *lat, double db[ST_AN_NBANDS])
 	free(cap);
 }
 
+/* The same result to within what two single-precision plans of a size
+ * may differ by in their rounding (measured: 3e-9 ms and 9e-7 dB between
+ * FFTW_ESTIMATE and FFTW_MEASURE plans), far below what the station
+ * prints (0.01 dB) and far above nothing: a plan that computed the wrong
+ * thing moves them by whole dB. */
 static void same_result(const double *lat0, const double *db0)
 {
 	double lat, db[ST_AN_NBANDS];
 
 	analyse(&lat, db);
-	assert_true(fabs(lat - *lat0) < 1e-9);
+	assert_true(fabs(lat - *lat0) < 1e-6);
 	for (int b = 0; b < ST_AN_NBANDS; b++)
-		assert_true((isnan(db[b]) && isnan(db0[b])) || fabs(db[b] - db0[b]) < 1e-9);
+		assert_true((isnan(db[b]) && isnan(db0[b])) || fabs(db[b] - db0[b]) < 1e-4);
 }
 
 static int setup(void **state)
@@ -139,11 +144,54 @@ static void test_measure_then_reuse(void **state)
 	assert_true(meas_wisdom_measure_now() >= 4);    /* n, n/4, m, m/k ... */
 	text = read_file();
 	assert_memory_equal(text, "(fftw-3.", 8);
+	assert_non_null(strstr(text, " fftw_wisdom"));    /* double precision's */
+	assert_non_null(strstr(text, "\n(fftw-3."));
+	assert_non_null(strstr(text, " fftwf_wisdom"));   /* then single's */
 	free(text);
 	/* A later start: everything from the file, nothing to measure. */
 	assert_int_equal(meas_wisdom_open(wfile), 1);
 	same_result(&lat0, db0);
 	assert_int_equal(st_fft_missing(kind, n, 16), 0);
+}
+
+/* A file of double-precision wisdom alone (as stations wrote before the
+ * deconvolution went single precision) is used, and the single-precision
+ * sizes are noted missing, to be measured into it. */
+static void test_double_only_file(void **state)
+{
+	double lat0, db0[ST_AN_NBANDS];
+	int kind[16], n[16], cnt, single = 0;
+	char *good, *cut;
+
+	(void)state;
+	st_fft_tune(0);
+	analyse(&lat0, db0);
+	good = read_file();
+	/* what the last test imported: this one starts from the file alone */
+	fftw_forget_wisdom();
+	fftwf_forget_wisdom();
+	cut = strstr(good, "\n(fftw-3.");
+	assert_non_null(cut);
+	write_file(good, (size_t)(cut - good) + 1);
+	assert_int_equal(meas_wisdom_open(wfile), 1);
+	same_result(&lat0, db0);
+	cnt = st_fft_missing(kind, n, 16);
+	for (int i = 0; i < cnt; i++)
+		single += kind[i] >= 2;
+	assert_int_equal(single, cnt);
+	assert_int_equal(cnt, 2);        /* the n-point r2c and c2r */
+	/* and the single part alone, too */
+	fftw_forget_wisdom();
+	fftwf_forget_wisdom();
+	write_file(cut + 1, strlen(cut + 1));
+	assert_int_equal(meas_wisdom_open(wfile), 1);
+	same_result(&lat0, db0);
+	cnt = st_fft_missing(kind, n, 16);
+	for (int i = 0; i < cnt; i++)
+		assert_true(kind[i] < 2);
+	assert_true(cnt >= 2);
+	write_file(good, strlen(good));
+	free(good);
 }
 
 static void test_hostile_files(void **state)
@@ -295,6 +343,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_path),
 		cmocka_unit_test(test_measure_then_reuse),
+		cmocka_unit_test(test_double_only_file),
 		cmocka_unit_test(test_hostile_files),
 		cmocka_unit_test(test_off),
 		cmocka_unit_test(test_threads),
