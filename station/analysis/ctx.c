@@ -195,17 +195,18 @@ int an_parallel(struct st_an_ctx *c, size_t n, int threads, an_item_fn fn, void 
 struct an_setup {
 	double *t;            /* n reals: scratch */
 	fftw_complex *x;      /* n/2+1 bins: the stimulus spectrum X */
-	fftw_complex *xt;     /* n/2+1 bins: spectrum of n x[n], then scratch */
-	fftw_plan fwd, bwd;   /* n-point r2c and c2r (FFTW_ESTIMATE: made
-	                       * once per context, not worth wisdom) */
+	fftw_complex *xt;     /* n/2+1 bins: spectrum of n x[n], then Blo */
+	fftw_plan fwd, bwd;   /* n-point r2c and c2r (FFTW_ESTIMATE and no
+	                       * keeper: made once per context, not worth
+	                       * wisdom, nor twiddles kept for the next) */
 };
 
 /* Band-edge taper below f1, as a minimum-phase filter (so its ringing
  * follows the IR peak instead of preceding it): 1 above f1, raised cosine
  * in log frequency down to f1/2, -120 dB below.  Computed by folding the
- * real cepstrum of log|B|; the result goes into dst (n/2+1 bins).  Uses
- * s's t and xt. */
-static void lo_taper_minphase(struct st_an_ctx *c, struct an_setup *s, fftw_complex *dst)
+ * real cepstrum of log|B|; the result is left in s->xt (n/2+1 bins), s->t
+ * its scratch. */
+static void lo_taper_minphase(struct st_an_ctx *c, struct an_setup *s)
 {
 	size_t bins = c->n / 2 + 1, half = c->n / 2;
 	double df = c->rate / (double)c->n, floor_ln = log(1e-6);
@@ -237,8 +238,8 @@ static void lo_taper_minphase(struct st_an_ctx *c, struct an_setup *s, fftw_comp
 	for (size_t k = 0; k < bins; k++) {
 		double complex z = cexp(s->xt[k][0] + I * s->xt[k][1]);
 
-		dst[k][0] = creal(z);
-		dst[k][1] = cimag(z);
+		s->xt[k][0] = creal(z);
+		s->xt[k][1] = cimag(z);
 	}
 }
 
@@ -251,16 +252,12 @@ static int make_inverse(struct st_an_ctx *c, struct an_setup *s, const double *c
 {
 	size_t bins = c->n / 2 + 1;
 	double df = c->rate / (double)c->n, smax = 0, *sm;
-	fftw_complex *blo;
+	const fftw_complex *blo = s->xt;
 	double elo = c->f1 / 2, ehi = c->f2 * pow(2.0, 1.0 / 3);
 
 	sm = malloc(sizeof(double) * bins);
-	blo = fftw_malloc(sizeof(fftw_complex) * bins);
-	if (!sm || !blo) {
-		free(sm);
-		fftw_free(blo);
+	if (!sm)
 		return ST_ERR_MEM;
-	}
 	for (size_t k = 0; k < bins; k++) {
 		size_t k0 = (size_t)((double)k * 0.890898718), k1 = (size_t)((double)k * 1.122462048) + 1;
 
@@ -270,7 +267,7 @@ static int make_inverse(struct st_an_ctx *c, struct an_setup *s, const double *c
 		if (sm[k] > smax)
 			smax = sm[k];
 	}
-	lo_taper_minphase(c, s, blo);
+	lo_taper_minphase(c, s);
 	for (size_t k = 0; k < bins; k++) {
 		double f = (double)k * df, p = an_cabs2(s->x[k]), eps, r, bhi, den;
 		double ein = AN_EPS_IN * sm[k] + 1e-12 * smax, eout = AN_EPS_OUT * smax;
@@ -307,7 +304,6 @@ static int make_inverse(struct st_an_ctx *c, struct an_setup *s, const double *c
 	for (size_t k = 0; k < bins; k++)
 		c->wgt[k] = smax > 0 ? (float)(sm[k] / smax) : 0;
 	free(sm);
-	fftw_free(blo);
 	return ST_OK;
 }
 
@@ -350,6 +346,7 @@ static int check_stimulus(const float *stim, size_t n, const struct st_an_config
 	return ST_OK;
 }
 
+/* Free what s holds; again is harmless. */
 static void setup_free(struct an_setup *s)
 {
 	st_fft_destroy(s->fwd);
@@ -357,6 +354,7 @@ static void setup_free(struct an_setup *s)
 	fftw_free(s->t);
 	fftw_free(s->x);
 	fftw_free(s->xt);
+	memset(s, 0, sizeof(*s));
 }
 
 /* X and the spectrum of n x[n] of the stimulus (n frames) into s. */
@@ -371,8 +369,8 @@ static int setup_spectra(const struct st_an_ctx *c, struct an_setup *s, const fl
 	s->xt = fftw_malloc(sizeof(fftw_complex) * bins);
 	if (!s->t || !s->x || !s->xt)
 		return st_fail(err, ST_ERR_MEM, "analysis: out of memory for %zu-point FFT", c->n);
-	s->fwd = st_fft_plan_r2c((int)c->n, s->t, s->x);
-	s->bwd = st_fft_plan_c2r((int)c->n, s->xt, s->t);
+	s->fwd = st_fft_plan_r2c_once((int)c->n, s->t, s->x);
+	s->bwd = st_fft_plan_c2r_once((int)c->n, s->xt, s->t);
 	if (!s->fwd || !s->bwd)
 		return st_fail(err, ST_ERR_MEM, "analysis: FFTW plan of %zu points failed", c->n);
 	for (size_t i = 0; i < c->n; i++)
@@ -384,8 +382,9 @@ static int setup_spectra(const struct st_an_ctx *c, struct an_setup *s, const fl
 	return ST_OK;
 }
 
-/* FFT sizes and the n-size buffers and plans. */
-static int setup_n(struct st_an_ctx *c, struct an_work **w, char *err)
+/* The deconvolution's FFT size, and the inverse's and weighting's
+ * arrays. */
+static int setup_n(struct st_an_ctx *c, char *err)
 {
 	size_t bins;
 
@@ -397,10 +396,22 @@ static int setup_n(struct st_an_ctx *c, struct an_work **w, char *err)
 	bins = c->n / 2 + 1;
 	c->wgt = malloc(sizeof(float) * bins);
 	c->inv = fftwf_malloc(sizeof(fftwf_complex) * bins);
-	if (!c->wgt || !c->inv || an_work_get(c, 0, w))
+	if (!c->wgt || !c->inv)
 		return st_fail(err, ST_ERR_MEM, "analysis: out of memory for %zu-point FFT", c->n);
-	c->fwd = st_fft_plan_r2c_single_tuned((int)c->n, (*w)->tbuf, (*w)->fbuf);
-	c->bwd = st_fft_plan_c2r_single_tuned((int)c->n, (*w)->fbuf, (*w)->tbuf);
+	return ST_OK;
+}
+
+/* Workspace 0 and the channels' n-point plans, made once the set-up's
+ * double-precision buffers and plans are gone (so that the two are never
+ * held at once: megabytes at sweep sizes). */
+static int setup_plans(struct st_an_ctx *c, char *err)
+{
+	struct an_work *w;
+
+	if (an_work_get(c, 0, &w))
+		return st_fail(err, ST_ERR_MEM, "analysis: out of memory for %zu-point FFT", c->n);
+	c->fwd = st_fft_plan_r2c_single_tuned((int)c->n, w->tbuf, w->fbuf);
+	c->bwd = st_fft_plan_c2r_single_tuned((int)c->n, w->fbuf, w->tbuf);
 	if (!c->fwd || !c->bwd)
 		return st_fail(err, ST_ERR_MEM, "analysis: FFTW plan of %zu points failed", c->n);
 	return ST_OK;
@@ -576,7 +587,6 @@ int st_an_ctx_create(struct st_an_ctx **out, const float *stim, size_t n,
 		     const struct st_an_config *cfg, char *err)
 {
 	struct st_an_ctx *c;
-	struct an_work *w = NULL;
 	struct an_setup s = { 0 };
 	size_t bins, first = 0, last = 0;
 	double *cum = NULL;
@@ -597,7 +607,7 @@ int st_an_ctx_create(struct st_an_ctx **out, const float *stim, size_t n,
 		ret = st_fail(err, ST_ERR_ARG, "analysis: max capture %zu frames too long", c->max_capture);
 		goto out_free;
 	}
-	ret = setup_n(c, &w, err);
+	ret = setup_n(c, err);
 	if (!ret)
 		ret = setup_spectra(c, &s, stim, n, err);
 	if (ret)
@@ -614,12 +624,15 @@ int st_an_ctx_create(struct st_an_ctx **out, const float *stim, size_t n,
 	ret = find_band(c, cfg, &s, first, cum, err);
 	if (!ret && make_inverse(c, &s, cum))
 		ret = st_fail(err, ST_ERR_MEM, "analysis: out of memory");
+	free(cum);
+	cum = NULL;
+	setup_free(&s);
+	if (!ret)
+		ret = setup_plans(c, err);
 	if (!ret)
 		ret = setup_windows(c, cfg, err);
 	if (ret)
 		goto out_free;
-	free(cum);
-	setup_free(&s);
 	*out = c;
 	return ST_OK;
 out_free:

@@ -96,8 +96,9 @@ static void keep(int kind, int n, void *in, void *out, unsigned flags)
 	k->plan = p;
 }
 
-/* An FFTW_ESTIMATE plan of kind and size n, its twiddles kept. */
-static void *plan_estimate(int kind, int n, void *in, void *out)
+/* An FFTW_ESTIMATE plan of kind and size n, its twiddles kept (or not:
+ * with_keeper 0). */
+static void *plan_estimate(int kind, int n, void *in, void *out, int with_keeper)
 {
 	void *p;
 
@@ -105,7 +106,7 @@ static void *plan_estimate(int kind, int n, void *in, void *out)
 		return NULL;
 	pthread_mutex_lock(&plan_lock);
 	p = plan_make(kind, n, in, out, FFTW_ESTIMATE);
-	if (p)
+	if (p && with_keeper)
 		keep(kind, n, in, out, FFTW_ESTIMATE);
 	pthread_mutex_unlock(&plan_lock);
 	return p;
@@ -113,12 +114,22 @@ static void *plan_estimate(int kind, int n, void *in, void *out)
 
 fftw_plan st_fft_plan_r2c(int n, double *in, fftw_complex *out)
 {
-	return plan_estimate(0, n, in, out);
+	return plan_estimate(0, n, in, out, 1);
 }
 
 fftw_plan st_fft_plan_c2r(int n, fftw_complex *in, double *out)
 {
-	return plan_estimate(1, n, in, out);
+	return plan_estimate(1, n, in, out, 1);
+}
+
+fftw_plan st_fft_plan_r2c_once(int n, double *in, fftw_complex *out)
+{
+	return plan_estimate(0, n, in, out, 0);
+}
+
+fftw_plan st_fft_plan_c2r_once(int n, fftw_complex *in, double *out)
+{
+	return plan_estimate(1, n, in, out, 0);
 }
 
 /* Execute plan p of kind on t (n reals) and f (n/2+1 bins), double

@@ -25,6 +25,12 @@
  * left alone with FFTW_ESTIMATE).  NULL on failure. */
 fftw_plan st_fft_plan_r2c(int n, double *in, fftw_complex *out);
 fftw_plan st_fft_plan_c2r(int n, fftw_complex *in, double *out);
+/* The same for a transform made once and rarely again (a context's
+ * set-up): no keeper, so FFTW frees the size's twiddles with the plan
+ * (megabytes at sweep sizes) and the next plan of the size rebuilds them
+ * (milliseconds). */
+fftw_plan st_fft_plan_r2c_once(int n, double *in, fftw_complex *out);
+fftw_plan st_fft_plan_c2r_once(int n, fftw_complex *in, double *out);
 /* The same for the transforms a context repeats for every channel: after
  * st_fft_tune(1), FFTW_MEASURE when FFTW has wisdom for the size (checked
  * on a known signal), else FFTW_ESTIMATE and the size noted as missing. */
