@@ -6,12 +6,14 @@
  * context built once and reused by every run, as the station does.  In the
  * same run, interleaved with it: the FFTW floor (deconv_floor.h: the same
  * deconvolution with nothing else) in double precision, and its twin with
- * the n-point work in single precision as the analysis has it; and, when
- * /usr/bin/python3 has numpy,
- * the numpy twin of the floor (deconv_numpy.py).  Prints medians of RUNS
- * runs (wall and CPU time of this thread), their ratios, the context's
- * set-up time (first and again: FFTW keeps twiddles between contexts of a
- * size) and peak RSS.  One line per figure for tests/bench.sh.
+ * the n-point work in single precision as the analysis has it.  After
+ * them, when /usr/bin/python3 has numpy: the numpy twin of the whole
+ * analysis (analysis_numpy.py: the same steps and sizes, written as numpy
+ * is written; its results must agree with the C analysis's, or the bench
+ * fails) and of the floor (deconv_numpy.py).  Prints medians of RUNS runs
+ * (wall and CPU time of this thread), their ratios, the context's set-up
+ * time (first and again: FFTW keeps twiddles between contexts of a size)
+ * and peak RSS.  One line per figure for tests/bench.sh.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,6 +77,10 @@ static int make_ctx(struct st_an_ctx **ctx, const float *stim, size_t ns, size_t
 	return 0;
 }
 
+/* Channel 0's 1 kHz band level (dB) of the last analysis, for the numpy
+ * twin to agree with. */
+static double db_1k;
+
 /* The whole analysis of the capture, channels on `threads` threads; adds
  * the mean delay to *chk. */
 static int analyse(struct st_an_ctx *ctx, const float *cap, size_t nc, int threads, double *chk)
@@ -103,6 +109,7 @@ static int analyse(struct st_an_ctx *ctx, const float *cap, size_t nc, int threa
 		ret = st_an_align(ctx, &r[0], &r[c], 0, 0, &al[c], err);
 	for (int c = 1; c < CH && !ret; c++)
 		*chk += al[c].delay_us;
+	db_1k = r[0].band_db[ST_AN_BAND_1K];
 	if (ret)
 		fprintf(stderr, "bench_analysis: %s\n", err);
 	for (int c = 0; c < CH; c++)
@@ -137,15 +144,39 @@ static void floors_run(struct floor_ctx *fd, struct floors_ctx *fsc, const float
 	f->fs[r] = now() - t0;
 }
 
-/* Median ms of the numpy twin of the floor, NAN when there is no numpy. */
-static double numpy_ms(const float *stim, size_t ns, const float *cap, size_t nc,
-		       const struct floor_ctx *fl)
-{
-	char sf[] = "/tmp/bench_an_stimXXXXXX", cf[] = "/tmp/bench_an_capXXXXXX", cmd[512];
-	int fs = mkstemp(sf), fc = fs >= 0 ? mkstemp(cf) : -1;
-	double ms = NAN;
-	FILE *p;
+/* What the numpy twins gave: medians (ms, NAN when there is no numpy),
+ * and the analysis twin's mean microphone delay (us) and channel 0's
+ * 1 kHz band (dB), checked against the C analysis's. */
+struct py_figs {
+	double floor_ms, an_ms, an_delay_us, an_1k_db;
+};
 
+/* Run one numpy twin: up to nout numbers from its stdout; how many. */
+static int run_py(const char *cmd, double *out, int nout)
+{
+	FILE *p = popen(cmd, "r");
+	int got = 0;
+
+	if (!p)
+		return 0;
+	while (got < nout && fscanf(p, "%lf", &out[got]) == 1)
+		got++;
+	if (pclose(p) != 0)
+		got = 0;
+	return got;
+}
+
+/* The numpy twins of the floor (deconv_numpy.py) and of the whole
+ * analysis (analysis_numpy.py) on the same stimulus and capture. */
+static void numpy_twins(const float *stim, size_t ns, const float *cap, size_t nc,
+			const struct floor_ctx *fl, const struct st_an_ctx *ctx, struct py_figs *py)
+{
+	char sf[] = "/tmp/bench_an_stimXXXXXX", cf[] = "/tmp/bench_an_capXXXXXX", cmd[768];
+	int fs = mkstemp(sf), fc = fs >= 0 ? mkstemp(cf) : -1;
+	double v[3];
+	size_t dec = 8;
+
+	py->floor_ms = py->an_ms = py->an_delay_us = py->an_1k_db = NAN;
 	if (fs < 0 || fc < 0 || access(PY, X_OK) != 0)
 		goto out_unlink;
 	if (write(fs, stim, ns * sizeof(float)) != (ssize_t)(ns * sizeof(float)) ||
@@ -153,12 +184,18 @@ static double numpy_ms(const float *stim, size_t ns, const float *cap, size_t nc
 		goto out_unlink;
 	snprintf(cmd, sizeof(cmd), PY " tests/bench/deconv_numpy.py %s %s %d %zu %zu %zu %zu %g %d 2>/dev/null",
 		 sf, cf, CH, fl->n, fl->m, fl->pre, fl->post, RATE, RUNS);
-	p = popen(cmd, "r");
-	if (p) {
-		if (fscanf(p, "%lf", &ms) != 1)
-			ms = NAN;
-		if (pclose(p) != 0)
-			ms = NAN;
+	if (run_py(cmd, v, 1) == 1)
+		py->floor_ms = v[0];
+	/* the analysis's coarse-search decimation (ctx.c, peak_decimation) */
+	while (dec > 2 && (fl->n % dec || 2 * dec > fl->pre / 2))
+		dec /= 2;
+	snprintf(cmd, sizeof(cmd), PY " tests/bench/analysis_numpy.py %s %s %d %zu %zu %zu %zu %g %d %zu %.17g %.17g %.17g"
+		 " 2>/dev/null", sf, cf, CH, fl->n, fl->m, fl->pre, fl->post, RATE, RUNS, dec,
+		 st_an_ctx_sweep_l(ctx), st_an_ctx_f1(ctx), st_an_ctx_f2(ctx));
+	if (run_py(cmd, v, 3) == 3) {
+		py->an_ms = v[0];
+		py->an_delay_us = v[1];
+		py->an_1k_db = v[2];
 	}
 out_unlink:
 	if (fs >= 0) {
@@ -169,11 +206,11 @@ out_unlink:
 		close(fc);
 		unlink(cf);
 	}
-	return ms;
 }
 
 /* The figures, each with its goal (issue 13). */
-static void print_figures(struct figs *g, double py, const struct floor_ctx *flc, double cap_s)
+static void print_figures(struct figs *g, const struct py_figs *py, const struct floor_ctx *flc,
+			  double cap_s)
 {
 	double a = median(g->an, RUNS), ac = median(g->an_cpu, RUNS), f = median(g->fl, RUNS);
 	double fc = median(g->fl_cpu, RUNS), fs = median(g->fs, RUNS), fsc = median(g->fs_cpu, RUNS);
@@ -195,11 +232,14 @@ static void print_figures(struct figs *g, double py, const struct floor_ctx *flc
 	printf("analysis %dch 3s 48k: two threads (st_an_responses, st_an_aligns) median %.1f ms wall: "
 	       "analysis / one-thread floor = %.2fx wall (median of per-run ratios; goal 0.65x = 1.3x / 2 cores); "
 	       "%.2fx of the single-precision floor\n", CH, a2 * 1e3, r2, a2 / fs);
-	if (isfinite(py))
-		printf("analysis %dch 3s 48k: numpy floor twin (double precision) median %.1f ms wall: numpy / C "
-		       "analysis = %.2fx one thread, %.2fx two threads (goal 5x); numpy / C floor = %.2fx\n", CH,
-		       py, py / (a * 1e3), py / (a2 * 1e3), py / (f * 1e3));
-	else
+	if (isfinite(py->an_ms))
+		printf("analysis %dch 3s 48k: numpy twin of the analysis (double precision) median %.1f ms wall: "
+		       "numpy / C analysis = %.2fx one thread, %.2fx two threads (goal 5x)\n", CH, py->an_ms,
+		       py->an_ms / (a * 1e3), py->an_ms / (a2 * 1e3));
+	if (isfinite(py->floor_ms))
+		printf("analysis %dch 3s 48k: numpy twin of the floor (double precision) median %.1f ms wall: "
+		       "numpy / C double-precision floor = %.2fx\n", CH, py->floor_ms, py->floor_ms / (f * 1e3));
+	if (!isfinite(py->an_ms) && !isfinite(py->floor_ms))
 		printf("analysis %dch 3s 48k: numpy comparison skipped (no " PY " with numpy)\n", CH);
 }
 
@@ -210,7 +250,8 @@ int main(int argc, char **argv)
 	float *stim = syn_sweep(20, 20000, 3.0, RATE, 0.6, &ns, &nc), *cap, *tmp;
 	static struct figs g;
 	double chk = 0, t0, c0;
-	double setup1, setup2, py;
+	double setup1, setup2;
+	struct py_figs py;
 	struct st_an_ctx *ctx, *ctx2;
 	struct floor_ctx flc;
 	struct floors_ctx fsc;
@@ -282,9 +323,9 @@ int main(int argc, char **argv)
 		g.ratio_s[run] = g.an_cpu[run] / g.fs_cpu[run];
 		g.ratio2[run] = g.an2[run] / g.fl[run];
 	}
-	py = numpy_ms(stim, ns, cap, nc, &flc);
+	numpy_twins(stim, ns, cap, nc, &flc, ctx, &py);
 	getrusage(RUSAGE_SELF, &ru);
-	print_figures(&g, py, &flc, (double)nc / RATE);
+	print_figures(&g, &py, &flc, (double)nc / RATE);
 	if (st_fft_tuned_flags() == FFTW_ESTIMATE)
 		printf("analysis %dch 3s 48k: FFTW plans FFTW_ESTIMATE (STATION_FFT_WISDOM=off)\n", CH);
 	else
@@ -292,7 +333,7 @@ int main(int argc, char **argv)
 	if (measured)
 		printf("analysis %dch 3s 48k: %d sizes measured into it now, %.1f s (once)\n", CH, measured, tmeasure);
 	printf("analysis %dch 3s 48k: context set-up %.1f ms first (%s), %.1f ms again after freeing it "
-	       "(FFTW twiddles kept)\n", CH, setup1 * 1e3, had_wisdom ? "plans from wisdom" : "no wisdom yet",
+	       "(the channels' FFTW twiddles kept, the set-up's double-precision ones made again)\n", CH, setup1 * 1e3, had_wisdom ? "plans from wisdom" : "no wisdom yet",
 	       setup2 * 1e3);
 	printf("analysis %dch 3s 48k: peak RSS %.1f MB (whole bench process)\n", CH,
 	       (double)ru.ru_maxrss / 1024.0);
@@ -303,6 +344,19 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench_analysis: alignment result off (%.3f us mean)\n", chk);
 		return 1;
 	}
+	/* and the numpy twin does the same work: it agrees */
+	if (isfinite(py.floor_ms) && !isfinite(py.an_ms)) {
+		fprintf(stderr, "bench_analysis: numpy is there but its twin of the analysis gave no result\n");
+		return 1;
+	}
+	if (isfinite(py.an_ms) && !(fabs(py.an_delay_us - chk) < 0.5 && fabs(py.an_1k_db - db_1k) < 0.2)) {
+		fprintf(stderr, "bench_analysis: the numpy twin disagrees: mean delay %.3f us (C %.3f), "
+			"1 kHz band %.3f dB (C %.3f)\n", py.an_delay_us, chk, py.an_1k_db, db_1k);
+		return 1;
+	}
+	if (isfinite(py.an_ms))
+		printf("analysis %dch 3s 48k: the numpy twin agrees: microphones' mean delay %.3f us (C %.3f), "
+		       "channel 0 at 1 kHz %.3f dB (C %.3f)\n", CH, py.an_delay_us, chk, py.an_1k_db, db_1k);
 	st_an_ctx_free(ctx);
 	floor_free(&flc);
 	floors_free(&fsc);
