@@ -333,8 +333,8 @@ int main(int argc, char **argv)
 	if (measured)
 		printf("analysis %dch 3s 48k: %d sizes measured into it now, %.1f s (once)\n", CH, measured, tmeasure);
 	printf("analysis %dch 3s 48k: context set-up %.1f ms first (%s), %.1f ms again after freeing it "
-	       "(the channels' FFTW twiddles kept, the set-up's double-precision ones made again)\n", CH, setup1 * 1e3, had_wisdom ? "plans from wisdom" : "no wisdom yet",
-	       setup2 * 1e3);
+	       "(the channels' FFTW twiddles kept, the set-up's double-precision ones made again)\n",
+	       CH, setup1 * 1e3, had_wisdom ? "plans from wisdom" : "no wisdom yet", setup2 * 1e3);
 	printf("analysis %dch 3s 48k: peak RSS %.1f MB (whole bench process)\n", CH,
 	       (double)ru.ru_maxrss / 1024.0);
 	/* Keep the work honest: channels are 0.37 samples apart (plus their
