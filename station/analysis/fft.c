@@ -1,8 +1,8 @@
 /*
  * fft.c - serialised FFTW planning (see fft.h): one mutex around every
  * fftw_plan_* and fftw_destroy_plan call in the station.  The first plan of
- * each kind and size is planned twice and the second copy ("keeper") kept
- * until the process ends (up to KEEPERS sizes, the oldest let go first):
+ * each kind and size is planned twice (but by st_fft_plan_*_once) and the
+ * second copy ("keeper") kept until the process ends (up to KEEPERS sizes, the oldest let go first):
  * FFTW shares twiddle tables between live plans of a size and frees them
  * with the last one, so without a keeper every context would rebuild them
  * (about 9 ms at sweep sizes).  Keepers are never executed.
@@ -422,22 +422,24 @@ char *st_fft_wisdom_export(int *bad)
 	return s;
 }
 
-void st_fft_destroy(fftw_plan p)
+/* Destroy plan p of kind (NULL: nothing) under plan_lock. */
+static void destroy_locked(int kind, void *p)
 {
 	if (!p)
 		return;
 	pthread_mutex_lock(&plan_lock);
-	fftw_destroy_plan(p);
+	plan_free(kind, p);
 	pthread_mutex_unlock(&plan_lock);
+}
+
+void st_fft_destroy(fftw_plan p)
+{
+	destroy_locked(0, p);
 }
 
 void st_fft_destroy_single(fftwf_plan p)
 {
-	if (!p)
-		return;
-	pthread_mutex_lock(&plan_lock);
-	fftwf_destroy_plan(p);
-	pthread_mutex_unlock(&plan_lock);
+	destroy_locked(2, p);
 }
 
 size_t st_fft_good_size(size_t n)

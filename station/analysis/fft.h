@@ -5,14 +5,14 @@
  * functions are), so every plan in the station is made and destroyed through
  * these wrappers, which hold one process-wide mutex.  Double precision
  * (fftw_*) everywhere except the deconvolution's n-point transforms
- * (fftwf_*: the captures are single precision to begin with, see ctx.h).  Plans use
- * FFTW_ESTIMATE, except the tuned ones once st_fft_tune(1) was called:
- * FFTW_MEASURE from wisdom (10-25 % faster at sweep sizes, but tens of
- * seconds to measure a size, so never during a run: see
- * station/measure/wisdom.h).  Plans
- * may overwrite in/out while planning: make them before filling the
- * buffers.  Buffers passed to the new-array execute functions must come
- * from fftw_malloc (same alignment as at planning time).
+ * (fftwf_*: the captures are single precision to begin with, see ctx.h).
+ * Plans use FFTW_ESTIMATE, except the tuned ones once st_fft_tune(1) was
+ * called: FFTW_MEASURE from wisdom (10-25 % faster at sweep sizes, but
+ * tens of seconds to measure a size, so never during a run: see
+ * station/measure/wisdom.h).  Plans may overwrite in/out while planning:
+ * make them before filling the buffers.  Buffers passed to the new-array
+ * execute functions must come from fftw_malloc (fftwf_malloc for single
+ * precision: the same alignment as at planning time).
  */
 #ifndef ST_FFT_H
 #define ST_FFT_H
@@ -59,8 +59,9 @@ int st_fft_measure(int kind, int n);
  * single's, either may be absent); 0, or -1 when FFTW refuses it (then no
  * wisdom at all is kept). */
 int st_fft_wisdom_import(const char *text);
-/* All wisdom, double precision's then single's, as text (free() it; NULL on failure); *bad = 1 when imported
- * wisdom gave a plan that failed its check (and was forgotten). */
+/* All wisdom, double precision's then single's, as text (free() it; NULL
+ * on failure); *bad = 1 when imported wisdom gave a plan that failed its
+ * check (and was forgotten). */
 char *st_fft_wisdom_export(int *bad);
 
 #endif

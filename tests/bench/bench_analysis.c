@@ -12,8 +12,8 @@
  * is written; its results must agree with the C analysis's, or the bench
  * fails) and of the floor (deconv_numpy.py).  Prints medians of RUNS runs
  * (wall and CPU time of this thread), their ratios, the context's set-up
- * time (first and again: FFTW keeps twiddles between contexts of a size)
- * and peak RSS.  One line per figure for tests/bench.sh.
+ * time (first and again: FFTW keeps the channels' plans' twiddles between
+ * contexts of a size) and peak RSS.  One line per figure for tests/bench.sh.
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -17,7 +17,8 @@
  * and the IR in single precision as the analysis has them (ctx.h), the
  * window and bands still double, so that the analysis can be put beside a
  * floor of its own precision too.  FL() names, fl_real is the n-point
- * real type; the other fl_ macros are FFTW's functions of that precision.
+ * real type; the other fl_ macros are FFTW's functions of that precision,
+ * all undefined again at the end of each inclusion.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -26,17 +27,6 @@
 #include "analysis/analysis.h"
 #include "analysis/fft.h"
 
-#undef FL
-#undef fl_real
-#undef fl_complex
-#undef fl_plan
-#undef fl_malloc
-#undef fl_free
-#undef fl_r2c
-#undef fl_c2r
-#undef fl_plan_r2c
-#undef fl_plan_c2r
-#undef fl_destroy
 #ifdef FLOOR_SINGLE
 #ifndef ST_BENCH_DECONV_FLOOR_SINGLE
 #define ST_BENCH_DECONV_FLOOR_SINGLE
@@ -233,4 +223,16 @@ static void FL(all)(struct FL(ctx) *c, const float *x, size_t n, size_t nch)
 		FL(channel)(c, x + ch, n, nch, db);
 }
 
+/* The names this inclusion defined, gone again. */
+#undef FL
+#undef fl_real
+#undef fl_complex
+#undef fl_plan
+#undef fl_malloc
+#undef fl_free
+#undef fl_r2c
+#undef fl_c2r
+#undef fl_plan_r2c
+#undef fl_plan_c2r
+#undef fl_destroy
 #endif
